@@ -1,0 +1,88 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+/** Modules that perform IO or wire telemetry: forbidden in the pure core. */
+const IO_MODULES = [
+  'kafkajs',
+  'pg',
+  'pg-*',
+  'ioredis',
+  'fastify',
+  'pino',
+  'prom-client',
+  'undici',
+  '@opentelemetry/sdk-*',
+  '@opentelemetry/exporter-*',
+  'node:net',
+  'node:tls',
+  'node:dgram',
+  'node:dns',
+  'node:http',
+  'node:https',
+  'node:http2',
+  'node:fs',
+  'node:fs/*',
+  'node:child_process',
+  'node:cluster',
+  'node:worker_threads',
+  'net',
+  'tls',
+  'dgram',
+  'dns',
+  'http',
+  'https',
+  'fs',
+  'fs/*',
+  'child_process',
+  '@concord/kafka',
+  '@concord/postgres',
+  '@concord/redis',
+  '@concord/telemetry',
+  '@concord/stack',
+];
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '.concord/**', 'coverage/**', 'bench/results/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-relative-packages': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use a const object, not a TS enum.' },
+      ],
+    },
+  },
+  {
+    files: ['packages/core/**/*.ts', 'packages/domains/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.bench.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: IO_MODULES,
+              message: 'packages/core and packages/domains are pure: no IO or telemetry imports.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

@@ -1,0 +1,95 @@
+/** A region id: `^[a-z][a-z0-9-]{0,31}$`. */
+export type RegionId = string;
+
+export type ReplicationMode = 'direct' | 'mm2';
+export type ServerMode = 'auto' | 'external' | 'private';
+
+export interface RegionConfig {
+  readonly id: RegionId;
+  /** Position in `regions`; fixes the region's ports in the layout. */
+  readonly index: number;
+  readonly kafka: {
+    /** Bootstrap brokers for clients inside the region. */
+    readonly brokers: readonly string[];
+    /** True when the local stack runs this region's broker (no CONCORD_<R>_KAFKA_BROKERS). */
+    readonly managed: boolean;
+    readonly port: number;
+    readonly controllerPort: number;
+    /** Broker listener port dedicated to each reader region (the link proxy's upstream). */
+    readonly peerPorts: Readonly<Record<RegionId, number>>;
+  };
+  readonly postgres: {
+    readonly url: string;
+    readonly database: string;
+  };
+  readonly redis: {
+    readonly url: string;
+    readonly keyPrefix: string;
+    /** Port of the region's private redis-server when Redis runs in private mode. */
+    readonly privatePort: number;
+  };
+  readonly writer: { readonly port: number; readonly url: string };
+  readonly reconciler: { readonly port: number; readonly url: string };
+  readonly mirror: { readonly port: number; readonly url: string };
+}
+
+/** The WAN link carrying traffic between region `to`'s clients and region `from`'s broker. */
+export interface LinkConfig {
+  /** The region whose broker is reached (the origin of the events flowing on the link). */
+  readonly from: RegionId;
+  /** The region whose clients connect (the reader). */
+  readonly to: RegionId;
+  /** Port the link proxy listens on; advertised by `from`'s broker on the listener for `to`. */
+  readonly proxyPort: number;
+  /** The broker listener the proxy forwards to. */
+  readonly upstreamPort: number;
+}
+
+export interface ConcordConfig {
+  readonly namespace: string;
+  readonly regions: readonly RegionId[];
+  /** The region served by this process, if any. */
+  readonly region: RegionId | undefined;
+  readonly portBase: number;
+  readonly workspaceRoot: string;
+  readonly stateDir: string;
+  readonly cacheDir: string;
+  readonly replication: { readonly mode: ReplicationMode };
+  readonly kafka: {
+    readonly version: string;
+    readonly heapMb: number;
+    readonly partitions: number;
+    readonly requestTimeoutMs: number;
+  };
+  readonly postgres: {
+    readonly adminUrl: string;
+    readonly mode: ServerMode;
+    readonly privatePort: number;
+  };
+  readonly redis: { readonly url: string; readonly mode: ServerMode };
+  readonly byRegion: Readonly<Record<RegionId, RegionConfig>>;
+  readonly links: readonly LinkConfig[];
+  readonly linkControlPort: number;
+  /** Reader-specific broker routes set by CONCORD_<READER>_FROM_<ORIGIN>_KAFKA_BROKERS. */
+  readonly kafkaRoutes: Readonly<Record<string, readonly string[]>>;
+  readonly auth: {
+    readonly apiTokens: readonly string[];
+    readonly adminToken: string | undefined;
+    readonly insecure: boolean;
+  };
+  readonly keys: { readonly dir: string };
+  readonly limits: {
+    readonly maxEventBytes: number;
+    readonly maxInflightAppends: number;
+    readonly maxBatchItems: number;
+    readonly hlcMaxDriftMs: number;
+    readonly parkedAlertSeconds: number;
+  };
+  readonly reconciler: {
+    readonly ownerFailoverMs: number;
+    readonly antiEntropyIntervalMs: number;
+  };
+  readonly log: {
+    readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  };
+}

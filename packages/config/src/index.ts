@@ -1,0 +1,23 @@
+/**
+ * @concord/config — the one typed configuration of Concord. Environment variables are read
+ * here and nowhere else; every setting is documented in docs/configuration.md.
+ */
+export type {
+  ConcordConfig,
+  LinkConfig,
+  RegionConfig,
+  RegionId,
+  ReplicationMode,
+  ServerMode,
+} from './ConcordConfig.js';
+export { MAX_REGIONS, portLayout } from './layout.js';
+export {
+  configError,
+  findWorkspaceRoot,
+  loadConfig,
+  requireRegion,
+  type ConfigIssue,
+  type LoadConfigOptions,
+} from './loadConfig.js';
+export { regionEnvPrefix, regionSettings, settings, type SettingSpec } from './settings.js';
+export { brokersFor, eventSource, kafkaRoute, topics } from './topics.js';

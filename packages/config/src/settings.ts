@@ -1,0 +1,277 @@
+import { z } from 'zod';
+
+/**
+ * Every global setting Concord reads from the environment, with its default and meaning.
+ * This table is the single source for `loadConfig`, for `concord config` and for
+ * docs/configuration.md (a unit test keeps that file in step with this table).
+ */
+export interface SettingSpec<S extends z.ZodType<unknown, string> = z.ZodType<unknown, string>> {
+  readonly env: string;
+  /** Parses the raw environment string. */
+  readonly schema: S;
+  readonly default: z.output<S> | undefined;
+  /** Human form of the default for docs (e.g. a derived path). */
+  readonly defaultText?: string;
+  readonly doc: string;
+}
+
+const REGION_ID = /^[a-z][a-z0-9-]{0,31}$/;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const list = <T>(item: z.ZodType<T, string>) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    )
+    .pipe(z.array(item));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (s) => {
+        try {
+          return protocols.includes(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL with scheme ${protocols.join(' or ')}`,
+    );
+
+const spec = <S extends z.ZodType<unknown, string>>(s: SettingSpec<S>): SettingSpec<S> => s;
+
+export const settings = {
+  namespace: spec({
+    env: 'CONCORD_NAMESPACE',
+    schema: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'must match ^[a-z][a-z0-9_]{0,30}$'),
+    default: 'concord',
+    doc: 'Prefix of every topic (`<ns>.events.<region>`), database (`<ns>_<region>`) and Redis key (`<ns>:<region>:`). Tests use a unique namespace per file.',
+  }),
+  regions: spec({
+    env: 'CONCORD_REGIONS',
+    schema: list(z.string().regex(REGION_ID, 'each region must match ^[a-z][a-z0-9-]{0,31}$'))
+      .refine((r) => r.length >= 1, 'at least one region')
+      .refine((r) => new Set(r).size === r.length, 'regions must be distinct')
+      .refine((r) => r.length <= 8, 'at most 8 regions'),
+    default: ['us', 'eu', 'ap'],
+    defaultText: 'us,eu,ap',
+    doc: 'The regions of the deployment, comma-separated. Their order fixes each region’s index in the port layout.',
+  }),
+  region: spec({
+    env: 'CONCORD_REGION',
+    schema: z.string().regex(REGION_ID, 'must match ^[a-z][a-z0-9-]{0,31}$'),
+    default: undefined,
+    defaultText: '(none)',
+    doc: 'The region this process serves. Required by writer, mirror and reconciler; must be one of CONCORD_REGIONS.',
+  }),
+  portBase: spec({
+    env: 'CONCORD_PORT_BASE',
+    schema: int(1024, 64000),
+    default: 19000,
+    doc: 'Base of the port layout (see docs/local-stack.md).',
+  }),
+  stateDir: spec({
+    env: 'CONCORD_STATE_DIR',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '<workspace root>/.concord',
+    doc: 'Folder for the local stack: broker data, logs, PID files, link state, signing keys.',
+  }),
+  cacheDir: spec({
+    env: 'CONCORD_CACHE_DIR',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '~/.cache/concord',
+    doc: 'Cache for downloaded Kafka jars, shared by every checkout.',
+  }),
+  replicationMode: spec({
+    env: 'CONCORD_REPLICATION_MODE',
+    schema: z.enum(['direct', 'mm2']),
+    default: 'direct',
+    doc: '`direct`: mirrors read remote regions’ topics across the WAN link; `mm2`: from local MirrorMaker 2 copies `<origin>.<ns>.events.<origin>`.',
+  }),
+  kafkaVersion: spec({
+    env: 'CONCORD_KAFKA_VERSION',
+    schema: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version like 4.1.2'),
+    default: '4.1.2',
+    doc: 'Apache Kafka version fetched from Maven Central (org.apache.kafka:kafka_2.13).',
+  }),
+  kafkaHeapMb: spec({
+    env: 'CONCORD_KAFKA_HEAP_MB',
+    schema: int(128, 8192),
+    default: 256,
+    doc: 'Maximum Java heap per local broker, in MiB.',
+  }),
+  kafkaPartitions: spec({
+    env: 'CONCORD_KAFKA_PARTITIONS',
+    schema: int(1, 256),
+    default: 4,
+    doc: 'Partitions of each events topic (Kafka key = stream, so one stream stays in one partition).',
+  }),
+  kafkaRequestTimeoutMs: spec({
+    env: 'CONCORD_KAFKA_REQUEST_TIMEOUT_MS',
+    schema: int(100, 300000),
+    default: 5000,
+    doc: 'kafkajs request timeout, in ms; also bounds how long a writer waits for an ack before answering 503.',
+  }),
+  postgresUrl: spec({
+    env: 'CONCORD_PG_URL',
+    schema: url(['postgres:', 'postgresql:']),
+    default: 'postgres://postgres@127.0.0.1:5432/postgres',
+    doc: 'Postgres server on which each region gets its own database `<ns>_<region>` (this URL’s database is used for administration only).',
+  }),
+  postgresMode: spec({
+    env: 'CONCORD_PG_MODE',
+    schema: z.enum(['auto', 'external', 'private']),
+    default: 'auto',
+    doc: '`external`: use CONCORD_PG_URL; `private`: the stack runs its own cluster with initdb/pg_ctl; `auto`: external when reachable, else private.',
+  }),
+  redisUrl: spec({
+    env: 'CONCORD_REDIS_URL',
+    schema: url(['redis:', 'rediss:']),
+    default: 'redis://127.0.0.1:6379',
+    doc: 'Redis server shared by the regions, each under its own key prefix.',
+  }),
+  redisMode: spec({
+    env: 'CONCORD_REDIS_MODE',
+    schema: z.enum(['auto', 'external', 'private']),
+    default: 'auto',
+    doc: '`external`: use CONCORD_REDIS_URL; `private`: one redis-server per region started by the stack; `auto`: external when reachable, else private.',
+  }),
+  apiTokens: spec({
+    env: 'CONCORD_API_TOKENS',
+    schema: list(z.string().min(16, 'each token must be at least 16 characters')),
+    default: [],
+    defaultText: '(none)',
+    doc: 'Bearer tokens accepted by the writer API, comma-separated.',
+  }),
+  adminToken: spec({
+    env: 'CONCORD_ADMIN_TOKEN',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    default: undefined,
+    defaultText: '(none)',
+    doc: 'Bearer token for `/v1/admin/*` and the reconciler API.',
+  }),
+  insecure: spec({
+    env: 'CONCORD_INSECURE',
+    schema: bool,
+    default: false,
+    doc: 'Allow services to start without any token (local development only).',
+  }),
+  keysDir: spec({
+    env: 'CONCORD_KEYS_DIR',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '<state dir>/keys',
+    doc: 'Folder with region signing keys: `<region>.key` (Ed25519 private, PEM) and `<region>.pub` (public keys, PEM; several for rotation).',
+  }),
+  maxEventBytes: spec({
+    env: 'CONCORD_MAX_EVENT_BYTES',
+    schema: int(1024, 16 * 1024 * 1024),
+    default: 256 * 1024,
+    doc: 'Largest serialized envelope accepted anywhere, in bytes.',
+  }),
+  maxInflightAppends: spec({
+    env: 'CONCORD_MAX_INFLIGHT_APPENDS',
+    schema: int(1, 1_000_000),
+    default: 1024,
+    doc: 'Appends a writer processes at once; beyond it answers 429 BACKPRESSURE.',
+  }),
+  hlcMaxDriftMs: spec({
+    env: 'CONCORD_HLC_MAX_DRIFT_MS',
+    schema: int(1, 86_400_000),
+    default: 60_000,
+    doc: 'How far ahead of local wall time a remote clock may push the hybrid logical clock, in ms.',
+  }),
+  parkedAlertSeconds: spec({
+    env: 'CONCORD_PARKED_ALERT_SECONDS',
+    schema: int(1, 86_400),
+    default: 60,
+    doc: 'An event parked longer than this is reported (metric, status, alert); it is never dropped.',
+  }),
+  ownerFailoverMs: spec({
+    env: 'CONCORD_OWNER_FAILOVER_MS',
+    schema: int(100, 86_400_000),
+    default: 10_000,
+    doc: 'How long a stream’s owner region must be unreachable before the next region resolves its conflicts.',
+  }),
+  antiEntropyIntervalMs: spec({
+    env: 'CONCORD_ANTI_ENTROPY_INTERVAL_MS',
+    schema: int(100, 86_400_000),
+    default: 5_000,
+    doc: 'Period of the reconciler’s cross-region digest comparison, in ms.',
+  }),
+  logLevel: spec({
+    env: 'CONCORD_LOG_LEVEL',
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    default: 'info',
+    doc: 'Minimum level of the structured (pino) logs.',
+  }),
+} as const;
+
+export type Settings = typeof settings;
+export type SettingName = keyof Settings;
+export type SettingValue<K extends SettingName> =
+  z.output<Settings[K]['schema']> | (Settings[K]['default'] extends undefined ? undefined : never);
+
+/**
+ * Per-region overrides, read as `CONCORD_<REGION>_<SUFFIX>` (region upper-cased, `-` as `_`),
+ * e.g. `CONCORD_US_KAFKA_BROKERS`. Reader-specific Kafka routes use
+ * `CONCORD_<READER>_FROM_<ORIGIN>_KAFKA_BROKERS`.
+ */
+export const regionSettings = {
+  kafkaBrokers: {
+    suffix: 'KAFKA_BROKERS',
+    doc: 'Bootstrap brokers of the region’s Kafka (host:port, comma-separated). When set, the local stack does not run a broker for this region.',
+  },
+  postgresUrl: {
+    suffix: 'PG_URL',
+    doc: 'Postgres URL of the region’s projection database. Default: CONCORD_PG_URL with database `<ns>_<region>`.',
+  },
+  redisUrl: {
+    suffix: 'REDIS_URL',
+    doc: 'Redis URL of the region. Default: CONCORD_REDIS_URL (or the private server of the region).',
+  },
+  writerPort: { suffix: 'WRITER_PORT', doc: 'Writer HTTP port. Default from the port layout.' },
+  reconcilerPort: {
+    suffix: 'RECONCILER_PORT',
+    doc: 'Reconciler HTTP port. Default from the port layout.',
+  },
+  mirrorPort: { suffix: 'MIRROR_PORT', doc: 'Mirror HTTP port. Default from the port layout.' },
+  writerUrl: {
+    suffix: 'WRITER_URL',
+    doc: 'Base URL other processes use to reach the region’s writer. Default http://127.0.0.1:<writer port>.',
+  },
+  reconcilerUrl: {
+    suffix: 'RECONCILER_URL',
+    doc: 'Base URL other processes use to reach the region’s reconciler. Default http://127.0.0.1:<reconciler port>.',
+  },
+  mirrorUrl: {
+    suffix: 'MIRROR_URL',
+    doc: 'Base URL other processes use to reach the region’s mirror. Default http://127.0.0.1:<mirror port>.',
+  },
+} as const;
+
+export function regionEnvPrefix(region: string): string {
+  return `CONCORD_${region.toUpperCase().replace(/-/g, '_')}_`;
+}

@@ -1,0 +1,1 @@
+export { backoffDelay, sleep, withRetry, type RetryOptions } from './withRetry.js';
