@@ -1,0 +1,68 @@
+import pg from 'pg';
+import { mapPgError } from './pgErrors.js';
+
+export interface PoolOptions {
+  /** Pool size. Default 10. */
+  max?: number;
+  /** Connect timeout in ms. Default 3000. */
+  connectionTimeoutMillis?: number;
+  /** Sent as application_name, visible in pg_stat_activity. */
+  applicationName?: string;
+  /** Per-statement timeout in ms (0 = none). Default 0. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * Creates a pg Pool that never crashes the process on an idle-client error (a restarted
+ * server kills idle connections; the pool replaces them on the next checkout).
+ */
+export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 3000,
+    idleTimeoutMillis: 30_000,
+    ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  });
+  pool.on('error', () => {
+    // Idle client lost (server restart). Deliberately ignored: the next query reconnects.
+  });
+  return pool;
+}
+
+/** Runs `fn` in one transaction; maps driver errors to ConcordErrors. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw mapPgError(error);
+  }
+  let broken = false;
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('rollback');
+    } catch {
+      broken = true;
+    }
+    throw mapPgError(error);
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Quotes an SQL identifier. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export { pg };

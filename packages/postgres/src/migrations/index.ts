@@ -1,0 +1,7 @@
+import type { Migration } from './Migration.js';
+import { initial } from './001_initial.js';
+
+export type { Migration } from './Migration.js';
+
+/** All migrations in order. Append only; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [initial];
