@@ -89,6 +89,10 @@ export interface ConcordConfig {
     readonly ownerFailoverMs: number;
     readonly antiEntropyIntervalMs: number;
   };
+  readonly tracing: {
+    readonly exporter: 'none' | 'otlp' | 'console';
+    readonly otlpEndpoint: string | undefined;
+  };
   readonly log: {
     readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   };

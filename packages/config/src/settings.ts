@@ -221,6 +221,19 @@ export const settings = {
     default: 5_000,
     doc: 'Period of the reconciler’s cross-region digest comparison, in ms.',
   }),
+  tracesExporter: spec({
+    env: 'CONCORD_TRACES_EXPORTER',
+    schema: z.enum(['none', 'otlp', 'console']),
+    default: 'none',
+    doc: 'Where OpenTelemetry spans go: nowhere, an OTLP/HTTP collector, or stdout.',
+  }),
+  otlpEndpoint: spec({
+    env: 'CONCORD_OTLP_ENDPOINT',
+    schema: url(['http:', 'https:']),
+    default: undefined,
+    defaultText: 'http://localhost:4318/v1/traces',
+    doc: 'OTLP/HTTP traces endpoint when CONCORD_TRACES_EXPORTER=otlp.',
+  }),
   logLevel: spec({
     env: 'CONCORD_LOG_LEVEL',
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
