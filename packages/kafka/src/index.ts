@@ -1,1 +1,9 @@
-export {};
+/**
+ * @concord/kafka — the Kafka adapter (kafkajs): client factory, the group-committing
+ * idempotent producer, topic administration and the kafkajs error mapping.
+ */
+export { createKafka, type CreateKafkaOptions, type KafkaLogSink } from './createKafka.js';
+export { EventProducer, type EventProducerOptions, type OutgoingRecord } from './EventProducer.js';
+export { mapKafkaError } from './kafkaErrors.js';
+export { ensureTopics, type TopicSpec } from './topicsAdmin.js';
+export type { Kafka, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';

@@ -1,0 +1,209 @@
+import { ConcordError } from '@concord/core';
+import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { mapKafkaError } from './kafkaErrors.js';
+
+export interface OutgoingRecord {
+  topic: string;
+  /** Kafka key (the stream id for events), so one stream stays in one partition. */
+  key: string;
+  value: Buffer | string;
+  headers?: IHeaders;
+}
+
+export interface EventProducerOptions {
+  /** Records per produce request, at most. Default 500. */
+  maxBatchRecords?: number;
+  /** Bytes per produce request, at most (values only). Default 8 MiB. */
+  maxBatchBytes?: number;
+  /**
+   * Hard deadline of one produce request in ms; past it the batch fails with BUS_UNAVAILABLE
+   * (`ambiguous: true`, since the broker may still have it) and the producer is replaced.
+   * Default 8000.
+   */
+  deadlineMs?: number;
+  /** Producer-level retries inside kafkajs before failing a batch. Default 2. */
+  retries?: number;
+  /** Idempotent producer with acks=-1 (the default) or a plain one (acks=-1 still). */
+  idempotent?: boolean;
+}
+
+interface Pending {
+  record: OutgoingRecord;
+  bytes: number;
+  resolve: () => void;
+  reject: (error: ConcordError) => void;
+}
+
+/**
+ * A group-committing Kafka producer: callers `send` records one by one; a single sender loop
+ * ships whatever is queued as one produce request (acks=-1, idempotent, one request in
+ * flight), then resolves each caller once the broker acknowledged. Batching is what makes one
+ * in-flight request per producer fast.
+ *
+ * After a failed batch the underlying kafkajs producer is discarded and a fresh one (with a
+ * new producer id) is created on the next send, so a request that timed out can never be
+ * confused with a retried one.
+ */
+export class EventProducer {
+  private readonly queue: Pending[] = [];
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+  private sending = false;
+  private closed = false;
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly deadlineMs: number;
+  private readonly retries: number;
+  private readonly idempotent: boolean;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: EventProducerOptions = {},
+  ) {
+    this.maxRecords = options.maxBatchRecords ?? 500;
+    this.maxBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
+    this.deadlineMs = options.deadlineMs ?? 8000;
+    this.retries = options.retries ?? 2;
+    this.idempotent = options.idempotent ?? true;
+  }
+
+  /** Connects eagerly (optional: `send` connects on demand). */
+  async connect(): Promise<void> {
+    await this.ensureProducer();
+  }
+
+  /** Number of records waiting for a produce request. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves once the broker acknowledged the record (acks=-1). */
+  send(record: OutgoingRecord): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new ConcordError('BUS_UNAVAILABLE', 'producer is closed', { retriable: false }),
+      );
+    }
+    const bytes =
+      typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record, bytes, resolve, reject });
+      if (!this.sending) void this.pump();
+    });
+  }
+
+  /** Waits for queued records, then disconnects. */
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    if (this.sending || this.queue.length > 0) {
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+    await this.discardProducer();
+  }
+
+  private async pump(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        try {
+          await this.sendBatch(batch);
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          const mapped = mapKafkaError(error, 'produce');
+          for (const p of batch) p.reject(mapped);
+          await this.discardProducer();
+        }
+      }
+    } finally {
+      this.sending = false;
+      const waiters = this.idle;
+      this.idle = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < this.maxRecords) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && bytes + next.bytes > this.maxBytes) break;
+      batch.push(this.queue.shift()!);
+      bytes += next.bytes;
+    }
+    return batch;
+  }
+
+  private async sendBatch(batch: Pending[]): Promise<void> {
+    const producer = await this.ensureProducer();
+    const byTopic = new Map<
+      string,
+      { key: string; value: Buffer | string; headers?: IHeaders }[]
+    >();
+    for (const { record } of batch) {
+      const messages = byTopic.get(record.topic) ?? [];
+      messages.push({
+        key: record.key,
+        value: record.value,
+        ...(record.headers === undefined ? {} : { headers: record.headers }),
+      });
+      byTopic.set(record.topic, messages);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ConcordError('BUS_UNAVAILABLE', `no acknowledgement within ${this.deadlineMs} ms`, {
+              details: { ambiguous: true },
+            }),
+          ),
+        this.deadlineMs,
+      );
+    });
+    try {
+      await Promise.race([
+        producer.sendBatch({
+          acks: -1,
+          timeout: this.deadlineMs,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        }),
+        deadline,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async ensureProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: this.idempotent,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: this.retries, initialRetryTime: 100, maxRetryTime: 1000 },
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        await producer.disconnect().catch(() => undefined);
+        throw mapKafkaError(error, 'producer connect');
+      }
+      this.producer = producer;
+      return producer;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async discardProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
