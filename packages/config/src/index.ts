@@ -19,5 +19,6 @@ export {
   type ConfigIssue,
   type LoadConfigOptions,
 } from './loadConfig.js';
+export { renderConfigDoc } from './renderConfigDoc.js';
 export { regionEnvPrefix, regionSettings, settings, type SettingSpec } from './settings.js';
 export { brokersFor, eventSource, kafkaRoute, topics } from './topics.js';
