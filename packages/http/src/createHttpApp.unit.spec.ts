@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { ConcordError, isConcordError } from '@concord/core';
+import { createLogger, createMetrics } from '@concord/telemetry';
+import { createHttpApp, type AuthSettings } from './index.js';
+
+const API = 'api-token-0123456789';
+const ADMIN = 'admin-token-0123456789';
+const secure: AuthSettings = { apiTokens: [API], adminToken: ADMIN, insecure: false };
+
+async function app(auth: AuthSettings = secure, ready = true) {
+  const metrics = createMetrics({ region: 'us', service: 'test' });
+  const a = await createHttpApp({
+    service: 'test',
+    region: 'us',
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics,
+    auth,
+    bodyLimit: 1024,
+    readiness: () => ({ kafka: ready, postgres: true }),
+  });
+  a.post(
+    '/v1/echo',
+    {
+      schema: { body: { type: 'object', required: ['x'], properties: { x: { type: 'integer' } } } },
+    },
+    async (req) => req.body,
+  );
+  a.post('/v1/admin/thing', { config: { auth: 'admin' } }, async () => ({ ok: true }));
+  a.get('/v1/fenced', async () => {
+    throw new ConcordError('REGION_FENCED', 'fenced');
+  });
+  return { a, metrics };
+}
+
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+describe('createHttpApp', () => {
+  it('refuses to start without tokens unless insecure is explicit', async () => {
+    const error = await app({ apiTokens: [], adminToken: undefined, insecure: false }).catch(
+      (e: unknown) => e,
+    );
+    expect(isConcordError(error, 'CONFIG_INVALID')).toBe(true);
+    const { a } = await app({ apiTokens: [], adminToken: undefined, insecure: true });
+    expect(
+      (await a.inject({ method: 'POST', url: '/v1/echo', payload: { x: 1 } })).statusCode,
+    ).toBe(200);
+  });
+
+  it('answers 401 without or with a wrong token, 403 for an API token on an admin route', async () => {
+    const { a } = await app();
+    const none = await a.inject({ method: 'POST', url: '/v1/echo', payload: { x: 1 } });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'missing bearer token' },
+    });
+    expect(
+      (
+        await a.inject({
+          method: 'POST',
+          url: '/v1/echo',
+          headers: bearer('nope'),
+          payload: { x: 1 },
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (await a.inject({ method: 'POST', url: '/v1/admin/thing', headers: bearer(API) })).json()
+        .error.code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await a.inject({ method: 'POST', url: '/v1/admin/thing', headers: bearer(ADMIN) }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await a.inject({ method: 'POST', url: '/v1/echo', headers: bearer(API), payload: { x: 1 } })
+      ).json(),
+    ).toEqual({ x: 1 });
+  });
+
+  it('maps body problems to 400/413/415 with stable codes', async () => {
+    const { a } = await app();
+    const h = { ...bearer(API), 'content-type': 'application/json' };
+    const cases = [
+      { payload: '{"x":', headers: h, status: 400, code: 'BAD_REQUEST' },
+      { payload: JSON.stringify({ x: 'one' }), headers: h, status: 400, code: 'VALIDATION_FAILED' },
+      {
+        payload: JSON.stringify({ x: 1, pad: 'y'.repeat(2000) }),
+        headers: h,
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+      {
+        payload: 'x=1',
+        headers: { ...bearer(API), 'content-type': 'text/plain' },
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
+    ];
+    for (const c of cases) {
+      const res = await a.inject({
+        method: 'POST',
+        url: '/v1/echo',
+        headers: c.headers,
+        payload: c.payload,
+      });
+      expect({ status: res.statusCode, code: res.json().error.code }).toEqual({
+        status: c.status,
+        code: c.code,
+      });
+    }
+  });
+
+  it('answers unknown routes with a JSON 404 and domain errors with their status and Retry-After', async () => {
+    const { a } = await app();
+    const missing = await a.inject({ method: 'GET', url: '/v1/nothing?x=1', headers: bearer(API) });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toEqual({
+      code: 'NOT_FOUND',
+      message: 'no route GET /v1/nothing',
+    });
+    const fenced = await a.inject({ method: 'GET', url: '/v1/fenced', headers: bearer(API) });
+    expect(fenced.statusCode).toBe(503);
+    expect(fenced.headers['retry-after']).toBe('30');
+  });
+
+  it('echoes a valid request id and mints one otherwise', async () => {
+    const { a } = await app();
+    const given = await a.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'req-42' },
+    });
+    expect(given.headers['x-request-id']).toBe('req-42');
+    const minted = await a.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'bad id!' },
+    });
+    expect(minted.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves readiness, metrics and the OpenAPI document without a token', async () => {
+    const { a } = await app(secure, false);
+    const ready = await a.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ ready: false, checks: { kafka: false, postgres: true } });
+    await a.inject({ method: 'POST', url: '/v1/echo', headers: bearer(API), payload: { x: 1 } });
+    const metrics = await a.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(
+      /concord_http_requests_total\{method="POST",route="\/v1\/echo",status="200",region="us",service="test"\} 1/,
+    );
+    const doc = (await a.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/v1/echo');
+  });
+});
