@@ -19,6 +19,7 @@ export {
   type ConfigIssue,
   type LoadConfigOptions,
 } from './loadConfig.js';
+export { readRegionKeys, type RegionKeyFiles } from './regionKeys.js';
 export { renderConfigDoc } from './renderConfigDoc.js';
 export { regionEnvPrefix, regionSettings, settings, type SettingSpec } from './settings.js';
 export { brokersFor, eventSource, kafkaRoute, topics } from './topics.js';
