@@ -1,1 +1,55 @@
-export {};
+/**
+ * @concord/stack — the local multi-region stack without Docker: one KRaft Kafka broker per
+ * region from the Maven Central jars, WAN link proxies in a supervised daemon, Postgres and
+ * Redis (configured servers or private ones), signing keys, topics and migrations.
+ * See docs/local-stack.md.
+ */
+export { stackUp, type StackUpOptions, type StackUpResult } from './stackUp.js';
+export {
+  stackDown,
+  deleteRedisPrefix,
+  type StackDownOptions,
+  type StackDownResult,
+} from './stackDown.js';
+export { stackStatus, type PartState, type StackStatus } from './stackStatus.js';
+export { StackController, type BrokerControl, type ServerControl } from './StackController.js';
+export {
+  readStackEndpoints,
+  requireStackEndpoints,
+  withStackEndpoints,
+  writeStackEndpoints,
+  type StackEndpoints,
+} from './endpoints/StackEndpoints.js';
+export { LinkControlClient, type PairOptions } from './links/LinkControlClient.js';
+export {
+  formatDuration,
+  formatRate,
+  HEALTHY_LINK,
+  linkKey,
+  parseDuration,
+  parseRate,
+  type LinkId,
+  type LinkSettings,
+  type LinkStatus,
+} from './links/linkSettings.js';
+export { LinkProxy, type LinkProxyOptions } from './links/LinkProxy.js';
+export { KafkaBroker, type BrokerStatus } from './kafka/KafkaBroker.js';
+export { stackTopicSpecs, ensureStackTopics } from './kafka/stackTopics.js';
+export {
+  renderServerProperties,
+  peerListenerName,
+  MAX_MESSAGE_BYTES,
+} from './kafka/serverProperties.js';
+export { ensureKafkaJars, kafkaJarsCached } from './kafka/kafkaJars.js';
+export { ensureSigningKeys, signingKeyFiles } from './keys/signingKeys.js';
+export { assertPortsFree, findListener, isPortFree, type PortClaim } from './ports/portCheck.js';
+export { findExecutable, requireJava, requireMaven } from './prerequisites.js';
+export {
+  canConnectPostgres,
+  privatePostgresUrl,
+  type ResolvedServerMode,
+} from './postgres/PostgresServer.js';
+export { canPingRedis } from './redis/RedisServers.js';
+export { processState, readPidFile, type PidRecord } from './process/PidFile.js';
+export { stackPaths, type StackPaths } from './StackPaths.js';
+export type { ProgressEvent, ProgressSink } from './progress.js';

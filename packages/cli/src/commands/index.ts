@@ -1,0 +1,9 @@
+import type { CommandModule } from '../CommandModule.js';
+import { stackCommand } from './stack.js';
+
+/**
+ * Every command group of `concord`, in help order. To add one (run, demo, status, verify,
+ * replay, conflicts, fence, bench, chaos…), write commands/<name>.ts exporting a
+ * CommandModule and add it here.
+ */
+export const commands: readonly CommandModule[] = [stackCommand];

@@ -1,0 +1,223 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { ConcordConfig, RegionId } from '@concord/config';
+import { ConcordError, withRetry } from '@concord/core';
+import { livePid, ProcessState, type PidRecord } from '../process/PidFile.js';
+import { signalByPidFile, spawnDetached, stopByPidFile, tailFile } from '../process/processes.js';
+import type { ProgressSink } from '../progress.js';
+import { stackPaths } from '../StackPaths.js';
+import {
+  brokerJvmArgs,
+  renderLog4jProperties,
+  renderServerProperties,
+} from './serverProperties.js';
+
+/** What `stack status` shows of a broker. */
+export interface BrokerStatus {
+  readonly region: RegionId;
+  readonly state: 'running' | 'paused' | 'stopped';
+  readonly pid: number | undefined;
+  readonly port: number;
+  readonly controllerPort: number;
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (as Kafka's Uuid prints it). */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * The single-node KRaft broker of one region, run from the cached jars. Every method acts on
+ * the process recorded in the region's PID file and nothing else.
+ */
+export class KafkaBroker {
+  private readonly files;
+
+  constructor(
+    private readonly config: ConcordConfig,
+    readonly region: RegionId,
+    private readonly java = 'java',
+  ) {
+    this.files = stackPaths(config).kafka(region);
+  }
+
+  /** The live broker process, if any. */
+  process(): (PidRecord & { state: ProcessState }) | undefined {
+    return livePid(this.files.pidFile);
+  }
+
+  status(): BrokerStatus {
+    const live = this.process();
+    const k = this.config.byRegion[this.region]!.kafka;
+    return {
+      region: this.region,
+      state: !live ? 'stopped' : live.state === ProcessState.stopped ? 'paused' : 'running',
+      pid: live?.pid,
+      port: k.port,
+      controllerPort: k.controllerPort,
+    };
+  }
+
+  /** The server.properties this config renders for the broker. */
+  renderProperties(): string {
+    return renderServerProperties(this.config, this.region, { dataDir: this.files.dataDir });
+  }
+
+  /** True when the running broker was started with different properties than today's config. */
+  isStale(): boolean {
+    try {
+      return readFileSync(this.files.serverProperties, 'utf8') !== this.renderProperties();
+    } catch {
+      return true;
+    }
+  }
+
+  /** Writes the config files, formats the storage on first start, starts the JVM (no wait). */
+  async start(jarsDir: string, progress?: ProgressSink): Promise<PidRecord> {
+    const f = this.files;
+    mkdirSync(f.dataDir, { recursive: true });
+    mkdirSync(f.logsDir, { recursive: true });
+    writeFileSync(f.serverProperties, this.renderProperties());
+    writeFileSync(f.log4jProperties, renderLog4jProperties(f.logsDir));
+    if (!existsSync(join(f.dataDir, 'meta.properties'))) {
+      let clusterId = existsSync(f.clusterIdFile)
+        ? readFileSync(f.clusterIdFile, 'utf8').trim()
+        : '';
+      if (!clusterId) {
+        clusterId = newClusterId();
+        writeFileSync(f.clusterIdFile, clusterId + '\n');
+      }
+      progress?.({
+        part: 'kafka',
+        region: this.region,
+        message: `formatting storage (cluster ${clusterId})`,
+      });
+      await this.runTool(jarsDir, [
+        'format',
+        '--ignore-formatted',
+        '-t',
+        clusterId,
+        '-c',
+        f.serverProperties,
+      ]);
+    }
+    const record = spawnDetached({
+      command: this.java,
+      args: [
+        ...brokerJvmArgs(this.config, jarsDir, f.log4jProperties, 'kafka.Kafka'),
+        f.serverProperties,
+      ],
+      logFile: f.logFile,
+      pidFile: f.pidFile,
+      cwd: f.dir,
+    });
+    progress?.({ part: 'kafka', region: this.region, message: `started (pid ${record.pid})` });
+    return record;
+  }
+
+  /** Waits until the broker answers describeCluster on its local listener. */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const k = this.config.byRegion[this.region]!.kafka;
+    const kafka = new Kafka({
+      clientId: `concord-stack-${this.region}`,
+      brokers: [`127.0.0.1:${k.port}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      requestTimeout: 3000,
+      retry: { retries: 0 },
+    });
+    const deadline = Date.now() + timeoutMs;
+    await withRetry(
+      async () => {
+        const admin = kafka.admin();
+        try {
+          await admin.connect();
+          await admin.describeCluster();
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      {
+        attempts: Math.ceil(timeoutMs / 250),
+        initialDelayMs: 250,
+        maxDelayMs: 500,
+        retryIf: () => Date.now() < deadline && this.process() !== undefined,
+      },
+    ).catch((error: unknown) => {
+      throw this.startFailed(
+        this.process()
+          ? `did not become ready within ${Math.round(timeoutMs / 1000)} s`
+          : 'exited during start',
+        error,
+      );
+    });
+  }
+
+  /** SIGTERM (controlled shutdown), SIGKILL after `graceMs`. */
+  stop(graceMs = 20_000): Promise<number | undefined> {
+    return stopByPidFile(this.files.pidFile, { graceMs });
+  }
+
+  /** SIGKILL at once: a crash, for fault injection. */
+  async kill(): Promise<number | undefined> {
+    return stopByPidFile(this.files.pidFile, { signal: 'SIGKILL', graceMs: 5_000 });
+  }
+
+  /** SIGSTOP: the broker freezes with its connections open (a hung broker). */
+  pause(): number | undefined {
+    return signalByPidFile(this.files.pidFile, 'SIGSTOP');
+  }
+
+  /** SIGCONT after {@link pause}. */
+  resume(): number | undefined {
+    return signalByPidFile(this.files.pidFile, 'SIGCONT');
+  }
+
+  private startFailed(reason: string, cause?: unknown): ConcordError {
+    const f = this.files;
+    const serverErrors = tailFile(join(f.logsDir, 'server.log'), 200)
+      .split('\n')
+      .filter((l) => / (ERROR|FATAL) /.test(l))
+      .slice(-3);
+    const tail = [...tailFile(f.logFile, 5).split('\n'), ...serverErrors]
+      .filter(Boolean)
+      .join(' | ');
+    return new ConcordError(
+      'STACK_START_FAILED',
+      `Kafka broker of ${this.region} ${reason}${tail ? `: ${tail}` : ''} (logs: ${f.logsDir})`,
+      { cause, retriable: false, details: { region: this.region, logs: f.logsDir } },
+    );
+  }
+
+  private runTool(jarsDir: string, args: string[]): Promise<void> {
+    const f = this.files;
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        this.java,
+        [
+          ...brokerJvmArgs(this.config, jarsDir, f.log4jProperties, 'kafka.tools.StorageTool'),
+          ...args,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd: f.dir },
+      );
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        if (code === 0) return resolve();
+        reject(
+          this.startFailed(
+            `storage format failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
+      });
+    });
+  }
+}

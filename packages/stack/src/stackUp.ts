@@ -1,0 +1,214 @@
+import type { ConcordConfig, RegionId } from '@concord/config';
+import { migrate } from '@concord/postgres';
+import { writeStackEndpoints, type StackEndpoints } from './endpoints/StackEndpoints.js';
+import { KafkaBroker } from './kafka/KafkaBroker.js';
+import { ensureKafkaJars } from './kafka/kafkaJars.js';
+import { ensureStackTopics } from './kafka/stackTopics.js';
+import { ensureSigningKeys } from './keys/signingKeys.js';
+import { ensureLinkDaemon, linkDaemonProcesses, managedLinks } from './links/linkDaemonProcess.js';
+import { assertPortsFree, type PortClaim } from './ports/portCheck.js';
+import {
+  ensurePrivatePostgres,
+  privatePostgresUrl,
+  regionPostgresUrl,
+  resolvePostgresMode,
+  waitForPostgres,
+  type ResolvedServerMode,
+} from './postgres/PostgresServer.js';
+import { requireJava } from './prerequisites.js';
+import { withStackLock } from './process/stackLock.js';
+import type { ProgressSink } from './progress.js';
+import {
+  ensurePrivateRedis,
+  regionRedisUrl,
+  resolveRedisMode,
+  waitForRedis,
+} from './redis/RedisServers.js';
+import { livePid } from './process/PidFile.js';
+import { stackPaths } from './StackPaths.js';
+
+export interface StackUpOptions {
+  readonly progress?: ProgressSink;
+  /** How long a broker may take to answer after its start. Default 90 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface StackUpResult {
+  readonly endpoints: StackEndpoints;
+  /** Parts started by this call, e.g. `kafka us`, `links`, `redis eu`. */
+  readonly started: readonly string[];
+  /** Parts found running and left alone. */
+  readonly alreadyRunning: readonly string[];
+  readonly elapsedMs: number;
+}
+
+/**
+ * Brings the local stack of `config` up, idempotently: every part that runs is left alone,
+ * only missing parts start. Checks prerequisites and ports first (nothing starts when one is
+ * missing), starts the brokers, link daemon, Postgres and Redis in parallel, then creates the
+ * topics, runs the migrations, generates missing signing keys, waits until everything answers
+ * and writes stack.json.
+ */
+export async function stackUp(
+  config: ConcordConfig,
+  options: StackUpOptions = {},
+): Promise<StackUpResult> {
+  return withStackLock(config.stateDir, () => up(config, options));
+}
+
+async function up(config: ConcordConfig, options: StackUpOptions): Promise<StackUpResult> {
+  const t0 = Date.now();
+  const progress = options.progress;
+  const started: string[] = [];
+  const alreadyRunning: string[] = [];
+  const paths = stackPaths(config);
+
+  // 1. Decide and check everything before starting anything.
+  const managed = config.regions.filter((r) => config.byRegion[r]!.kafka.managed);
+  const brokers = managed.map((r) => new KafkaBroker(config, r, 'java'));
+  const toStart = brokers.filter((b) => !b.process() || b.isStale());
+  const java = toStart.length > 0 ? requireJava() : 'java';
+  const [pgMode, redisMode] = await Promise.all([
+    resolvePostgresMode(config),
+    resolveRedisMode(config),
+  ]);
+  const claims: PortClaim[] = [];
+  for (const b of toStart) {
+    if (b.process()) continue; // stale: its own ports are freed by its restart
+    const k = config.byRegion[b.region]!.kafka;
+    claims.push(
+      { port: k.port, owner: `kafka ${b.region}` },
+      { port: k.controllerPort, owner: `kafka ${b.region} controller` },
+    );
+    for (const [reader, port] of Object.entries(k.peerPorts))
+      claims.push({ port, owner: `kafka ${b.region} listener for ${reader}` });
+  }
+  if (!linkDaemonProcesses(config).supervisor) {
+    claims.push({ port: config.linkControlPort, owner: 'link daemon control API' });
+    for (const l of managedLinks(config))
+      claims.push({ port: l.proxyPort, owner: `link proxy ${l.from}->${l.to}` });
+  }
+  if (pgMode === 'private' && !livePid(paths.postgres.pidFile)) {
+    claims.push({ port: config.postgres.privatePort, owner: 'private postgres' });
+  }
+  if (redisMode === 'private') {
+    for (const r of config.regions) {
+      if (!livePid(paths.redis(r).pidFile))
+        claims.push({ port: config.byRegion[r]!.redis.privatePort, owner: `private redis ${r}` });
+    }
+  }
+  await assertPortsFree(claims);
+  const jars = toStart.length > 0 ? await ensureKafkaJars(config, progress) : paths.kafkaJars;
+
+  const generated = ensureSigningKeys(config);
+  if (generated.length > 0)
+    progress?.({
+      part: 'keys',
+      message: `generated Ed25519 keys for ${generated.join(', ')} in ${config.keys.dir}`,
+    });
+
+  // 2. Start what is missing, in parallel.
+  const note = (part: string, how: 'started' | 'running') =>
+    (how === 'started' ? started : alreadyRunning).push(part);
+  const startBroker = async (broker: KafkaBroker) => {
+    const javaBroker = new KafkaBroker(config, broker.region, java);
+    if (broker.process()) {
+      progress?.({
+        part: 'kafka',
+        region: broker.region,
+        message: 'configuration changed; restarting',
+      });
+      await broker.stop();
+    }
+    await javaBroker.start(jars, progress);
+    await javaBroker.waitReady(options.readyTimeoutMs ?? 90_000);
+    progress?.({
+      part: 'kafka',
+      region: broker.region,
+      message: `ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    });
+    note(`kafka ${broker.region}`, 'started');
+  };
+  const checkRunningBroker = async (broker: KafkaBroker) => {
+    if (broker.status().state === 'paused') {
+      progress?.({ part: 'kafka', region: broker.region, message: 'paused (SIGSTOP); left alone' });
+    } else {
+      await broker.waitReady(options.readyTimeoutMs ?? 90_000);
+    }
+    note(`kafka ${broker.region}`, 'running');
+  };
+  await Promise.all([
+    ...brokers.map((b) => (toStart.includes(b) ? startBroker(b) : checkRunningBroker(b))),
+    ensureLinkDaemon(config, progress).then((how) => note('links', how)),
+    pgMode === 'private'
+      ? ensurePrivatePostgres(config, progress).then((how) => note('postgres', how))
+      : Promise.resolve(),
+    ...(redisMode === 'private'
+      ? config.regions.map((r) =>
+          ensurePrivateRedis(config, r, progress).then((how) => note(`redis ${r}`, how)),
+        )
+      : []),
+  ]);
+
+  // 3. Topics, databases and schema; then every part must answer.
+  const ready = (r: RegionId) =>
+    config.byRegion[r]!.kafka.managed === false ||
+    new KafkaBroker(config, r).status().state === 'running';
+  await Promise.all(
+    config.regions.filter(ready).map(async (r) => {
+      await ensureStackTopics(config, r);
+      progress?.({ part: 'topics', region: r, message: 'topics ready' });
+    }),
+  );
+  await Promise.all(
+    config.regions.map(async (r) => {
+      const url = regionPostgresUrl(config, r, pgMode);
+      await migrate(url);
+      await waitForPostgres(url, 15_000);
+      await waitForRedis(regionRedisUrl(config, r, redisMode), 15_000);
+      progress?.({
+        part: 'postgres',
+        region: r,
+        message: `database ${config.byRegion[r]!.postgres.database} migrated`,
+      });
+    }),
+  );
+
+  const endpoints = buildEndpoints(config, pgMode, redisMode);
+  writeStackEndpoints(config, endpoints);
+  return { endpoints, started, alreadyRunning, elapsedMs: Date.now() - t0 };
+}
+
+function buildEndpoints(
+  config: ConcordConfig,
+  pgMode: ResolvedServerMode,
+  redisMode: ResolvedServerMode,
+): StackEndpoints {
+  const byRegion: Record<RegionId, StackEndpoints['byRegion'][string]> = {};
+  for (const r of config.regions) {
+    const rc = config.byRegion[r]!;
+    byRegion[r] = {
+      kafka: { brokers: [...rc.kafka.brokers], managed: rc.kafka.managed },
+      postgres: { url: regionPostgresUrl(config, r, pgMode), database: rc.postgres.database },
+      redis: { url: regionRedisUrl(config, r, redisMode), keyPrefix: rc.redis.keyPrefix },
+    };
+  }
+  const serverUrl = pgMode === 'private' ? privatePostgresUrl(config) : config.postgres.adminUrl;
+  return {
+    version: 1,
+    namespace: config.namespace,
+    regions: [...config.regions],
+    portBase: config.portBase,
+    stateDir: config.stateDir,
+    updatedAt: new Date().toISOString(),
+    keysDir: config.keys.dir,
+    postgres: { mode: pgMode, serverUrl },
+    redis: { mode: redisMode },
+    linkControl: {
+      url: `http://127.0.0.1:${config.linkControlPort}`,
+      port: config.linkControlPort,
+    },
+    byRegion,
+    links: managedLinks(config).map((l) => ({ ...l, bootstrap: `127.0.0.1:${l.proxyPort}` })),
+  };
+}
