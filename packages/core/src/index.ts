@@ -4,3 +4,13 @@
  */
 export * from './errors/index.js';
 export * from './retry/index.js';
+export * from './json/index.js';
+export * from './hash/index.js';
+export * from './envelope/index.js';
+export * from './clock/index.js';
+export * from './gate/index.js';
+export * from './fold/index.js';
+export * from './domain/index.js';
+export * from './conflicts/index.js';
+export * from './digests/index.js';
+export * from './testing/index.js';

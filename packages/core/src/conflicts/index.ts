@@ -1,0 +1,14 @@
+export {
+  analyzeConflict,
+  causalPast,
+  detectConflict,
+  type StreamInput,
+} from './analyzeConflict.js';
+export {
+  buildManualMerge,
+  buildMerge,
+  type BuildMergeInput,
+  type MergeProposal,
+} from './buildMerge.js';
+export type { Conflict } from './Conflict.js';
+export { failoverOrder, ownerRegion, responsibleRegion, streamOwnershipHash } from './ownership.js';

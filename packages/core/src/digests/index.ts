@@ -1,0 +1,18 @@
+export {
+  diffDigests,
+  differingBuckets,
+  differingStreams,
+  missingEventIds,
+  rollUpDigests,
+  type BucketRollup,
+  type DigestDiff,
+  type StreamDivergence,
+} from './diffDigests.js';
+export {
+  bucketOf,
+  DIGEST_BUCKETS,
+  eventSetHash,
+  stateHash,
+  streamDigest,
+  type StreamDigest,
+} from './streamDigest.js';

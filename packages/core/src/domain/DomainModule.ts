@@ -1,0 +1,105 @@
+import type { EventId, StreamId, UnsignedEnvelope } from '../envelope/Envelope.js';
+import type { JsonObject } from '../json/JsonValue.js';
+import type { StreamFold } from '../fold/StreamFold.js';
+
+/**
+ * The pure state machine of a category: `evolve` folds one event into the state. It must be
+ * total and deterministic (no clock, no randomness, no IO, never throw for a valid envelope)
+ * and must not mutate its input: the fold keeps earlier states as snapshots. States must be
+ * JSON values, because their canonical JSON is what the state digest hashes.
+ */
+export interface Reducer<S> {
+  initialState(): S;
+  evolve(state: S, event: UnsignedEnvelope): S;
+}
+
+/** How the conflicts of a category are resolved (DESIGN §5). */
+export const RESOLUTION_POLICIES = {
+  /** The fold already chose per-field winners; the merge records them. */
+  lww: 'lww',
+  /** A pure resolver of the domain module computes the merge's data. */
+  custom: 'custom',
+  /** Stays open until an operator resolves it. */
+  manual: 'manual',
+} as const;
+export type ResolutionPolicy = (typeof RESOLUTION_POLICIES)[keyof typeof RESOLUTION_POLICIES];
+
+/** The events of a stream reachable from one head but not common to all heads. */
+export interface ConflictBranch {
+  readonly head: EventId;
+  /** In fold order. With three or more heads, an event can be in several branches. */
+  readonly events: readonly EventId[];
+}
+
+/** A field written concurrently by more than one branch, and who wins it in fold order. */
+export interface ContestedField {
+  /** A JSON Pointer into the state (or a domain-defined name). */
+  readonly field: string;
+  /** The concurrent writers, in fold order. */
+  readonly writers: readonly EventId[];
+  /** The event whose write the fold kept (for `lww`), when the domain can tell. */
+  readonly winner?: EventId;
+}
+
+/** Everything a resolver may read: all of it is a pure function of the stream's causal past. */
+export interface ConflictContext<S> {
+  readonly stream: StreamId;
+  readonly category: string;
+  readonly conflictId: string;
+  /** Sorted. */
+  readonly heads: readonly EventId[];
+  /** The whole stream, folded (its `order` is the fold order of every applied event). */
+  readonly fold: StreamFold<S>;
+  readonly branches: readonly ConflictBranch[];
+  /** Events in the causal past of every head (before the fork). */
+  readonly common: ReadonlySet<EventId>;
+  /** The events not in `common`, in fold order. */
+  readonly sinceFork: readonly UnsignedEnvelope[];
+  /** True when the two events are in different branches and neither is an ancestor of the other. */
+  concurrent(a: EventId, b: EventId): boolean;
+  /** The fold of one head's causal past: what that branch's writer saw (memoised). */
+  foldPast(head: EventId): StreamFold<S>;
+}
+
+/** An operator's resolution of a conflict: keep one branch's state, or apply a patch. */
+export type ManualResolution = { readonly choose: EventId } | { readonly patch: JsonObject };
+
+/** A command as the writer receives it, before it becomes an envelope. */
+export interface DomainCommand {
+  readonly stream: StreamId;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly idempotencyKey?: string | undefined;
+  readonly causedBy?: EventId | undefined;
+}
+
+/**
+ * A domain module: what Concord knows of one stream category. Written by users against the
+ * public API of @concord/core; register it in a {@link DomainRegistry}.
+ */
+export interface DomainModule<S = unknown> {
+  /** The category it serves (`account` serves `account-42`, `account:7`). */
+  readonly category: string;
+  readonly reducer: Reducer<S>;
+  readonly policy: ResolutionPolicy;
+  /** For `custom`: the merge's data (a JSON object), a pure function of the context. */
+  resolve?(context: ConflictContext<S>): JsonObject;
+  /** The fields written concurrently by several branches, where the domain can tell. */
+  contestedFields?(context: ConflictContext<S>): readonly ContestedField[];
+  /**
+   * The data of an operator's merge for this domain. Default: `{ resolution }`; the merge-patch
+   * domain turns it into a `patch` its reducer applies.
+   */
+  manualMerge?(context: ConflictContext<S>, resolution: ManualResolution): JsonObject;
+  /**
+   * Called by the writer before a command is appended, with the current (possibly stale)
+   * projection state: returns the data to write (possibly enriched), or throws
+   * ConcordError('DOMAIN_REJECTED'). Must be pure.
+   */
+  prepare?(state: S, command: DomainCommand): JsonObject;
+}
+
+/** Identity helper that infers `S` for a module literal. */
+export function defineDomain<S>(module: DomainModule<S>): DomainModule<S> {
+  return module;
+}

@@ -1,0 +1,291 @@
+import type { EventId } from '../envelope/Envelope.js';
+import { ConcordError } from '../errors/ConcordError.js';
+import { AppliedIdCache } from './AppliedIdCache.js';
+import {
+  dependenciesOf,
+  DUPLICATE_KINDS,
+  type AppliedLookup,
+  type Causal,
+  type DuplicateEvent,
+  type GateDecision,
+  type GateStats,
+  type ParkedEvent,
+} from './GateDecision.js';
+
+export interface CausalGateOptions {
+  /** Clock for `parkedAt` (ms). Default `Date.now`. */
+  now?: () => number;
+  /**
+   * How many applied ids the gate remembers to spare look-ups. Default 100 000; `Infinity`
+   * when the gate is the only record of what is applied (tests, simulations).
+   */
+  appliedCacheSize?: number;
+}
+
+interface ParkedEntry<E> {
+  readonly event: E;
+  readonly missing: Set<EventId>;
+  readonly parkedAt: number;
+}
+
+interface Pending<E> {
+  readonly event: E;
+  readonly missing: Set<EventId>;
+  readonly parkedAt: number | undefined;
+}
+
+/**
+ * The causal gate (DESIGN §3): an event is applied only after its parents and its causedBy;
+ * until then it is parked. Parked events are indexed by the ids they wait for, so an arriving
+ * event unparks its waiters (and theirs, across streams) without rescanning the parked set.
+ *
+ * Protocol, per batch (the applied set lives in the caller's store):
+ * 1. `ids = gate.unknownIds(batch)` — ids whose applied status the gate does not know;
+ * 2. look them up; `decision = gate.decide(batch, appliedAmongIds)` — pure, changes nothing;
+ * 3. persist: apply `decision.ready` in order, store `decision.parked`, delete `decision.unparked`;
+ * 4. after the commit, `gate.commit(decision)`. If the transaction failed, drop the decision.
+ * On restart: `gate.restore(parkedRows, applied)` returns a decision like `decide` (its
+ * `ready` part must be applied: their dependencies arrived while the process was down).
+ */
+export class CausalGate<E extends Causal = Causal> {
+  private readonly now: () => number;
+  private readonly applied: AppliedIdCache;
+  private readonly parked = new Map<EventId, ParkedEntry<E>>();
+  private readonly waiters = new Map<EventId, EventId[]>();
+  private generation = 0;
+  private lastParkedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: CausalGateOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.applied = new AppliedIdCache(options.appliedCacheSize ?? 100_000);
+  }
+
+  /** The ids (of the batch's events and of their dependencies) the caller must look up. */
+  unknownIds(batch: Iterable<E>): EventId[] {
+    const unknown = new Set<EventId>();
+    const note = (id: EventId) => {
+      if (!this.applied.has(id) && !this.parked.has(id)) unknown.add(id);
+    };
+    for (const event of batch) {
+      note(event.id);
+      for (const dep of dependenciesOf(event)) note(dep);
+    }
+    return [...unknown];
+  }
+
+  /**
+   * Decides a batch (any order, duplicates allowed) without changing the gate. `applied`
+   * answers for the ids of `unknownIds(batch)`; any id it does not name counts as not applied.
+   */
+  decide(batch: Iterable<E>, applied: AppliedLookup = []): GateDecision<E> {
+    const isApplied = this.appliedPredicate(applied);
+    const seen = new Set<EventId>();
+    const duplicates: DuplicateEvent<E>[] = [];
+    const incoming: E[] = [];
+    for (const event of batch) {
+      if (seen.has(event.id)) duplicates.push({ event, kind: DUPLICATE_KINDS.repeatedInBatch });
+      else if (this.parked.has(event.id))
+        duplicates.push({ event, kind: DUPLICATE_KINDS.alreadyParked });
+      else if (isApplied(event.id))
+        duplicates.push({ event, kind: DUPLICATE_KINDS.alreadyApplied });
+      else incoming.push(event);
+      seen.add(event.id);
+    }
+    return this.resolve(
+      incoming.map((event) => ({ event, parkedAt: undefined })),
+      isApplied,
+      duplicates,
+      false,
+    );
+  }
+
+  /**
+   * Restores the parked set after a restart (rows from the parked store, with their original
+   * `parkedAt`). Dependencies are re-checked against `applied` (answering for
+   * `unknownIds(events)`): events whose dependencies were applied meanwhile come back in
+   * `ready` and `unparked`; rows already applied come back as `already-applied` duplicates
+   * (delete them from the parked store). Commit the decision like any other.
+   */
+  restore(
+    rows: Iterable<{ event: E; parkedAt: number }>,
+    applied: AppliedLookup = [],
+  ): GateDecision<E> {
+    const isApplied = this.appliedPredicate(applied);
+    const unique = new Map<EventId, { event: E; parkedAt: number }>();
+    const duplicates: DuplicateEvent<E>[] = [];
+    for (const row of rows) {
+      const { event } = row;
+      if (unique.has(event.id)) duplicates.push({ event, kind: DUPLICATE_KINDS.repeatedInBatch });
+      else if (this.parked.has(event.id))
+        duplicates.push({ event, kind: DUPLICATE_KINDS.alreadyParked });
+      else if (isApplied(event.id))
+        duplicates.push({ event, kind: DUPLICATE_KINDS.alreadyApplied });
+      else unique.set(event.id, row);
+    }
+    const sorted = [...unique.values()].sort((a, b) => a.parkedAt - b.parkedAt);
+    return this.resolve(sorted, isApplied, duplicates, true);
+  }
+
+  /**
+   * Makes a persisted decision part of the gate: ready events become applied (unparking is
+   * already in the decision), parked events join the parked index.
+   *
+   * @throws ConcordError STALE_DECISION when another decision was committed since this one
+   * was made (decide, persist and commit one batch at a time).
+   */
+  commit(decision: GateDecision<E>): void {
+    if (decision.generation !== this.generation) {
+      throw new ConcordError(
+        'STALE_DECISION',
+        'gate decision is stale: decide again after the last commit',
+        {
+          details: { decision: decision.generation, gate: this.generation },
+        },
+      );
+    }
+    this.generation++;
+    for (const event of decision.ready) {
+      this.applied.add(event.id);
+      this.parked.delete(event.id);
+      const waiting = this.waiters.get(event.id);
+      if (waiting) {
+        this.waiters.delete(event.id);
+        for (const waiter of waiting) this.parked.get(waiter)?.missing.delete(event.id);
+      }
+    }
+    for (const { event, missing, parkedAt } of decision.parked) {
+      this.parked.set(event.id, { event, missing: new Set(missing), parkedAt });
+      for (const dep of missing) {
+        const list = this.waiters.get(dep);
+        if (list) list.push(event.id);
+        else this.waiters.set(dep, [event.id]);
+      }
+    }
+  }
+
+  /** Tells the gate ids are applied that did not pass through it (e.g. a rebuild). */
+  markApplied(ids: Iterable<EventId>): void {
+    for (const id of ids) this.applied.add(id);
+  }
+
+  isParked(id: EventId): boolean {
+    return this.parked.has(id);
+  }
+
+  /** The dependencies a parked event still waits for, or `undefined` when it is not parked. */
+  missingFor(id: EventId): EventId[] | undefined {
+    const entry = this.parked.get(id);
+    return entry ? [...entry.missing].sort() : undefined;
+  }
+
+  get parkedCount(): number {
+    return this.parked.size;
+  }
+
+  /** parkedAt of the oldest parked event (ms), or `undefined` when nothing is parked. */
+  oldestParkedAt(): number | undefined {
+    for (const entry of this.parked.values()) return entry.parkedAt;
+    return undefined;
+  }
+
+  stats(): GateStats {
+    return {
+      parked: this.parked.size,
+      waitingOn: this.waiters.size,
+      oldestParkedAt: this.oldestParkedAt(),
+    };
+  }
+
+  /** Parked events older than `ageMs`, oldest first (for status and alerts). */
+  parkedOlderThan(ageMs: number): ParkedEvent<E>[] {
+    const cutoff = this.now() - ageMs;
+    const old: ParkedEvent<E>[] = [];
+    for (const entry of this.parked.values()) {
+      if (entry.parkedAt > cutoff) break;
+      old.push({
+        event: entry.event,
+        missing: [...entry.missing].sort(),
+        parkedAt: entry.parkedAt,
+      });
+    }
+    return old;
+  }
+
+  private appliedPredicate(applied: AppliedLookup): (id: EventId) => boolean {
+    if (typeof applied === 'function') return (id) => this.applied.has(id) || applied(id);
+    const set: ReadonlySet<EventId> = applied instanceof Set ? applied : new Set(applied);
+    return (id) => this.applied.has(id) || set.has(id);
+  }
+
+  /** parkedAt values only grow, so the parked map stays ordered oldest first. */
+  private stampParkedAt(): number {
+    this.lastParkedAt = Math.max(this.lastParkedAt, this.now());
+    return this.lastParkedAt;
+  }
+
+  private resolve(
+    incoming: readonly { event: E; parkedAt: number | undefined }[],
+    isApplied: (id: EventId) => boolean,
+    duplicates: DuplicateEvent<E>[],
+    restoring: boolean,
+  ): GateDecision<E> {
+    const pending = new Map<EventId, Pending<E>>();
+    const batchWaiters = new Map<EventId, EventId[]>();
+    const queue: EventId[] = [];
+    for (const { event, parkedAt } of incoming) {
+      const missing = new Set<EventId>();
+      for (const dep of dependenciesOf(event)) {
+        if (!isApplied(dep)) missing.add(dep);
+      }
+      pending.set(event.id, { event, missing, parkedAt });
+      if (missing.size === 0) queue.push(event.id);
+      for (const dep of missing) {
+        const list = batchWaiters.get(dep);
+        if (list) list.push(event.id);
+        else batchWaiters.set(dep, [event.id]);
+      }
+    }
+    // Counts of still-missing dependencies of previously parked events touched by this batch;
+    // the parked entries themselves stay untouched until commit.
+    const remaining = new Map<EventId, number>();
+    const ready: E[] = [];
+    const unparked: EventId[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i] as EventId;
+      const own = pending.get(id);
+      if (own) {
+        ready.push(own.event);
+        if (restoring) unparked.push(id);
+      } else {
+        const entry = this.parked.get(id) as ParkedEntry<E>;
+        ready.push(entry.event);
+        unparked.push(id);
+      }
+      for (const waiter of batchWaiters.get(id) ?? []) {
+        const next = pending.get(waiter) as Pending<E>;
+        next.missing.delete(id);
+        if (next.missing.size === 0) queue.push(waiter);
+      }
+      for (const waiter of this.waiters.get(id) ?? []) {
+        const entry = this.parked.get(waiter);
+        if (!entry) continue;
+        const left = (remaining.get(waiter) ?? entry.missing.size) - 1;
+        remaining.set(waiter, left);
+        if (left === 0) queue.push(waiter);
+      }
+    }
+    const parked: ParkedEvent<E>[] = [];
+    for (const { event, missing, parkedAt } of pending.values()) {
+      if (missing.size === 0) continue;
+      parked.push({
+        event,
+        missing: [...missing].sort(),
+        parkedAt: parkedAt ?? this.stampParkedAt(),
+      });
+    }
+    if (restoring) {
+      for (const p of parked) this.lastParkedAt = Math.max(this.lastParkedAt, p.parkedAt);
+    }
+    return { generation: this.generation, ready, unparked, parked, duplicates };
+  }
+}

@@ -1,0 +1,12 @@
+export { CausalGate, type CausalGateOptions } from './CausalGate.js';
+export {
+  dependenciesOf,
+  DUPLICATE_KINDS,
+  type AppliedLookup,
+  type Causal,
+  type DuplicateEvent,
+  type DuplicateKind,
+  type GateDecision,
+  type GateStats,
+  type ParkedEvent,
+} from './GateDecision.js';

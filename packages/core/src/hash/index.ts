@@ -1,0 +1,1 @@
+export { hashUint32, sha256Hex } from './sha256.js';
