@@ -1,0 +1,13 @@
+/** Support code shared by the integration and end-to-end tests. */
+export {
+  cleanupNamespace,
+  createDatabases,
+  createTopics,
+  dropDatabases,
+  dropRedisKeys,
+  dropTopics,
+  testConfig,
+  testStack,
+  uniqueNamespace,
+} from './testStack.js';
+export { waitFor } from './waitFor.js';
