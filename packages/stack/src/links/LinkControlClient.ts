@@ -36,7 +36,7 @@ export class LinkControlClient {
   }
 
   /** Cuts `a`↔`b` (both links), or with `oneway` only the link carrying a's data to b. */
-  partition(a: RegionId, b: RegionId, options: PairOptions = {}): Promise<LinkStatus[]> {
+  async partition(a: RegionId, b: RegionId, options: PairOptions = {}): Promise<LinkStatus[]> {
     return this.update(this.pair(a, b, options), { cut: true });
   }
 
@@ -44,7 +44,7 @@ export class LinkControlClient {
    * Restores links to healthy — not cut, no added latency, no rate limit: the pair's links
    * (both directions unless `oneway`), or every link when no pair is given.
    */
-  heal(a?: RegionId, b?: RegionId, options: PairOptions = {}): Promise<LinkStatus[]> {
+  async heal(a?: RegionId, b?: RegionId, options: PairOptions = {}): Promise<LinkStatus[]> {
     if (a === undefined && b === undefined) return this.update(this.config.links, HEALTHY_LINK);
     if (a === undefined || b === undefined) {
       throw new ConcordError('VALIDATION_FAILED', 'heal takes two regions or none');
@@ -53,7 +53,7 @@ export class LinkControlClient {
   }
 
   /** One-way delay added to each direction of every stream on the pair's links; 0 clears. */
-  latency(
+  async latency(
     a: RegionId,
     b: RegionId,
     latencyMs: number,
@@ -63,7 +63,7 @@ export class LinkControlClient {
   }
 
   /** Token-bucket rate per direction on the pair's links, in bits/s; 0 clears. */
-  bandwidth(
+  async bandwidth(
     a: RegionId,
     b: RegionId,
     bitsPerSecond: number,
