@@ -1,1 +1,26 @@
-export {};
+/**
+ * @concord/domains — the example domain modules, written against the public API of
+ * @concord/core the way users write their own.
+ */
+import type { DomainModule } from '@concord/core';
+import { accountDomain } from './account/accountDomain.js';
+import { cartDomain } from './cart/cartDomain.js';
+import { profileDomain } from './profile/profileDomain.js';
+
+export {
+  ACCOUNT_EVENTS,
+  accountDomain,
+  compensationsOf,
+  type AccountState,
+  type BouncedWithdrawal,
+  type Compensation,
+} from './account/accountDomain.js';
+export { CART_EVENTS, cartDomain, cartLines, type CartState } from './cart/cartDomain.js';
+export { PROFILE_EVENTS, profileDomain, type ProfileState } from './profile/profileDomain.js';
+
+/** The shipped domains, for `new DomainRegistry(defaultDomains)`. */
+export const defaultDomains: readonly DomainModule[] = [
+  accountDomain as DomainModule,
+  cartDomain as DomainModule,
+  profileDomain as DomainModule,
+];
