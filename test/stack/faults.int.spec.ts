@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ConcordConfig } from '@concord/config';
 import { isConcordError } from '@concord/core';
 import { canConnectPostgres, canPingRedis, processState, StackController } from '@concord/stack';
-import { uniqueNamespace } from '../support/index.js';
+import { uniqueNamespace, waitFor } from '../support/index.js';
 
 /**
- * The fault injectors on a stack of its own (port base 30000, one region) that runs Postgres
+ * The fault injectors on a stack of its own (port base 30000, two regions) that runs Postgres
  * and Redis privately, so they can be stopped and restarted without touching anyone else.
  */
 let config: ConcordConfig;
@@ -23,7 +23,7 @@ beforeAll(async () => {
     overrides: {
       CONCORD_PORT_BASE: '30000',
       CONCORD_STATE_DIR: stateDir,
-      CONCORD_REGIONS: 'us',
+      CONCORD_REGIONS: 'us,eu',
       CONCORD_NAMESPACE: uniqueNamespace('faults'),
       CONCORD_PG_MODE: 'private',
       CONCORD_REDIS_MODE: 'private',
@@ -86,6 +86,38 @@ describe('fault injection (separate private stack on port base 30000)', () => {
     await stack.postgres().restart();
     expect(await canConnectPostgres(pgUrl)).toBe(true);
     expect((await stack.status()).running).toBe(true);
+  });
+
+  it('keeps link state when the link worker or its supervisor is killed', async () => {
+    await stack.links.partition('us', 'eu', { oneway: true });
+    const before = await stack.status();
+    const worker = before.linkDaemon.workerPid!;
+    process.kill(worker, 'SIGKILL');
+    // The supervisor restarts the worker, which restores the cut from state.json.
+    const restarted = await waitFor(
+      async () => {
+        const s = await stack.status();
+        return s.linkDaemon.workerPid !== undefined && s.linkDaemon.workerPid !== worker && s.links
+          ? s
+          : undefined;
+      },
+      { timeoutMs: 20_000, message: 'link worker not restarted' },
+    );
+    expect(restarted.links!.filter((l) => l.cut).map((l) => `${l.from}->${l.to}`)).toEqual([
+      'us->eu',
+    ]);
+
+    // A killed supervisor leaves an orphaned worker; up replaces both, state intact.
+    process.kill(restarted.linkDaemon.pid!, 'SIGKILL');
+    await waitFor(() => processState(restarted.linkDaemon.pid!) === 'gone', {
+      message: 'supervisor alive',
+    });
+    const up = await stack.up();
+    expect(up.started).toEqual(['links']);
+    expect(processState(restarted.linkDaemon.workerPid!)).toBe('gone');
+    const links = await stack.links.status();
+    expect(links.filter((l) => l.cut).map((l) => `${l.from}->${l.to}`)).toEqual(['us->eu']);
+    await stack.links.heal();
   });
 
   it('refuses unknown regions', () => {

@@ -50,7 +50,11 @@ export default async function setup(): Promise<() => Promise<void>> {
   };
   // Idempotent: also repairs a half-running stack (e.g. a broker killed by an earlier test).
   const result = await stack.up({ progress: before.running ? undefined : log });
-  const startedByUs = !before.running && result.started.length > 0;
+  // Ours to stop only if no broker ran before: repairing a half-running stack (say, a link
+  // daemon restarted) does not make this run its owner.
+  const startedByUs =
+    before.brokers.every((b) => b.state === 'stopped') &&
+    result.started.some((p) => p.startsWith('kafka'));
   if (startedByUs)
     process.stderr.write(`[stack] up in ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
 

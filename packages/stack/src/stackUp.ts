@@ -5,7 +5,12 @@ import { KafkaBroker } from './kafka/KafkaBroker.js';
 import { ensureKafkaJars } from './kafka/kafkaJars.js';
 import { ensureStackTopics } from './kafka/stackTopics.js';
 import { ensureSigningKeys } from './keys/signingKeys.js';
-import { ensureLinkDaemon, linkDaemonProcesses, managedLinks } from './links/linkDaemonProcess.js';
+import {
+  ensureLinkDaemon,
+  linkDaemonProcesses,
+  managedLinks,
+  stopLinkDaemon,
+} from './links/linkDaemonProcess.js';
 import { assertPortsFree, type PortClaim } from './ports/portCheck.js';
 import {
   ensurePrivatePostgres,
@@ -83,7 +88,9 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
     for (const [reader, port] of Object.entries(k.peerPorts))
       claims.push({ port, owner: `kafka ${b.region} listener for ${reader}` });
   }
-  if (!linkDaemonProcesses(config).supervisor) {
+  const daemon = linkDaemonProcesses(config);
+  if (!daemon.supervisor && daemon.worker) await stopLinkDaemon(config);
+  if (!daemon.supervisor) {
     claims.push({ port: config.linkControlPort, owner: 'link daemon control API' });
     for (const l of managedLinks(config))
       claims.push({ port: l.proxyPort, owner: `link proxy ${l.from}->${l.to}` });

@@ -54,7 +54,12 @@ export async function ensureLinkDaemon(
   const files = stackPaths(config).links;
   const spec = renderSpec(config);
   const client = new LinkControlClient(config);
-  const { supervisor } = linkDaemonProcesses(config);
+  const { supervisor, worker } = linkDaemonProcesses(config);
+  if (!supervisor && worker) {
+    // The supervisor died (e.g. SIGKILL) and left its worker holding the ports: replace both.
+    progress?.({ part: 'links', message: `stopping orphaned link worker (pid ${worker.pid})` });
+    await stopLinkDaemon(config);
+  }
   const sameSpec = existsSync(files.specFile) && readFileSync(files.specFile, 'utf8') === spec;
   if (supervisor && sameSpec && (await client.isUp())) return 'running';
   if (supervisor) {
