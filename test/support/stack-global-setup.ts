@@ -50,6 +50,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   };
   // Idempotent: also repairs a half-running stack (e.g. a broker killed by an earlier test).
   const result = await stack.up({ progress: before.running ? undefined : log });
+  // A run that died mid-test may have left a link cut (link state persists): start healthy,
+  // unless another live run is using the links right now.
+  if (otherLiveLeases(config).length === 0) await stack.links.heal();
   // Ours to stop only if no broker ran before: repairing a half-running stack (say, a link
   // daemon restarted) does not make this run its owner.
   const startedByUs =
@@ -60,10 +63,10 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   return async () => {
     rmSync(lease, { force: true });
-    // Leave the links healthy whatever a test did.
-    await stack.links.heal().catch(() => undefined);
-    if (!startedByUs) return;
     const others = otherLiveLeases(config);
+    // Leave the links healthy whatever a test did (but never under another run's feet).
+    if (others.length === 0) await stack.links.heal().catch(() => undefined);
+    if (!startedByUs) return;
     if (others.length > 0) {
       process.stderr.write(
         `[stack] left running: still used by test run(s) ${others.join(', ')}\n`,
