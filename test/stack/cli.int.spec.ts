@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,6 +58,33 @@ describe('concord stack up reports missing prerequisites in one line', () => {
     rmSync(empty, { recursive: true, force: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/^error PREREQUISITE_MISSING: java not found on PATH — install a JDK/);
+    expect(r.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'Postgres',
+      { CONCORD_PG_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
+      /^error PREREQUISITE_MISSING: no Postgres reachable at postgres:\/\/postgres@127\.0\.0\.1:1\/postgres and initdb\/pg_ctl not found on PATH — start Postgres/,
+    ],
+    [
+      'Redis',
+      { CONCORD_REDIS_URL: 'redis://127.0.0.1:1' },
+      /^error PREREQUISITE_MISSING: no Redis reachable at redis:\/\/127\.0\.0\.1:1 and redis-server not found on PATH — start Redis/,
+    ],
+  ])('%s neither reachable nor installable', (_what, env, message) => {
+    // A PATH with java (and mvn) but none of the Postgres/Redis binaries.
+    const bin = mkdtempSync(join(tmpdir(), 'concord-path-'));
+    for (const tool of ['java', 'mvn']) {
+      const found = spawnSync('sh', ['-c', `command -v ${tool}`], {
+        encoding: 'utf8',
+      }).stdout.trim();
+      if (found) symlinkSync(found, join(bin, tool));
+    }
+    const r = concord(['stack', 'up'], { PATH: bin, ...env });
+    rmSync(bin, { recursive: true, force: true });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(message);
     expect(r.stderr.split('\n')).toHaveLength(1);
   });
 
