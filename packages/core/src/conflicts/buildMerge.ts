@@ -72,7 +72,7 @@ function open<S>(input: BuildMergeInput<S>) {
  * All of it is a pure function of the stream's causal past, so every region builds the same
  * event.
  *
- * @throws ConcordError CONFLICT_NOT_OPEN (one head), MANUAL_RESOLUTION_REQUIRED (policy
+ * @throws ConcordError CONFLICT_NOT_OPEN (one head), VALIDATION_FAILED with `details.reason: 'manual-resolution-required'` (policy
  * `manual`: see {@link buildManualMerge}), VALIDATION_FAILED (`custom` without `resolve`).
  */
 export function buildMerge<S>(input: BuildMergeInput<S>): MergeProposal {
@@ -96,13 +96,13 @@ export function buildMerge<S>(input: BuildMergeInput<S>): MergeProposal {
       break;
     }
     default:
-      throw new ConcordError(
-        'MANUAL_RESOLUTION_REQUIRED',
-        `conflict ${conflict.id} waits for an operator`,
-        {
-          details: { conflictId: conflict.id, stream: conflict.stream },
+      throw new ConcordError('VALIDATION_FAILED', `conflict ${conflict.id} waits for an operator`, {
+        details: {
+          reason: 'manual-resolution-required',
+          conflictId: conflict.id,
+          stream: conflict.stream,
         },
-      );
+      });
   }
   return {
     conflict,

@@ -110,7 +110,10 @@ describe('detectConflict', () => {
     const { events } = forked();
     const asTicket = events.map((e) => ({ ...e, stream: 'ticket-1' }));
     expect(() => buildMerge({ events: asTicket, module: manual, regions: REGIONS })).toThrow(
-      expect.objectContaining({ code: 'MANUAL_RESOLUTION_REQUIRED' }),
+      expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        details: expect.objectContaining({ reason: 'manual-resolution-required' }),
+      }),
     );
   });
 

@@ -51,5 +51,13 @@ export {
   RegionKeyring,
   type EnvelopeSigner,
 } from './RegionKeyring.js';
-export { isSignatureValid, signEnvelope, signingPayload, verifyEnvelope } from './signEnvelope.js';
+export {
+  isSignatureValid,
+  signEnvelope,
+  signingPayload,
+  verifyEnvelope,
+  verifyEnvelopeAsync,
+  verifyEnvelopes,
+  type VerificationResult,
+} from './signEnvelope.js';
 export { streamCategory } from './streamCategory.js';

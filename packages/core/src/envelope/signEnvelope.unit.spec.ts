@@ -6,7 +6,13 @@ import type { Envelope, UnsignedEnvelope } from './Envelope.js';
 import { mergeEventId } from './ids.js';
 import { parseEnvelope, serializeEnvelope } from './parseEnvelope.js';
 import { createSigner, generateRegionKeyPair, RegionKeyring } from './RegionKeyring.js';
-import { isSignatureValid, signEnvelope, verifyEnvelope } from './signEnvelope.js';
+import {
+  isSignatureValid,
+  signEnvelope,
+  verifyEnvelope,
+  verifyEnvelopeAsync,
+  verifyEnvelopes,
+} from './signEnvelope.js';
 
 const us = generateRegionKeyPair();
 const eu = generateRegionKeyPair();
@@ -144,5 +150,26 @@ describe('signEnvelope / verifyEnvelope', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
     expect(() => RegionKeyring.from({ us: rsa })).toThrow(/Ed25519/);
     expect(() => RegionKeyring.from({ us: 'not a key' })).toThrow(ConcordError);
+  });
+});
+
+describe('verifyEnvelopes (thread pool)', () => {
+  it('verifies a batch concurrently, one result per envelope, in order', async () => {
+    const good = signEnvelope(event, signUs);
+    const forged = { ...good, data: { name: 'Eve' } };
+    const wrongRegion = signEnvelope(event, signEu);
+    const results = await verifyEnvelopes([good, forged, wrongRegion, good], keyring);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'SIGNATURE_INVALID',
+      'SIGNATURE_INVALID',
+      'ok',
+    ]);
+    await expect(verifyEnvelopeAsync(forged, keyring)).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
+    await expect(
+      verifyEnvelopeAsync(good, keyring.with('us', usNext.publicKey)),
+    ).resolves.toBeUndefined();
   });
 });

@@ -12,10 +12,6 @@ export const ERROR_CODES = [
   'RESERVED_TYPE',
   // clocks
   'HLC_DRIFT_EXCEEDED',
-  // causal gate, fold and conflicts (pure core)
-  'CAUSAL_GAP',
-  'STALE_DECISION',
-  'MANUAL_RESOLUTION_REQUIRED',
   // write path
   'EXPECTED_HEADS_MISMATCH',
   'IDEMPOTENCY_KEY_REUSED',

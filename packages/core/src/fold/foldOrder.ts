@@ -23,7 +23,7 @@ export function compareFoldOrder(a: Foldable, b: Foldable): number {
  * not among `events` must be `emitted` already (the unchanged prefix of an incremental fold);
  * duplicates of an id are ignored.
  *
- * @throws ConcordError CAUSAL_GAP when an event's parent is neither among `events` nor emitted
+ * @throws ConcordError INTERNAL (`details.reason: 'causal-gap'`) when an event's parent is neither among `events` nor emitted
  * (the set is not causally closed) or the parent edges form a cycle.
  */
 export function foldOrder<E extends Foldable>(
@@ -45,10 +45,10 @@ export function foldOrder<E extends Foldable>(
         else children.set(parent, [event]);
       } else if (!emitted(parent)) {
         throw new ConcordError(
-          'CAUSAL_GAP',
+          'INTERNAL',
           `event ${event.id} has parent ${parent}, which is not applied`,
           {
-            details: { event: event.id, missing: parent },
+            details: { reason: 'causal-gap', event: event.id, missing: parent },
           },
         );
       }
@@ -68,8 +68,8 @@ export function foldOrder<E extends Foldable>(
     }
   }
   if (order.length !== byId.size) {
-    throw new ConcordError('CAUSAL_GAP', 'the parent edges of the stream form a cycle', {
-      details: { stuck: [...waiting.keys()].sort() },
+    throw new ConcordError('INTERNAL', 'the parent edges of the stream form a cycle', {
+      details: { reason: 'causal-gap', stuck: [...waiting.keys()].sort() },
     });
   }
   return order;

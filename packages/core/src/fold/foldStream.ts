@@ -16,7 +16,7 @@ export interface FoldStreamOptions {
  * anti-entropy recomputes and tests. `events` is the stream's applied set, in any order
  * (duplicate ids ignored); it must be causally closed.
  *
- * @throws ConcordError CAUSAL_GAP when a parent is missing; VALIDATION_FAILED when the events
+ * @throws ConcordError INTERNAL (`details.reason: 'causal-gap'`) when a parent is missing; VALIDATION_FAILED when the events
  * belong to several streams.
  */
 export function foldStream<S, E extends UnsignedEnvelope>(
@@ -42,10 +42,10 @@ export function foldStream<S, E extends UnsignedEnvelope>(
     for (const parent of event.parents) {
       if (!ids.has(parent)) {
         throw new ConcordError(
-          'CAUSAL_GAP',
+          'INTERNAL',
           `event ${event.id} has parent ${parent}, which is not in the set`,
           {
-            details: { event: event.id, missing: parent },
+            details: { reason: 'causal-gap', event: event.id, missing: parent },
           },
         );
       }

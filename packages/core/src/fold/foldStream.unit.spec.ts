@@ -42,7 +42,10 @@ describe('fold order', () => {
     const a = f.event({ type: 'Set' });
     const b = f.event({ type: 'Set' });
     expect(() => foldStream([b], mergePatchReducer)).toThrow(
-      expect.objectContaining({ code: 'CAUSAL_GAP' }),
+      expect.objectContaining({
+        code: 'INTERNAL',
+        details: expect.objectContaining({ reason: 'causal-gap' }),
+      }),
     );
     expect(foldStream([b, a], mergePatchReducer).heads).toEqual([b.id]);
   });

@@ -13,7 +13,7 @@ import { ConcordError } from '../errors/ConcordError.js';
  * heads), the slow path degenerates to the fast path: append and evolve.
  *
  * @param positionOf the position of an applied event of the stream.
- * @throws ConcordError CAUSAL_GAP when a parent is neither applied nor among `added`.
+ * @throws ConcordError INTERNAL (`details.reason: 'causal-gap'`) when a parent is neither applied nor among `added`.
  */
 export function stablePrefixLength(
   added: readonly { id: EventId; parents: readonly EventId[] }[],
@@ -33,10 +33,10 @@ export function stablePrefixLength(
       const position = positionOf(parent);
       if (position === undefined) {
         throw new ConcordError(
-          'CAUSAL_GAP',
+          'INTERNAL',
           `event ${event.id} has parent ${parent}, which is not applied`,
           {
-            details: { event: event.id, missing: parent },
+            details: { reason: 'causal-gap', event: event.id, missing: parent },
           },
         );
       }

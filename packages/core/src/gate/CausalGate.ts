@@ -130,16 +130,20 @@ export class CausalGate<E extends Causal = Causal> {
    * Makes a persisted decision part of the gate: ready events become applied (unparking is
    * already in the decision), parked events join the parked index.
    *
-   * @throws ConcordError STALE_DECISION when another decision was committed since this one
+   * @throws ConcordError INTERNAL (`details.reason: 'stale-decision'`) when another decision was committed since this one
    * was made (decide, persist and commit one batch at a time).
    */
   commit(decision: GateDecision<E>): void {
     if (decision.generation !== this.generation) {
       throw new ConcordError(
-        'STALE_DECISION',
+        'INTERNAL',
         'gate decision is stale: decide again after the last commit',
         {
-          details: { decision: decision.generation, gate: this.generation },
+          details: {
+            reason: 'stale-decision',
+            decision: decision.generation,
+            gate: this.generation,
+          },
         },
       );
     }

@@ -63,7 +63,12 @@ describe('CausalGate', () => {
     const again = gate.decide([ev('a')]);
     expect(ids(again)).toEqual(['a', 'b']);
     gate.commit(again);
-    expect(() => gate.commit(first)).toThrow(expect.objectContaining({ code: 'STALE_DECISION' }));
+    expect(() => gate.commit(first)).toThrow(
+      expect.objectContaining({
+        code: 'INTERNAL',
+        details: expect.objectContaining({ reason: 'stale-decision' }),
+      }),
+    );
   });
 
   it('asks for exactly the ids it does not know, and trusts the answer', () => {

@@ -1,0 +1,2 @@
+/** @concord/bench — micro-benchmarks of the pure core (`concord bench core`). */
+export { runCoreBench, type CoreBenchOptions, type CoreBenchResult } from './runCoreBench.js';
