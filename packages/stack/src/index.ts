@@ -50,6 +50,23 @@ export {
   type ResolvedServerMode,
 } from './postgres/PostgresServer.js';
 export { canPingRedis } from './redis/RedisServers.js';
-export { processState, readPidFile, type PidRecord } from './process/PidFile.js';
+export {
+  livePid,
+  pidRecord,
+  processState,
+  ProcessState,
+  readPidFile,
+  writePidFile,
+  type PidRecord,
+} from './process/PidFile.js';
+export {
+  signalByPidFile,
+  spawnDetached,
+  stopByPidFile,
+  tailFile,
+  waitForExit,
+  type SpawnDetachedOptions,
+  type StopOptions,
+} from './process/processes.js';
 export { stackPaths, type StackPaths } from './StackPaths.js';
 export type { ProgressEvent, ProgressSink } from './progress.js';

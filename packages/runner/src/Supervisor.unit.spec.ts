@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '@concord/core';
+import { processState, ProcessState } from '@concord/stack';
+import { ServiceState, Supervisor, type ServiceSpec, type SupervisorStatusFile } from './index.js';
+
+/**
+ * The supervisor is exercised with a small real HTTP process standing in for a service: what
+ * is under test is process supervision (spawn, health, restart, back-off, stop), which does
+ * not depend on what the process serves.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'supervisor-'));
+const serviceScript = join(dir, 'service.mjs');
+writeFileSync(
+  serviceScript,
+  `import { createServer } from 'node:http';
+   if (process.env.CRASH_AT_START === '1') process.exit(3);
+   const server = createServer((req, res) => { res.end(JSON.stringify({ status: 'ok', env: process.env.MARK })); });
+   server.listen(Number(process.env.PORT), '127.0.0.1');
+   process.on('SIGTERM', () => { console.log('got SIGTERM'); server.close(() => process.exit(0)); });`,
+);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function spec(name: string, env: Record<string, string> = {}): Promise<ServiceSpec> {
+  const port = await freePort();
+  return {
+    name,
+    kind: 'writer',
+    region: 'us',
+    command: process.execPath,
+    args: [serviceScript],
+    env: { PORT: String(port), MARK: name, ...env },
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logFile: join(dir, `${name}.log`),
+  };
+}
+
+let running: Supervisor | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+function supervise(specs: ServiceSpec[], statusFile = join(dir, `status-${Math.random()}.json`)) {
+  running = new Supervisor(specs, {
+    statusFile,
+    healthPollMs: 50,
+    initialBackoffMs: 100,
+    stopGraceMs: 3000,
+  });
+  running.start();
+  return { supervisor: running, statusFile };
+}
+
+describe('Supervisor', () => {
+  it('starts every service, reports it up once healthy, and publishes a status file', async () => {
+    const { supervisor, statusFile } = supervise([
+      await spec('writer-us'),
+      await spec('mirror-us'),
+    ]);
+    await supervisor.waitUntilUp(10_000);
+    const file = JSON.parse(readFileSync(statusFile, 'utf8')) as SupervisorStatusFile;
+    expect(file.supervisorPid).toBe(process.pid);
+    expect(file.services.map((s) => [s.name, s.state])).toEqual([
+      ['writer-us', 'up'],
+      ['mirror-us', 'up'],
+    ]);
+    for (const s of file.services)
+      expect(processState(s.pid!, s.startTicks)).toBe(ProcessState.running);
+  });
+
+  it('restarts a service killed with SIGKILL, with a new PID', async () => {
+    const { supervisor } = supervise([await spec('writer-us')]);
+    await supervisor.waitUntilUp(10_000);
+    const before = supervisor.status()[0]!;
+    process.kill(before.pid!, 'SIGKILL');
+    await sleep(50);
+    await supervisor.waitUntilUp(10_000);
+    const after = supervisor.status()[0]!;
+    expect(after.restarts).toBe(1);
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.lastExit?.signal).toBe('SIGKILL');
+  });
+
+  it('backs off exponentially while a service keeps crashing', async () => {
+    const { supervisor } = supervise([await spec('writer-us', { CRASH_AT_START: '1' })]);
+    const states: string[] = [];
+    const started = Date.now();
+    while (Date.now() - started < 1600) {
+      states.push(supervisor.status()[0]!.state);
+      await sleep(20);
+    }
+    const restarts = supervisor.status()[0]!.restarts;
+    // 100, 200, 400, 800 ms (±10%) → 3 or 4 restarts within 1.6 s, never a tight loop.
+    expect(restarts).toBeGreaterThanOrEqual(2);
+    expect(restarts).toBeLessThanOrEqual(4);
+    expect(states).toContain(ServiceState.backoff);
+    expect(supervisor.status()[0]!.lastExit?.code).toBe(3);
+  });
+
+  it('stops every service with SIGTERM, a paused one included, and leaves none running', async () => {
+    const { supervisor } = supervise([await spec('writer-us'), await spec('mirror-us')]);
+    await supervisor.waitUntilUp(10_000);
+    const pids = supervisor.status().map((s) => [s.pid!, s.startTicks] as const);
+    process.kill(pids[1]![0], 'SIGSTOP');
+    await supervisor.stop();
+    running = undefined;
+    for (const [pid, ticks] of pids) expect(processState(pid, ticks)).toBe(ProcessState.gone);
+    expect(supervisor.status().map((s) => s.state)).toEqual(['stopped', 'stopped']);
+    expect(readFileSync(join(dir, 'writer-us.log'), 'utf8')).toContain('got SIGTERM');
+  });
+});

@@ -1,0 +1,27 @@
+/**
+ * @concord/runner — runs writer, mirror and reconciler of every region as supervised child
+ * processes (`concord run`): restart with back-off, a log file per process, clean stop.
+ */
+export {
+  ensureLocalTokens,
+  localTokensFile,
+  readLocalTokens,
+  type LocalTokens,
+} from './localTokens.js';
+export {
+  readServicesStatus,
+  runDetached,
+  runnerPaths,
+  runServices,
+  stopServices,
+  type RunOptions,
+} from './runServices.js';
+export { deploymentEnv, serviceSpecs, type ServiceSpecOptions } from './serviceSpecs.js';
+export {
+  SERVICE_KINDS,
+  ServiceState,
+  type ServiceKind,
+  type ServiceSpec,
+  type ServiceStatus,
+} from './ServiceSpec.js';
+export { Supervisor, type SupervisorOptions, type SupervisorStatusFile } from './Supervisor.js';
