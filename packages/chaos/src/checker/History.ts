@@ -1,0 +1,77 @@
+import type { EventId, RegionId, StreamId } from '@concord/core';
+
+/** A write the client saw acknowledged (2xx) by the writer of `region`. */
+export interface AckedWrite {
+  readonly region: RegionId;
+  readonly stream: StreamId;
+  readonly eventId: EventId;
+  /** The workload's unique value (also its idempotency key), so loss and duplication are checkable. */
+  readonly value: string;
+  /** Wall time of the acknowledgement, ms since epoch. */
+  readonly at: number;
+}
+
+/** A write that failed (non-2xx or no answer); `ambiguous` when it may still have landed. */
+export interface FailedWrite {
+  readonly region: RegionId;
+  readonly stream: StreamId;
+  readonly value: string;
+  readonly at: number;
+  readonly code: string;
+  readonly ambiguous: boolean;
+}
+
+/** One row of a region's applied log (its projection's events in applied order). */
+export interface AppliedEvent {
+  readonly eventId: EventId;
+  readonly stream: StreamId;
+  readonly type: string;
+  readonly origin: RegionId;
+  readonly parents: readonly EventId[];
+  readonly causedBy?: EventId;
+  /** Position in the region's applied order. */
+  readonly appliedSeq: number;
+  /** The event's idempotency key was taken earlier in fold order: kept, but a no-op. */
+  readonly idempotencyNoop: boolean;
+  /** The workload value carried in `data.value`, if any. */
+  readonly value?: string;
+  /** Hash of the fields the fold reads (type, data, parents, origin, hlc), to compare copies. */
+  readonly contentHash?: string;
+}
+
+/** Per-stream digests: as the projection stores them, or as recomputed independently. */
+export interface StreamDigestRow {
+  readonly stream: StreamId;
+  readonly eventSetHash: string;
+  readonly stateHash: string;
+  readonly heads?: readonly EventId[];
+}
+
+export interface ConflictRow {
+  readonly id: string;
+  readonly stream: StreamId;
+  readonly heads: readonly EventId[];
+  readonly status: string;
+  readonly resolvedBy?: EventId;
+}
+
+/** Everything observed in one region after the drain. */
+export interface RegionObservation {
+  readonly region: RegionId;
+  readonly applied: readonly AppliedEvent[];
+  /** What the projection says (streams table). */
+  readonly streams: readonly StreamDigestRow[];
+  /** Folded again from the region's stored events, independently of the projection. */
+  readonly recomputed: readonly StreamDigestRow[];
+  readonly conflicts: readonly ConflictRow[];
+  readonly balances: readonly { readonly stream: StreamId; readonly balance: number }[];
+}
+
+/** The complete history a chaos run hands to the checker. */
+export interface History {
+  readonly acked: readonly AckedWrite[];
+  readonly failed: readonly FailedWrite[];
+  readonly regions: readonly RegionObservation[];
+  /** Event ids found in each origin region's events topic (the log of record). */
+  readonly topics: readonly { readonly origin: RegionId; readonly eventIds: readonly EventId[] }[];
+}

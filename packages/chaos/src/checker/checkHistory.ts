@@ -1,0 +1,328 @@
+import type { EventId, RegionId, StreamId } from '@concord/core';
+import type { AppliedEvent, History, RegionObservation } from './History.js';
+
+/** What the checker looks for; each is a broken promise of DESIGN.md. */
+export const ANOMALY_KINDS = [
+  'lost',
+  'unseen',
+  'duplicate',
+  'causal-violation',
+  'unconverged',
+  'projection-mismatch',
+  'unresolved-conflict',
+  'divergent-resolution',
+  'invariant',
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+
+export const ANOMALY_DESCRIPTIONS: Readonly<Record<AnomalyKind, string>> = {
+  lost: 'acknowledged event missing from the log of record and from every region',
+  unseen: 'acknowledged event not applied in a region after the drain',
+  duplicate: 'an event (or a unique workload value) applied twice in a region',
+  'causal-violation': 'an event applied before one of its parents or its causedBy',
+  unconverged: 'a stream whose event set or state differs between regions',
+  'projection-mismatch': 'a projection whose stored digest differs from an independent fold',
+  'unresolved-conflict': 'a stream still having several heads after the drain',
+  'divergent-resolution':
+    'a conflict resolved by different merge events or differently in two regions',
+  invariant: 'a domain invariant broken (an account balance below zero)',
+};
+
+export interface Anomaly {
+  readonly kind: AnomalyKind;
+  readonly region?: RegionId;
+  readonly stream?: StreamId;
+  readonly eventId?: EventId;
+  readonly detail: string;
+}
+
+export interface CheckResult {
+  /** True when no anomaly of any kind was found. */
+  readonly ok: boolean;
+  readonly counts: Readonly<Record<AnomalyKind, number>>;
+  /** Up to `examplesPerKind` anomalies of each kind. */
+  readonly anomalies: readonly Anomaly[];
+  readonly stats: {
+    readonly acked: number;
+    readonly failed: number;
+    readonly ambiguous: number;
+    readonly appliedPerRegion: Readonly<Record<RegionId, number>>;
+    readonly streams: number;
+    readonly convergedStreams: number;
+    readonly conflicts: number;
+    readonly merges: number;
+  };
+}
+
+export interface CheckOptions {
+  /** Examples kept per kind (counts are always complete). Default 20. */
+  readonly examplesPerKind?: number;
+}
+
+/**
+ * The Jepsen-style checker: given what clients saw acknowledged and what every region holds
+ * after the drain, finds lost, unseen and duplicated events, causal-order violations in each
+ * region's applied log, unconverged streams, projections that disagree with an independent
+ * fold, unresolved or differently resolved conflicts, and broken invariants. Pure: it reads
+ * only the history.
+ */
+export function checkHistory(history: History, options: CheckOptions = {}): CheckResult {
+  const limit = options.examplesPerKind ?? 20;
+  const counts = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, 0])) as Record<
+    AnomalyKind,
+    number
+  >;
+  const anomalies: Anomaly[] = [];
+  const report = (a: Anomaly) => {
+    counts[a.kind]++;
+    if (counts[a.kind] <= limit) anomalies.push(a);
+  };
+
+  const inLog = new Set(history.topics.flatMap((t) => t.eventIds));
+  const appliedSets = new Map<RegionId, Set<EventId>>(
+    history.regions.map((r) => [r.region, new Set(r.applied.map((e) => e.eventId))]),
+  );
+
+  checkAcknowledged(history, inLog, appliedSets, report);
+  for (const region of history.regions) {
+    checkDuplicates(region, report);
+    checkCausalOrder(region, report);
+    checkProjection(region, report);
+    for (const b of region.balances) {
+      if (b.balance < 0) {
+        report({
+          kind: 'invariant',
+          region: region.region,
+          stream: b.stream,
+          detail: `balance ${b.balance} < 0`,
+        });
+      }
+    }
+  }
+  const { streams, converged } = checkConvergence(history.regions, report);
+  const merges = checkResolutions(history.regions, report);
+
+  return {
+    ok: Object.values(counts).every((n) => n === 0),
+    counts,
+    anomalies,
+    stats: {
+      acked: history.acked.length,
+      failed: history.failed.length,
+      ambiguous: history.failed.filter((f) => f.ambiguous).length,
+      appliedPerRegion: Object.fromEntries(
+        history.regions.map((r) => [r.region, r.applied.length]),
+      ),
+      streams,
+      convergedStreams: converged,
+      conflicts: new Set(history.regions.flatMap((r) => r.conflicts.map((c) => c.id))).size,
+      merges,
+    },
+  };
+}
+
+function checkAcknowledged(
+  history: History,
+  inLog: ReadonlySet<EventId>,
+  appliedSets: ReadonlyMap<RegionId, ReadonlySet<EventId>>,
+  report: (a: Anomaly) => void,
+): void {
+  for (const ack of history.acked) {
+    const appliedSomewhere = [...appliedSets.values()].some((s) => s.has(ack.eventId));
+    if (!inLog.has(ack.eventId) && !appliedSomewhere) {
+      report({
+        kind: 'lost',
+        region: ack.region,
+        stream: ack.stream,
+        eventId: ack.eventId,
+        detail: `acknowledged by ${ack.region} at ${new Date(ack.at).toISOString()}, found nowhere`,
+      });
+      continue;
+    }
+    for (const [region, applied] of appliedSets) {
+      if (!applied.has(ack.eventId)) {
+        report({
+          kind: 'unseen',
+          region,
+          stream: ack.stream,
+          eventId: ack.eventId,
+          detail: `acknowledged by ${ack.region}, not applied in ${region}`,
+        });
+      }
+    }
+  }
+}
+
+function checkDuplicates(region: RegionObservation, report: (a: Anomaly) => void): void {
+  const seen = new Set<EventId>();
+  const byValue = new Map<string, EventId>();
+  for (const e of region.applied) {
+    if (seen.has(e.eventId)) {
+      report({
+        kind: 'duplicate',
+        region: region.region,
+        stream: e.stream,
+        eventId: e.eventId,
+        detail: 'event applied twice',
+      });
+    }
+    seen.add(e.eventId);
+    if (e.value === undefined || e.idempotencyNoop) continue;
+    const key = `${e.stream}\u0000${e.value}`;
+    const other = byValue.get(key);
+    if (other !== undefined && other !== e.eventId) {
+      report({
+        kind: 'duplicate',
+        region: region.region,
+        stream: e.stream,
+        eventId: e.eventId,
+        detail: `value ${e.value} took effect twice (events ${other} and ${e.eventId})`,
+      });
+    } else {
+      byValue.set(key, e.eventId);
+    }
+  }
+}
+
+function checkCausalOrder(region: RegionObservation, report: (a: Anomaly) => void): void {
+  // The first application of an id counts (a repeated one is reported as a duplicate).
+  const seqOf = new Map<EventId, number>();
+  for (const e of region.applied) {
+    const known = seqOf.get(e.eventId);
+    if (known === undefined || e.appliedSeq < known) seqOf.set(e.eventId, e.appliedSeq);
+  }
+  const dependencies = (e: AppliedEvent) => (e.causedBy ? [...e.parents, e.causedBy] : e.parents);
+  for (const e of region.applied) {
+    for (const dep of dependencies(e)) {
+      const depSeq = seqOf.get(dep);
+      if (depSeq === undefined || depSeq >= e.appliedSeq) {
+        report({
+          kind: 'causal-violation',
+          region: region.region,
+          stream: e.stream,
+          eventId: e.eventId,
+          detail:
+            depSeq === undefined
+              ? `applied without its dependency ${dep}`
+              : `applied at ${e.appliedSeq}, before its dependency ${dep} (at ${depSeq})`,
+        });
+      }
+    }
+  }
+}
+
+function checkProjection(region: RegionObservation, report: (a: Anomaly) => void): void {
+  const recomputed = new Map(region.recomputed.map((s) => [s.stream, s]));
+  for (const stored of region.streams) {
+    const fresh = recomputed.get(stored.stream);
+    if (!fresh) {
+      report({
+        kind: 'projection-mismatch',
+        region: region.region,
+        stream: stored.stream,
+        detail: 'no events behind a projected stream',
+      });
+      continue;
+    }
+    if (fresh.eventSetHash !== stored.eventSetHash || fresh.stateHash !== stored.stateHash) {
+      report({
+        kind: 'projection-mismatch',
+        region: region.region,
+        stream: stored.stream,
+        detail: `stored ${short(stored.eventSetHash)}/${short(stored.stateHash)} ≠ recomputed ${short(fresh.eventSetHash)}/${short(fresh.stateHash)}`,
+      });
+    }
+    if (stored.heads && stored.heads.length > 1) {
+      report({
+        kind: 'unresolved-conflict',
+        region: region.region,
+        stream: stored.stream,
+        detail: `${stored.heads.length} heads: ${stored.heads.join(', ')}`,
+      });
+    }
+  }
+}
+
+function checkConvergence(
+  regions: readonly RegionObservation[],
+  report: (a: Anomaly) => void,
+): { streams: number; converged: number } {
+  const streams = new Set(regions.flatMap((r) => r.recomputed.map((s) => s.stream)));
+  const byRegion = regions.map((r) => ({
+    region: r.region,
+    digests: new Map(r.recomputed.map((s) => [s.stream, s])),
+  }));
+  let converged = 0;
+  for (const stream of [...streams].sort()) {
+    const digests = byRegion.map((r) => ({ region: r.region, digest: r.digests.get(stream) }));
+    const sets = new Set(digests.map((d) => d.digest?.eventSetHash ?? 'absent'));
+    const states = new Set(digests.map((d) => d.digest?.stateHash ?? 'absent'));
+    if (sets.size === 1 && states.size === 1) {
+      converged++;
+      continue;
+    }
+    report({
+      kind: 'unconverged',
+      stream,
+      detail: digests
+        .map(
+          (d) =>
+            `${d.region}: ${d.digest ? `${short(d.digest.eventSetHash)}/${short(d.digest.stateHash)}` : 'absent'}`,
+        )
+        .join(', '),
+    });
+  }
+  return { streams: streams.size, converged };
+}
+
+function checkResolutions(
+  regions: readonly RegionObservation[],
+  report: (a: Anomaly) => void,
+): number {
+  // Automated merges of one conflict (same stream, same parents) must be one event everywhere.
+  const mergesByParents = new Map<string, Set<EventId>>();
+  for (const r of regions) {
+    for (const e of r.applied) {
+      if (e.type !== 'concord.merge') continue;
+      const key = `${e.stream}\u0000${[...e.parents].sort().join(',')}`;
+      const ids = mergesByParents.get(key) ?? new Set<EventId>();
+      ids.add(e.eventId);
+      mergesByParents.set(key, ids);
+    }
+  }
+  for (const [key, ids] of mergesByParents) {
+    if (ids.size > 1) {
+      report({
+        kind: 'divergent-resolution',
+        stream: key.split('\u0000')[0],
+        detail: `one conflict merged by ${ids.size} different events: ${[...ids].join(', ')}`,
+      });
+    }
+  }
+  // One merge id must carry the same content everywhere (its fields are a pure function of
+  // the conflict). Which event resolved a conflict *in a region's arrival order* may differ
+  // legitimately, so that is not compared; the final heads and states are.
+  const contentById = new Map<EventId, Map<string, RegionId[]>>();
+  for (const r of regions) {
+    for (const e of r.applied) {
+      if (e.type !== 'concord.merge' || e.contentHash === undefined) continue;
+      const m = contentById.get(e.eventId) ?? new Map<string, RegionId[]>();
+      m.set(e.contentHash, [...(m.get(e.contentHash) ?? []), r.region]);
+      contentById.set(e.eventId, m);
+    }
+  }
+  for (const [id, byContent] of contentById) {
+    if (byContent.size > 1) {
+      report({
+        kind: 'divergent-resolution',
+        eventId: id,
+        detail: `merge ${id} has different content in ${[...byContent.values()].map((rs) => rs.join('+')).join(' vs ')}`,
+      });
+    }
+  }
+  return [...mergesByParents.values()].reduce((n, s) => n + s.size, 0);
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 8);
+}

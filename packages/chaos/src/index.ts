@@ -1,0 +1,22 @@
+/**
+ * @concord/chaos — Jepsen-style testing of Concord: a workload whose writes are checkable, a
+ * nemesis that injects faults, a checker over the recorded history, and reports.
+ */
+export {
+  ANOMALY_DESCRIPTIONS,
+  ANOMALY_KINDS,
+  checkHistory,
+  type Anomaly,
+  type AnomalyKind,
+  type CheckOptions,
+  type CheckResult,
+} from './checker/checkHistory.js';
+export type {
+  AckedWrite,
+  AppliedEvent,
+  ConflictRow,
+  FailedWrite,
+  History,
+  RegionObservation,
+  StreamDigestRow,
+} from './checker/History.js';
