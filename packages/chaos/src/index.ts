@@ -20,3 +20,14 @@ export type {
   RegionObservation,
   StreamDigestRow,
 } from './checker/History.js';
+export {
+  describeFault,
+  FAULT_KINDS,
+  parseFaultKinds,
+  planFaults,
+  SERVICE_NAMES,
+  type FaultAction,
+  type FaultKind,
+  type PlannedFault,
+  type PlanOptions,
+} from './schedule/planFaults.js';
