@@ -11,3 +11,4 @@ export {
   uniqueNamespace,
 } from './testStack.js';
 export { waitFor } from './waitFor.js';
+export { CHROMIUM_PATH, launchChromium } from './browser.js';

@@ -31,3 +31,11 @@ export {
   type PlannedFault,
   type PlanOptions,
 } from './schedule/planFaults.js';
+export type {
+  ReportBand,
+  ReportChart,
+  ReportDocument,
+  ReportSeries,
+  ReportTable,
+} from './report/ReportDocument.js';
+export { renderHtmlReport } from './report/renderHtmlReport.js';
