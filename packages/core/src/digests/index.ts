@@ -16,3 +16,13 @@ export {
   streamDigest,
   type StreamDigest,
 } from './streamDigest.js';
+export {
+  addToEventSetSum,
+  adjustSum,
+  digestLine,
+  EMPTY_SET_SUM,
+  eventSetSum,
+  projectionStreamDigest,
+  rollUpDigestSums,
+  sumOfHashes,
+} from './setSum.js';
