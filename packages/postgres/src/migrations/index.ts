@@ -1,7 +1,8 @@
 import type { Migration } from './Migration.js';
 import { initial } from './001_initial.js';
+import { mirror } from './002_mirror.js';
 
 export type { Migration } from './Migration.js';
 
 /** All migrations in order. Append only; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, mirror];
