@@ -89,6 +89,8 @@ export interface ConcordConfig {
     readonly ownerFailoverMs: number;
     readonly antiEntropyIntervalMs: number;
   };
+  /** Wall-clock shift for fault injection (0 in normal operation). */
+  readonly clock: { readonly offsetMs: number };
   readonly tracing: {
     readonly exporter: 'none' | 'otlp' | 'console';
     readonly otlpEndpoint: string | undefined;

@@ -233,6 +233,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
       ownerFailoverMs: read('ownerFailoverMs'),
       antiEntropyIntervalMs: read('antiEntropyIntervalMs'),
     },
+    clock: { offsetMs: read('clockOffsetMs') },
     tracing: { exporter: read('tracesExporter'), otlpEndpoint: read('otlpEndpoint') },
     log: { level: read('logLevel') },
   };

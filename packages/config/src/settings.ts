@@ -221,6 +221,12 @@ export const settings = {
     default: 5_000,
     doc: 'Period of the reconciler’s cross-region digest comparison, in ms.',
   }),
+  clockOffsetMs: spec({
+    env: 'CONCORD_CLOCK_OFFSET_MS',
+    schema: int(-86_400_000, 86_400_000),
+    default: 0,
+    doc: 'Fault injection only: shifts this process’s wall clock (for HLC stamps) by this many ms, as a skewed machine clock would (`concord chaos --faults clock`).',
+  }),
   tracesExporter: spec({
     env: 'CONCORD_TRACES_EXPORTER',
     schema: z.enum(['none', 'otlp', 'console']),

@@ -24,6 +24,8 @@ export interface SupervisorOptions {
 
 interface Child {
   spec: ServiceSpec;
+  /** Set by `restart`: the next exit respawns at once, without counting a crash. */
+  restartRequested: boolean;
   process: ChildProcess | undefined;
   status: ServiceStatus;
   crashes: number;
@@ -48,6 +50,11 @@ export class Supervisor {
   private stopping = false;
   private healthTimer: NodeJS.Timeout | undefined;
 
+  /** The process of a service, for fault injection (SIGKILL, SIGSTOP). */
+  pidOf(name: string): number | undefined {
+    return this.children.get(name)?.status.pid;
+  }
+
   constructor(
     specs: readonly ServiceSpec[],
     private readonly options: SupervisorOptions,
@@ -56,6 +63,7 @@ export class Supervisor {
       this.children.set(spec.name, {
         spec,
         process: undefined,
+        restartRequested: false,
         crashes: 0,
         startedAt: 0,
         restartTimer: undefined,
@@ -106,6 +114,43 @@ export class Supervisor {
         );
       }
       await sleep(100);
+    }
+  }
+
+  /**
+   * Restarts one service (SIGTERM, then spawn at once), optionally with changed environment
+   * (e.g. a skewed clock for chaos). Resolves when the new process is up.
+   */
+  async restart(
+    name: string,
+    envPatch: Readonly<Record<string, string | undefined>> = {},
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    const child = this.children.get(name);
+    if (!child) throw new Error(`no service ${name}`);
+    const env: Record<string, string> = { ...child.spec.env };
+    for (const [k, v] of Object.entries(envPatch)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    child.spec = { ...child.spec, env };
+    const proc = child.process;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      child.restartRequested = true;
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGCONT');
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), this.options.stopGraceMs ?? 15_000);
+      await exited;
+      clearTimeout(timer);
+    } else {
+      clearTimeout(child.restartTimer);
+      this.spawn(child);
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (child.status.state !== ServiceState.up) {
+      if (Date.now() > deadline) throw new Error(`${name} not up ${timeoutMs} ms after restart`);
+      await sleep(50);
     }
   }
 
@@ -168,6 +213,12 @@ export class Supervisor {
       };
       if (this.stopping) {
         this.setState(child, ServiceState.stopped);
+        return;
+      }
+      if (child.restartRequested) {
+        child.restartRequested = false;
+        child.status = { ...child.status, restarts: child.status.restarts + 1 };
+        this.spawn(child);
         return;
       }
       const stableAfter = this.options.stableAfterMs ?? 30_000;

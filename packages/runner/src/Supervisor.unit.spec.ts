@@ -94,6 +94,18 @@ describe('Supervisor', () => {
     expect(after.lastExit?.signal).toBe('SIGKILL');
   });
 
+  it('restarts one service on demand with a changed environment, without counting a crash', async () => {
+    const { supervisor } = supervise([await spec('writer-us'), await spec('mirror-us')]);
+    await supervisor.waitUntilUp(10_000);
+    const before = supervisor.pidOf('writer-us');
+    await supervisor.restart('writer-us', { MARK: 'skewed' });
+    expect(supervisor.pidOf('writer-us')).not.toBe(before);
+    const status = supervisor.status().find((s) => s.name === 'writer-us')!;
+    expect(status.restarts).toBe(1);
+    expect(await (await fetch(`${status.url}/`)).json()).toEqual({ status: 'ok', env: 'skewed' });
+    expect(supervisor.status().find((s) => s.name === 'mirror-us')!.restarts).toBe(0);
+  });
+
   it('backs off exponentially while a service keeps crashing', async () => {
     const { supervisor } = supervise([await spec('writer-us', { CRASH_AT_START: '1' })]);
     const states: string[] = [];
