@@ -44,3 +44,14 @@ export { readTopicIds } from './observe/readTopicIds.js';
 export { WriterClient, type AppendBody, type AppendOutcome } from './workload/WriterClient.js';
 export { Workload, type WorkloadOptions, type WorkloadResult } from './workload/Workload.js';
 export { Nemesis, type NemesisEvent, type NemesisTargets } from './nemesis/Nemesis.js';
+export {
+  allLags,
+  conflictSeries,
+  failureSeries,
+  lagSeries,
+  quantile,
+  throughputSeries,
+} from './report/timeSeries.js';
+export { chaosReport, verdictRows, type ChaosSummary } from './report/chaosReport.js';
+export { drainUntilConverged, type DrainState } from './run/drain.js';
+export { chaosRun, type ChaosOptions, type ChaosResult } from './run/chaosRun.js';

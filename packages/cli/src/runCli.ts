@@ -14,6 +14,8 @@ export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   PORT_IN_USE: 5,
   STACK_NOT_RUNNING: 6,
   STACK_START_FAILED: 7,
+  CHECK_FAILED: 8,
+  NOT_CONVERGED: 9,
 };
 
 /**

@@ -34,6 +34,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   PORT_IN_USE: 500,
   STACK_NOT_RUNNING: 500,
   STACK_START_FAILED: 500,
+  NOT_CONVERGED: 409,
+  CHECK_FAILED: 500,
   INTERNAL: 500,
 };
 

@@ -37,6 +37,9 @@ export interface AppliedEvent {
   readonly value?: string;
   /** Hash of the fields the fold reads (type, data, parents, origin, hlc), to compare copies. */
   readonly contentHash?: string;
+  /** When the origin's writer accepted it and when this region applied it (ms since epoch). */
+  readonly acceptedAt?: number;
+  readonly appliedAt?: number;
 }
 
 /** Per-stream digests: as the projection stores them, or as recomputed independently. */
@@ -53,6 +56,9 @@ export interface ConflictRow {
   readonly heads: readonly EventId[];
   readonly status: string;
   readonly resolvedBy?: EventId;
+  /** ms since epoch. */
+  readonly detectedAt?: number;
+  readonly resolvedAt?: number;
 }
 
 /** Everything observed in one region after the drain. */

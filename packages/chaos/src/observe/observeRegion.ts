@@ -19,6 +19,7 @@ interface EventRow {
   caused_by: string | null;
   applied_seq: string;
   idempotency_noop: boolean;
+  applied_at: Date;
   envelope: UnsignedEnvelope;
 }
 
@@ -51,11 +52,14 @@ export async function observeRegion(
   });
   try {
     const events = await pool.query<EventRow>(
-      `select id, stream, type, origin, parents, caused_by, applied_seq, idempotency_noop, envelope
+      `select id, stream, type, origin, parents, caused_by, applied_seq, idempotency_noop, applied_at, envelope
          from projection.events order by applied_seq`,
     );
     const applied: AppliedEvent[] = events.rows.map((r) => {
       const value = (r.envelope.data as { value?: unknown }).value;
+      const acceptedAt = Date.parse(
+        String((r.envelope.meta as { acceptedAt?: unknown }).acceptedAt ?? ''),
+      );
       return {
         eventId: r.id,
         stream: r.stream,
@@ -67,6 +71,8 @@ export async function observeRegion(
         idempotencyNoop: r.idempotency_noop,
         ...(typeof value === 'string' ? { value } : {}),
         contentHash: foldContentHash(r.envelope),
+        ...(Number.isFinite(acceptedAt) ? { acceptedAt } : {}),
+        appliedAt: r.applied_at.getTime(),
       };
     });
     const byStream = new Map<string, UnsignedEnvelope[]>();
@@ -111,7 +117,11 @@ export async function observeRegion(
       heads: string[];
       status: string;
       resolved_by: string | null;
-    }>('select id, stream, heads, status, resolved_by from projection.conflicts');
+      detected_at: Date;
+      resolved_at: Date | null;
+    }>(
+      'select id, stream, heads, status, resolved_by, detected_at, resolved_at from projection.conflicts',
+    );
     const balances = await pool.query<{ stream: string; balance: string }>(
       'select stream, balance from projection.account_balances',
     );
@@ -131,6 +141,8 @@ export async function observeRegion(
         heads: c.heads,
         status: c.status,
         ...(c.resolved_by ? { resolvedBy: c.resolved_by } : {}),
+        detectedAt: c.detected_at.getTime(),
+        ...(c.resolved_at ? { resolvedAt: c.resolved_at.getTime() } : {}),
       })),
       balances: balances.rows.map((b) => ({ stream: b.stream, balance: Number(b.balance) })),
     };

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../CommandModule.js';
+import { chaosCommand } from './chaos.js';
 import { runCommand } from './run.js';
 import { stackCommand } from './stack.js';
 
@@ -7,4 +8,4 @@ import { stackCommand } from './stack.js';
  * replay, conflicts, fence, bench, chaos…), write commands/<name>.ts exporting a
  * CommandModule and add it here.
  */
-export const commands: readonly CommandModule[] = [stackCommand, runCommand];
+export const commands: readonly CommandModule[] = [stackCommand, runCommand, chaosCommand];

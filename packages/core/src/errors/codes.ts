@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'PORT_IN_USE',
   'STACK_NOT_RUNNING',
   'STACK_START_FAILED',
+  // verification (verify, chaos, demo)
+  'NOT_CONVERGED',
+  'CHECK_FAILED',
   // anything unexpected
   'INTERNAL',
 ] as const;

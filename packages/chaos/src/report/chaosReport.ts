@@ -1,0 +1,140 @@
+import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS, type CheckResult } from '../checker/checkHistory.js';
+import type { History } from '../checker/History.js';
+import type { NemesisEvent } from '../nemesis/Nemesis.js';
+import { describeFault, type PlannedFault } from '../schedule/planFaults.js';
+import type { DrainState } from '../run/drain.js';
+import type { ReportBand, ReportDocument } from './ReportDocument.js';
+import {
+  allLags,
+  conflictSeries,
+  failureSeries,
+  lagSeries,
+  quantile,
+  throughputSeries,
+} from './timeSeries.js';
+
+export interface ChaosSummary {
+  readonly seed: number;
+  readonly rate: number;
+  readonly durationSec: number;
+  readonly faults: readonly string[];
+  readonly regions: readonly string[];
+  readonly startedAt: number;
+  readonly plan: readonly PlannedFault[];
+  readonly nemesis: readonly NemesisEvent[];
+  readonly drain: DrainState;
+  readonly check: CheckResult;
+}
+
+/** The verdict table rows: every anomaly kind with its count. */
+export function verdictRows(check: CheckResult): string[][] {
+  return ANOMALY_KINDS.map((k) => [
+    k,
+    String(check.counts[k]),
+    check.counts[k] === 0 ? 'ok' : 'FAIL',
+    ANOMALY_DESCRIPTIONS[k],
+  ]);
+}
+
+/** The chaos report: verdict, fault timeline, charts with every fault shaded, anomalies. */
+export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
+  const t0 = s.startedAt;
+  const bands: ReportBand[] = s.plan.map((f) => ({
+    from: f.at / 1000,
+    to: f.healAt / 1000,
+    label: describeFault(f.action),
+  }));
+  const lags = allLags(history);
+  const firstRegion = s.regions[0] ?? '';
+  return {
+    title: `Concord chaos run — seed ${s.seed}`,
+    subtitle: `${s.durationSec} s at ${s.rate} ops/s across ${s.regions.join(', ')}; faults: ${s.faults.join(', ')}; drain ${(s.drain.elapsedMs / 1000).toFixed(1)} s`,
+    verdict: {
+      ok: s.check.ok,
+      text: s.check.ok
+        ? `PASS — 0 lost, 0 duplicated, 0 causal violations, ${s.check.stats.convergedStreams}/${s.check.stats.streams} streams converged`
+        : `FAIL — ${ANOMALY_KINDS.filter((k) => s.check.counts[k] > 0)
+            .map((k) => `${s.check.counts[k]} ${k}`)
+            .join(', ')}`,
+    },
+    charts: [
+      {
+        id: 'throughput',
+        title: 'Acknowledged writes per second',
+        yLabel: 'writes/s',
+        series: throughputSeries(history, t0),
+        bands,
+      },
+      {
+        id: 'failures',
+        title: 'Failed writes per second',
+        yLabel: 'writes/s',
+        series: failureSeries(history, t0),
+        bands,
+      },
+      {
+        id: 'lag',
+        title: 'Replication lag p99 per region pair',
+        yLabel: 'ms',
+        series: lagSeries(history, t0),
+        bands,
+      },
+      {
+        id: 'conflicts',
+        title: `Conflicts detected / resolved (as seen in ${firstRegion})`,
+        yLabel: 'per s',
+        series: conflictSeries(history, t0, firstRegion),
+        bands,
+      },
+    ],
+    tables: [
+      {
+        title: 'Verdict',
+        header: ['check', 'count', 'result', 'meaning'],
+        rows: verdictRows(s.check),
+      },
+      {
+        title: 'Run',
+        header: ['metric', 'value'],
+        rows: [
+          ['acknowledged writes', String(s.check.stats.acked)],
+          ['failed writes (ambiguous)', `${s.check.stats.failed} (${s.check.stats.ambiguous})`],
+          ...Object.entries(s.check.stats.appliedPerRegion).map(([r, n]) => [
+            `events applied in ${r}`,
+            String(n),
+          ]),
+          ['streams converged', `${s.check.stats.convergedStreams}/${s.check.stats.streams}`],
+          [
+            'conflicts recorded / merge events',
+            `${s.check.stats.conflicts} / ${s.check.stats.merges}`,
+          ],
+          [
+            'replication lag p50 / p99 / max',
+            lags.length
+              ? `${quantile(lags, 0.5)} / ${quantile(lags, 0.99)} / ${lags[lags.length - 1]} ms`
+              : '-',
+          ],
+          [
+            'drain',
+            `${s.drain.converged ? 'converged' : 'NOT converged'} after ${(s.drain.elapsedMs / 1000).toFixed(1)} s`,
+          ],
+        ],
+      },
+      {
+        title: 'Anomalies (examples)',
+        header: ['kind', 'region', 'stream', 'event', 'detail'],
+        rows: s.check.anomalies.map((a) => [
+          a.kind,
+          a.region ?? '',
+          a.stream ?? '',
+          a.eventId ?? '',
+          a.detail,
+        ]),
+      },
+    ],
+    timeline: s.nemesis.map((e) => ({
+      t: (e.at - t0) / 1000,
+      text: `${e.phase === 'error' ? 'ERROR ' : ''}${e.text}`,
+    })),
+  };
+}

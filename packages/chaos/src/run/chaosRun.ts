@@ -1,0 +1,157 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConcordConfig } from '@concord/config';
+import { DomainRegistry, sleep } from '@concord/core';
+import { defaultDomains } from '@concord/domains';
+import { ensureLocalTokens, runServices } from '@concord/runner';
+import { StackController, type ProgressSink } from '@concord/stack';
+import { checkHistory, type CheckResult } from '../checker/checkHistory.js';
+import type { History } from '../checker/History.js';
+import { Nemesis, type NemesisEvent } from '../nemesis/Nemesis.js';
+import { observeRegion } from '../observe/observeRegion.js';
+import { readTopicIds } from '../observe/readTopicIds.js';
+import { chaosReport, type ChaosSummary } from '../report/chaosReport.js';
+import { renderHtmlReport } from '../report/renderHtmlReport.js';
+import { planFaults, type FaultKind } from '../schedule/planFaults.js';
+import { WriterClient } from '../workload/WriterClient.js';
+import { Workload } from '../workload/Workload.js';
+import { drainUntilConverged, type DrainState } from './drain.js';
+
+export interface ChaosOptions {
+  readonly durationSec: number;
+  readonly rate: number;
+  readonly faults: readonly FaultKind[];
+  readonly seed: number;
+  /** Fault-free seconds at the end of the run, before the drain. Default 15. */
+  readonly quietSec?: number;
+  /** Longest drain, in seconds. Default 200. */
+  readonly drainSec?: number;
+  /** Where chaos-report.json and chaos-report.html go. */
+  readonly outDir: string;
+  /** Leave the chaos stack running afterwards (for inspection). Default false. */
+  readonly keep?: boolean;
+  readonly progress?: ProgressSink;
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosResult {
+  readonly ok: boolean;
+  readonly check: CheckResult;
+  readonly drain: DrainState;
+  readonly nemesis: readonly NemesisEvent[];
+  readonly reportJson: string;
+  readonly reportHtml: string;
+}
+
+/**
+ * A Jepsen-style run: brings up the (dedicated) stack and services of `config`, runs the
+ * checkable workload at `rate` for `durationSec` while the nemesis injects the scheduled
+ * faults, heals everything, drains until convergence (at most `drainSec`), observes every
+ * region independently, checks the history and writes the reports. Same seed, same schedule.
+ */
+export async function chaosRun(config: ConcordConfig, options: ChaosOptions): Promise<ChaosResult> {
+  const log = options.log ?? (() => undefined);
+  const stack = new StackController(config);
+  await stack.up(options.progress ? { progress: options.progress } : undefined);
+  const supervisor = await runServices(
+    config,
+    options.progress ? { progress: options.progress } : {},
+  );
+  const nemesis = new Nemesis({ stack, supervisor }, (e) => log(`${e.phase.padEnd(6)} ${e.text}`));
+  try {
+    const tokens = ensureLocalTokens(config);
+    const clients = config.regions.map(
+      (r) => new WriterClient(r, config.byRegion[r]!.writer.url, tokens.apiToken),
+    );
+    const runId = `c${options.seed.toString(36)}${Date.now().toString(36)}`;
+    const workload = new Workload({ clients, rate: options.rate, seed: options.seed, runId });
+    await workload.seedAccounts(5_000);
+    const durationMs = options.durationSec * 1000;
+    const plan = planFaults({
+      seed: options.seed,
+      durationMs,
+      faults: options.faults,
+      regions: config.regions,
+      quietMs: (options.quietSec ?? 15) * 1000,
+    });
+    log(`schedule: ${plan.length} faults`);
+    const startedAt = Date.now();
+    const faults = (async () => {
+      for (const fault of plan) {
+        await sleep(Math.max(0, startedAt + fault.at - Date.now()));
+        await nemesis.inject(fault);
+        await sleep(Math.max(0, startedAt + fault.healAt - Date.now()));
+        await nemesis.heal(fault);
+      }
+    })();
+    const result = await workload.run(durationMs);
+    await faults;
+    await nemesis.healAll();
+    log(
+      `workload done: ${result.acked.length} acknowledged, ${result.failed.length} failed, ${result.skipped} skipped; draining`,
+    );
+
+    const drain = await drainUntilConverged(
+      config,
+      result.acked.map((a) => a.eventId),
+      {
+        timeoutMs: (options.drainSec ?? 200) * 1000,
+        onPoll: (s) => {
+          if (!s.converged)
+            log(
+              `drain +${(s.elapsedMs / 1000).toFixed(0)}s: missing ${JSON.stringify(s.missing)}, divergent ${s.divergentStreams}`,
+            );
+        },
+      },
+    );
+    log(
+      `drain: ${drain.converged ? 'converged' : 'NOT converged'} after ${(drain.elapsedMs / 1000).toFixed(1)} s`,
+    );
+
+    const registry = new DomainRegistry(defaultDomains);
+    const history: History = {
+      acked: result.acked,
+      failed: result.failed,
+      regions: await Promise.all(config.regions.map((r) => observeRegion(config, r, registry))),
+      topics: await Promise.all(
+        config.regions.map(async (origin) => ({
+          origin,
+          eventIds: await readTopicIds(config, origin),
+        })),
+      ),
+    };
+    const check = checkHistory(history);
+    const summary: ChaosSummary = {
+      seed: options.seed,
+      rate: options.rate,
+      durationSec: options.durationSec,
+      faults: options.faults,
+      regions: config.regions,
+      startedAt,
+      plan,
+      nemesis: nemesis.events,
+      drain,
+      check,
+    };
+    mkdirSync(options.outDir, { recursive: true });
+    const reportJson = join(options.outDir, 'chaos-report.json');
+    const reportHtml = join(options.outDir, 'chaos-report.html');
+    writeFileSync(
+      reportJson,
+      JSON.stringify({ ...summary, ok: check.ok && drain.converged }, null, 2) + '\n',
+    );
+    writeFileSync(reportHtml, renderHtmlReport(chaosReport(history, summary)));
+    return {
+      ok: check.ok && drain.converged,
+      check,
+      drain,
+      nemesis: nemesis.events,
+      reportJson,
+      reportHtml,
+    };
+  } finally {
+    await nemesis.healAll().catch(() => undefined);
+    await supervisor.stop();
+    if (!options.keep) await stack.down({ purge: true });
+  }
+}
