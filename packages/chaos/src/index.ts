@@ -55,3 +55,4 @@ export {
 export { chaosReport, verdictRows, type ChaosSummary } from './report/chaosReport.js';
 export { drainUntilConverged, type DrainState } from './run/drain.js';
 export { chaosRun, type ChaosOptions, type ChaosResult } from './run/chaosRun.js';
+export { verifyRegions, type VerifyOutcome } from './observe/verifyRegions.js';

@@ -1,5 +1,6 @@
 import type { CommandModule } from '../CommandModule.js';
 import { chaosCommand } from './chaos.js';
+import { demoCommand } from './demo.js';
 import { runCommand } from './run.js';
 import { stackCommand } from './stack.js';
 
@@ -8,4 +9,9 @@ import { stackCommand } from './stack.js';
  * replay, conflicts, fence, bench, chaos…), write commands/<name>.ts exporting a
  * CommandModule and add it here.
  */
-export const commands: readonly CommandModule[] = [stackCommand, runCommand, chaosCommand];
+export const commands: readonly CommandModule[] = [
+  stackCommand,
+  runCommand,
+  demoCommand,
+  chaosCommand,
+];

@@ -1,0 +1,252 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  checkHistory,
+  drainUntilConverged,
+  readTopicIds,
+  renderHtmlReport,
+  verifyRegions,
+  WriterClient,
+  type CheckResult,
+  type History,
+  type VerifyOutcome,
+} from '@concord/chaos';
+import type { ConcordConfig } from '@concord/config';
+import { DomainRegistry, sleep } from '@concord/core';
+import { defaultDomains } from '@concord/domains';
+import { ensureLocalTokens, runServices } from '@concord/runner';
+import { StackController, stackStatus, type LinkStatus, type ProgressSink } from '@concord/stack';
+import { DemoWorkload } from './DemoWorkload.js';
+import { demoReport, type DemoSample } from './demoReport.js';
+import { LiveView } from './LiveView.js';
+import { RegionSampler } from './sampleRegions.js';
+
+export interface DemoOptions {
+  /** Length of the write phase in seconds. Default 90. */
+  readonly durationSec?: number;
+  /** When the isolated region is cut off, and for how long. Defaults 20 s and 25 s. */
+  readonly partitionAtSec?: number;
+  readonly partitionForSec?: number;
+  /** The region cut off from all others. Default: the last region (ap). */
+  readonly isolate?: string;
+  /** Writes per second in each region. Default 8. */
+  readonly ratePerRegion?: number;
+  /** Where demo-report.html/json go. */
+  readonly outDir: string;
+  readonly interactive: boolean;
+  readonly write: (line: string) => void;
+  readonly progress?: ProgressSink;
+  /** Leave services (and a stack the demo started) running afterwards. */
+  readonly keep?: boolean;
+  /** Convergence check; default: the independent verification of every region's stored events. */
+  readonly verify?: () => Promise<VerifyOutcome>;
+}
+
+export interface DemoResult {
+  readonly ok: boolean;
+  readonly convergedAfterHealSec: number | undefined;
+  readonly verifiedAfterLastWriteSec: number | undefined;
+  readonly verify: VerifyOutcome;
+  readonly check: CheckResult;
+  readonly reportHtml: string;
+  readonly reportJson: string;
+}
+
+/**
+ * The main job: brings up the stack and the services, writes account, cart and profile traffic
+ * in every region, cuts one region off for a while, heals, keeps writing, then proves the
+ * regions converged and every invariant held, and writes an HTML + JSON report.
+ */
+export async function demoRun(config: ConcordConfig, options: DemoOptions): Promise<DemoResult> {
+  const durationSec = options.durationSec ?? 90;
+  const partitionAt = options.partitionAtSec ?? Math.min(20, Math.round(durationSec * 0.22));
+  const partitionFor = options.partitionForSec ?? Math.min(25, Math.round(durationSec * 0.28));
+  const isolate = options.isolate ?? config.regions[config.regions.length - 1]!;
+  const others = config.regions.filter((r) => r !== isolate);
+  const registry = new DomainRegistry(defaultDomains);
+  const verify = options.verify ?? (() => verifyRegions(config, registry));
+
+  const stackWasUp = (await stackStatus(config)).running;
+  const stack = new StackController(config);
+  await stack.up(options.progress ? { progress: options.progress } : undefined);
+  const supervisor = await runServices(
+    config,
+    options.progress ? { progress: options.progress } : {},
+  );
+  const sampler = new RegionSampler(config);
+  const view = new LiveView(options.interactive, options.write);
+  try {
+    const tokens = ensureLocalTokens(config);
+    const clients = config.regions.map(
+      (r) => new WriterClient(r, config.byRegion[r]!.writer.url, tokens.apiToken),
+    );
+    const runId = `d${Date.now().toString(36)}`;
+    const workload = new DemoWorkload(clients, runId, {
+      accounts: 6,
+      carts: 8,
+      profiles: 8,
+      ratePerRegion: options.ratePerRegion ?? 8,
+    });
+    await workload.setUp();
+
+    const t0 = Date.now();
+    const samples: DemoSample[] = [];
+    let phase = 'writing in all regions';
+    let partitionedAt: number | undefined;
+    let healedAt: number | undefined;
+    let caughtUpAt: number | undefined;
+    let preHealIds: string[] = [];
+    const running = workload.run();
+    let previous = { ...workload.counters.acked };
+    const timeline: { t: number; text: string }[] = [];
+    const note = (text: string) => timeline.push({ t: (Date.now() - t0) / 1000, text });
+    note(`writing in ${config.regions.join(', ')}`);
+
+    while (Date.now() - t0 < durationSec * 1000) {
+      const elapsed = (Date.now() - t0) / 1000;
+      if (partitionedAt === undefined && elapsed >= partitionAt) {
+        for (const r of others) await stack.links.partition(isolate, r);
+        partitionedAt = Date.now();
+        phase = `${isolate} cut off`;
+        note(`cut ${isolate} off from ${others.join(', ')}`);
+      }
+      if (
+        partitionedAt !== undefined &&
+        healedAt === undefined &&
+        elapsed >= partitionAt + partitionFor
+      ) {
+        preHealIds = workload.ackedWrites.map((a) => a.eventId);
+        await stack.links.heal();
+        healedAt = Date.now();
+        phase = 'healed, catching up';
+        note('healed every link');
+      }
+      if (healedAt !== undefined && caughtUpAt === undefined) {
+        const caught = await drainUntilConverged(config, preHealIds, { timeoutMs: 0 });
+        if (
+          Object.values(caught.missing).every((n) => n === 0) &&
+          Object.values(caught.pending).every((n) => n === 0)
+        ) {
+          caughtUpAt = Date.now();
+          phase = `caught up ${((caughtUpAt - healedAt) / 1000).toFixed(1)} s after heal`;
+          note(
+            `every region holds every pre-heal write (${((caughtUpAt - healedAt) / 1000).toFixed(1)} s after heal)`,
+          );
+        }
+      }
+      const regionSamples = await sampler.sample();
+      const links: LinkStatus[] = await stack.links.status().catch(() => []);
+      const now = { ...workload.counters.acked };
+      const writesPerSec = Object.fromEntries(
+        config.regions.map((r) => [r, (now[r] ?? 0) - (previous[r] ?? 0)]),
+      );
+      previous = now;
+      samples.push({ t: (Date.now() - t0) / 1000, writesPerSec, regions: regionSamples });
+      view.show({
+        elapsedSec: (Date.now() - t0) / 1000,
+        phase,
+        writesPerSec,
+        samples: regionSamples,
+        links,
+      });
+      await sleep(Math.max(0, 1000 - ((Date.now() - t0) % 1000)));
+    }
+    workload.stop();
+    await running;
+    const lastWriteAt = Date.now();
+    note('stopped writing; verifying');
+
+    // Converged: identical event sets and states in every region (never a projection checked against itself).
+    let outcome = await verify();
+    const deadline = Date.now() + 120_000;
+    while (!outcome.converged && Date.now() < deadline) {
+      await sleep(500);
+      outcome = await verify();
+    }
+    const verifiedAt = outcome.converged ? Date.now() : undefined;
+    if (caughtUpAt === undefined && healedAt !== undefined && outcome.converged)
+      caughtUpAt = verifiedAt;
+    note(
+      outcome.converged
+        ? `verify: converged (${outcome.streams} streams identical in every region)`
+        : 'verify: NOT converged',
+    );
+
+    const history: History = {
+      acked: workload.ackedWrites,
+      failed: workload.failedWrites,
+      regions: outcome.observations,
+      topics: await Promise.all(
+        config.regions.map(async (origin) => ({
+          origin,
+          eventIds: await readTopicIds(config, origin),
+        })),
+      ),
+    };
+    const check = checkHistory(history);
+    const convergedAfterHealSec =
+      healedAt !== undefined && caughtUpAt !== undefined
+        ? (caughtUpAt - healedAt) / 1000
+        : undefined;
+    const verifiedAfterLastWriteSec =
+      verifiedAt !== undefined ? (verifiedAt - lastWriteAt) / 1000 : undefined;
+    const ok = outcome.converged && check.ok;
+
+    mkdirSync(options.outDir, { recursive: true });
+    const reportHtml = join(options.outDir, 'demo-report.html');
+    const reportJson = join(options.outDir, 'demo-report.json');
+    const summary = {
+      ok,
+      regions: config.regions,
+      durationSec,
+      isolated: isolate,
+      partition:
+        partitionedAt && healedAt
+          ? { fromSec: (partitionedAt - t0) / 1000, toSec: (healedAt - t0) / 1000 }
+          : undefined,
+      convergedAfterHealSec,
+      verifiedAfterLastWriteSec,
+      writes: {
+        acked: workload.ackedWrites.length,
+        failed: workload.failedWrites.length,
+        transfers: workload.counters.transfers,
+      },
+      verify: {
+        converged: outcome.converged,
+        streams: outcome.streams,
+        differing: outcome.differing,
+        missing: outcome.missing,
+        projectionMismatches: outcome.projectionMismatches,
+      },
+      check: { ok: check.ok, counts: check.counts, stats: check.stats, anomalies: check.anomalies },
+      timeline,
+      samples,
+    };
+    writeFileSync(reportJson, JSON.stringify(summary, null, 2) + '\n');
+    writeFileSync(
+      reportHtml,
+      renderHtmlReport(demoReport(history, { ...summary, t0, check, timeline, samples })),
+    );
+    view.done(
+      ok
+        ? `converged in ${convergedAfterHealSec?.toFixed(1) ?? '?'} s after heal; verified identical in every region ${verifiedAfterLastWriteSec?.toFixed(1)} s after the last write; every invariant held`
+        : `NOT converged or an invariant broke: ${JSON.stringify(check.counts)}`,
+    );
+    return {
+      ok,
+      convergedAfterHealSec,
+      verifiedAfterLastWriteSec,
+      verify: outcome,
+      check,
+      reportHtml,
+      reportJson,
+    };
+  } finally {
+    await sampler.close();
+    await stack.links.heal().catch(() => undefined);
+    if (!options.keep) {
+      await supervisor.stop();
+      if (!stackWasUp) await stack.down();
+    }
+  }
+}
