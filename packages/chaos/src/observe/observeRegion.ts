@@ -3,7 +3,7 @@ import {
   canonicalJson,
   foldStream,
   sha256Hex,
-  streamDigest,
+  projectionStreamDigest,
   type DomainRegistry,
   type UnsignedEnvelope,
 } from '@concord/core';
