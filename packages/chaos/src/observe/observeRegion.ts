@@ -85,7 +85,7 @@ export async function observeRegion(
     for (const [stream, list] of byStream) {
       try {
         const fold = foldStream(list, registry.forStream(stream).reducer, { stream });
-        const d = streamDigest(
+        const d = projectionStreamDigest(
           stream,
           list.map((e) => e.id),
           fold.state,
