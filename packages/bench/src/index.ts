@@ -1,2 +1,7 @@
 /** @concord/bench — micro-benchmarks of the pure core (`concord bench core`). */
 export { runCoreBench, type CoreBenchOptions, type CoreBenchResult } from './runCoreBench.js';
+export {
+  runConvergenceBench,
+  type ConvergenceBenchOptions,
+  type ConvergenceBenchResult,
+} from './convergenceBench.js';
