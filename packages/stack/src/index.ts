@@ -42,6 +42,14 @@ export {
 } from './kafka/serverProperties.js';
 export { ensureKafkaJars, kafkaJarsCached } from './kafka/kafkaJars.js';
 export { ensureSigningKeys, signingKeyFiles } from './keys/signingKeys.js';
+export {
+  activateKey,
+  keyFingerprint,
+  listKeys,
+  retireKey,
+  stageKey,
+  type RegionKeys,
+} from './keys/keyRotation.js';
 export { assertPortsFree, findListener, isPortFree, type PortClaim } from './ports/portCheck.js';
 export { findExecutable, requireJava, requireMaven } from './prerequisites.js';
 export {

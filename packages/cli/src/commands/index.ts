@@ -1,6 +1,7 @@
 import type { CommandModule } from '../CommandModule.js';
 import { chaosCommand } from './chaos.js';
 import { demoCommand } from './demo.js';
+import { keysCommand } from './keys.js';
 import { runCommand } from './run.js';
 import { stackCommand } from './stack.js';
 
@@ -14,4 +15,5 @@ export const commands: readonly CommandModule[] = [
   runCommand,
   demoCommand,
   chaosCommand,
+  keysCommand,
 ];
