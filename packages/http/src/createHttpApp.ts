@@ -36,6 +36,16 @@ export interface HttpAppOptions {
   bodyLimit: number;
   /** Readiness checks by name; `/readyz` is 200 only when all are true. */
   readiness?: () => Promise<Record<string, boolean>> | Record<string, boolean>;
+  /**
+   * Checks that `/readyz` reports but that do not decide readiness (e.g. an accelerator such
+   * as Redis, without which the service still works). Default: none.
+   */
+  optionalChecks?: readonly string[];
+  /**
+   * Longest path parameter, in characters as sent (percent-encoding included); a longer one
+   * does not match the route (404). Default 100 (fastify's own default).
+   */
+  maxParamLength?: number;
   /** OpenAPI document info; the document is served at `/v1/openapi.json`. */
   openapi?: { title: string; version: string; description?: string };
 }
@@ -128,6 +138,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+    ...(options.maxParamLength === undefined ? {} : { maxParamLength: options.maxParamLength }),
   });
 
   await app.register(swagger, {
@@ -210,7 +221,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     { config: { auth: 'none' }, schema: { hide: true } },
     async (_request, reply) => {
       const checks = (await options.readiness?.()) ?? {};
-      const ready = Object.values(checks).every(Boolean);
+      const optional = new Set(options.optionalChecks ?? []);
+      const ready = Object.entries(checks).every(([name, ok]) => ok || optional.has(name));
       return reply
         .code(ready ? 200 : 503)
         .send({ ready, checks, service: options.service, region: options.region });

@@ -154,4 +154,25 @@ describe('createHttpApp', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/v1/echo');
   });
+
+  it('reports optional checks without letting them decide readiness, and takes long path parameters', async () => {
+    const a = await createHttpApp({
+      service: 'test',
+      region: 'us',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics: createMetrics({ region: 'us', service: 'test' }),
+      auth: secure,
+      bodyLimit: 1024,
+      readiness: () => ({ kafka: true, redis: false }),
+      optionalChecks: ['redis'],
+      maxParamLength: 300,
+    });
+    a.get('/v1/things/:id', async (req) => req.params);
+    const ready = await a.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ ready: true, checks: { kafka: true, redis: false } });
+    const id = 'x'.repeat(250);
+    const long = await a.inject({ method: 'GET', url: `/v1/things/${id}`, headers: bearer(API) });
+    expect(long.json()).toEqual({ id });
+  });
 });
