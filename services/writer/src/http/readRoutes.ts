@@ -1,0 +1,130 @@
+import type { Tracer } from '@opentelemetry/api';
+import { ConcordError } from '@concord/core';
+import type { FastifyInstance } from '@concord/http';
+import { SpanAttr } from '@concord/telemetry';
+import { checkEventId, checkStream } from '../append/AppendCommand.js';
+import type { AppliedWaiter } from '../reads/AppliedWaiter.js';
+import type { ProjectionReader } from '../reads/ProjectionReader.js';
+import {
+  errorResponses,
+  eventsPage,
+  eventsQuery,
+  streamParams,
+  streamQuery,
+  streamView,
+} from './schemas.js';
+import { serverSpan } from './serverSpan.js';
+
+export interface ReadRoutesDeps {
+  readonly region: string;
+  readonly reader: ProjectionReader;
+  readonly waiter: AppliedWaiter;
+  readonly tracer: Tracer;
+  /** Default and largest `waitMs`, in ms. */
+  readonly defaultWaitMs: number;
+  readonly maxWaitMs: number;
+  readonly maxPageSize: number;
+  readonly defaultPageSize: number;
+}
+
+function integer(
+  text: string | undefined,
+  field: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConcordError('VALIDATION_FAILED', `${field} must be an integer in ${min}–${max}`, {
+      details: { field },
+    });
+  }
+  return value;
+}
+
+function notFound(stream: string): ConcordError {
+  return new ConcordError('NOT_FOUND', `stream ${stream} has no applied event in this region`, {
+    details: { stream },
+  });
+}
+
+/** `GET /v1/streams/{stream}` (with read-your-writes) and `GET /v1/streams/{stream}/events`. */
+export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): void {
+  const { reader, tracer, region } = deps;
+
+  app.get<{ Params: { stream: string }; Querystring: { after?: string; waitMs?: string } }>(
+    '/v1/streams/:stream',
+    {
+      config: { auth: 'api' },
+      schema: {
+        summary: 'Read a stream’s state in this region',
+        description: `The stream as this region’s projection has it. With \`after\`, first waits (up to \`waitMs\`, default ${deps.defaultWaitMs} ms, at most ${deps.maxWaitMs} ms) until that event is applied here: read-your-writes. If it is not applied in time: 503 TIMEOUT (Retry-After), never a stale answer. 404 NOT_FOUND for a stream without applied events. 503 STORE_UNAVAILABLE when the projection is unreachable.`,
+        tags: ['read'],
+        security: [{ bearer: [] }],
+        params: streamParams,
+        querystring: streamQuery,
+        response: { 200: streamView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const stream = checkStream(request.params.stream);
+      return serverSpan(tracer, request, region, { [SpanAttr.stream]: stream }, async () => {
+        const { after } = request.query;
+        if (after !== undefined) {
+          checkEventId(after, 'after');
+          const waitMs = integer(
+            request.query.waitMs,
+            'waitMs',
+            deps.defaultWaitMs,
+            0,
+            deps.maxWaitMs,
+          );
+          if (!(await deps.waiter.wait(after, waitMs))) {
+            throw new ConcordError(
+              'TIMEOUT',
+              `event ${after} is not applied in region ${region} after ${waitMs} ms`,
+              { details: { after, waitMs } },
+            );
+          }
+        }
+        const view = await reader.stream(stream);
+        if (!view) throw notFound(stream);
+        return { ...view, region };
+      });
+    },
+  );
+
+  app.get<{ Params: { stream: string }; Querystring: { from?: string; limit?: string } }>(
+    '/v1/streams/:stream/events',
+    {
+      config: { auth: 'api' },
+      schema: {
+        summary: 'Page through a stream’s applied events in fold order',
+        description: `Envelopes at fold positions \`from\`, \`from\`+1, … (at most \`limit\`, default ${deps.defaultPageSize}, at most ${deps.maxPageSize}); \`next\` is the \`from\` of the next page, null at the end. A concurrent event arriving later can move the events after its parents (the fold order is of the applied set), so a reader that needs a stable order reads again from its last position or compares \`version\`.`,
+        tags: ['read'],
+        security: [{ bearer: [] }],
+        params: streamParams,
+        querystring: eventsQuery,
+        response: { 200: eventsPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const stream = checkStream(request.params.stream);
+      return serverSpan(tracer, request, region, { [SpanAttr.stream]: stream }, async () => {
+        const from = integer(request.query.from, 'from', 0, 0, 2 ** 31 - 1);
+        const limit = integer(
+          request.query.limit,
+          'limit',
+          deps.defaultPageSize,
+          1,
+          deps.maxPageSize,
+        );
+        const page = await reader.events(stream, from, limit);
+        if (!page) throw notFound(stream);
+        return page;
+      });
+    },
+  );
+}
