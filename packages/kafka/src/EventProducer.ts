@@ -5,9 +5,11 @@ import { mapKafkaError } from './kafkaErrors.js';
 export interface OutgoingRecord {
   topic: string;
   /** Kafka key (the stream id for events), so one stream stays in one partition. */
-  key: string;
+  key: string | Buffer | null;
   value: Buffer | string;
   headers?: IHeaders;
+  /** Explicit partition (e.g. a totally ordered feed on partition 0). Default: by key. */
+  partition?: number;
 }
 
 export interface EventProducerOptions {
@@ -140,7 +142,12 @@ export class EventProducer {
     const producer = await this.ensureProducer();
     const byTopic = new Map<
       string,
-      { key: string; value: Buffer | string; headers?: IHeaders }[]
+      {
+        key: string | Buffer | null;
+        value: Buffer | string;
+        headers?: IHeaders;
+        partition?: number;
+      }[]
     >();
     for (const { record } of batch) {
       const messages = byTopic.get(record.topic) ?? [];
@@ -148,6 +155,7 @@ export class EventProducer {
         key: record.key,
         value: record.value,
         ...(record.headers === undefined ? {} : { headers: record.headers }),
+        ...(record.partition === undefined ? {} : { partition: record.partition }),
       });
       byTopic.set(record.topic, messages);
     }

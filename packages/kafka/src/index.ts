@@ -4,6 +4,13 @@
  */
 export { createKafka, type CreateKafkaOptions, type KafkaLogSink } from './createKafka.js';
 export { EventProducer, type EventProducerOptions, type OutgoingRecord } from './EventProducer.js';
+export {
+  createConsumer,
+  headerValue,
+  topicOffsets,
+  type ConsumerOptions,
+  type PartitionOffsets,
+} from './createConsumer.js';
 export { mapKafkaError } from './kafkaErrors.js';
 export { ensureTopics, type TopicSpec } from './topicsAdmin.js';
-export type { Kafka, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+export type { Batch, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
