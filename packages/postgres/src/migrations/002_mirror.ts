@@ -9,7 +9,11 @@ import type { Migration } from './Migration.js';
  *   `applied_seq <= published_seq` was acknowledged by `<ns>.applied.<region>`).
  * - `dlq_outbox`: rejected records, written in the same transaction that moves the source
  *   offset past them and published to `<ns>.dlq.<region>` afterwards.
- * - an index on `pending.parked_at` for the oldest-parked metric and the overdue report.
+ * - an index on `pending.parked_at` for the oldest-parked metric and the overdue report;
+ * - wider columns where envelope v1 allows values that 001's types cannot hold (a valid,
+ *   signed event must never make an apply transaction fail): `hlc.logical` goes up to
+ *   2^53 − 1, an account balance can exceed 2^63 after enough maximal deposits, a cart line
+ *   sums many add-tags.
  */
 export const mirror: Migration = {
   version: 2,
@@ -40,5 +44,9 @@ export const mirror: Migration = {
     );
 
     create index pending_parked_at on ${s}.pending (parked_at);
+
+    alter table ${s}.events alter column hlc_logical type bigint;
+    alter table ${s}.account_balances alter column balance type numeric;
+    alter table ${s}.cart_items alter column quantity type bigint;
   `,
 };
