@@ -1,0 +1,298 @@
+import { isConcordError, sleep, withRetry, type DomainRegistry } from '@concord/core';
+import { inTransaction, type pg } from '@concord/postgres';
+import type { Logger } from '@concord/telemetry';
+import { ProjectionStore } from '../store/ProjectionStore.js';
+import { APPLY_LOCK, LIVE_SCHEMA } from '../store/locks.js';
+import type { MirrorTelemetry } from '../telemetry/MirrorTelemetry.js';
+import type { PartitionSubmission, SubmissionOutcome } from './ApplyTypes.js';
+import { applyRound, notifyPayload, type RoundResult } from './applyRound.js';
+import { applyEvents } from './applyEvents.js';
+
+export interface ApplierOptions {
+  readonly region: string;
+  readonly registry: DomainRegistry;
+  readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
+  readonly checkpointEvery: number;
+  /** Records per transaction, at most (a single larger submission still goes alone). */
+  readonly maxRoundRecords: number;
+  readonly logger: Logger;
+  readonly telemetry: MirrorTelemetry;
+  /** Called after each commit that applied or rejected something (wakes the feed publisher). */
+  readonly onCommit?: () => void;
+  /** Called when the projection generation changed under us (replay swapped the schema). */
+  readonly onGeneration?: (previous: number | undefined, current: number) => void;
+}
+
+interface Queued {
+  readonly submission: PartitionSubmission;
+  readonly resolve: (outcome: SubmissionOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** What the applier has done so far (for `stats()` and tests). */
+export interface ApplierStats {
+  applied: number;
+  dlq: number;
+  parked: number;
+  unparked: number;
+  duplicates: number;
+  transactions: number;
+  failures: number;
+  sweepUnparked: number;
+  firstRoundStartedAt: number | undefined;
+  lastCommitAt: number | undefined;
+  lastError: string | undefined;
+}
+
+/**
+ * Applies what the source consumers submit, one Postgres transaction at a time per process
+ * and — through `pg_advisory_xact_lock` — per region database, whatever the number of mirror
+ * instances. Submissions that queue up while a transaction runs go together into the next
+ * one (group commit across partitions and sources). A failed transaction is retried with
+ * back-off for as long as it takes (Postgres down, restarting): nothing is skipped, the
+ * consumers wait, and the process never crash-loops.
+ */
+export class Applier {
+  private readonly queue: Queued[] = [];
+  private queuedRecords = 0;
+  private running = false;
+  private closed = false;
+  private generation: number | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  healthy = true;
+  readonly stats: ApplierStats = {
+    applied: 0,
+    dlq: 0,
+    parked: 0,
+    unparked: 0,
+    duplicates: 0,
+    transactions: 0,
+    failures: 0,
+    sweepUnparked: 0,
+    firstRoundStartedAt: undefined,
+    lastCommitAt: undefined,
+    lastError: undefined,
+  };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: ApplierOptions,
+  ) {}
+
+  /** Records waiting for a transaction. */
+  get backlog(): number {
+    return this.queuedRecords;
+  }
+
+  /** Resolves once the submission is committed (or found to be a gap). */
+  submit(submission: PartitionSubmission): Promise<SubmissionOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ submission, resolve, reject });
+      this.queuedRecords += Math.max(1, submission.records.length);
+      if (!this.running) void this.pump();
+    });
+  }
+
+  /**
+   * Waits until the backlog is below two transactions' worth (back-pressure for the
+   * consumers), calling `heartbeat` every 2 s meanwhile so the consumer keeps its partitions.
+   */
+  async waitForRoom(heartbeat?: () => Promise<void>): Promise<void> {
+    while (!this.closed && this.queuedRecords >= 2 * this.options.maxRoundRecords) {
+      const room = new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      await Promise.race([room, sleep(2000)]);
+      await heartbeat?.().catch(() => undefined);
+    }
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Finishes what is queued, then refuses new work. */
+  async close(): Promise<void> {
+    await this.idle();
+    this.closed = true;
+    for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  private takeRound(): Queued[] {
+    const round: Queued[] = [];
+    let records = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      const size = Math.max(1, next.submission.records.length);
+      if (round.length > 0 && records + size > this.options.maxRoundRecords) break;
+      round.push(this.queue.shift()!);
+      records += size;
+    }
+    return round;
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const round = this.takeRound();
+        const size = round.reduce((n, q) => n + Math.max(1, q.submission.records.length), 0);
+        try {
+          const result = await this.runRound(round.map((q) => q.submission));
+          round.forEach((q, i) => q.resolve(result.outcomes[i]!));
+        } catch (error) {
+          // Only when closing: the round was never applied.
+          for (const q of round) q.reject(error);
+        }
+        this.queuedRecords -= size;
+        if (this.queuedRecords < 2 * this.options.maxRoundRecords) {
+          for (const w of this.roomWaiters.splice(0)) w();
+        }
+      }
+    } finally {
+      this.running = false;
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /** One transaction, retried until it commits. */
+  private async runRound(submissions: readonly PartitionSubmission[]): Promise<RoundResult> {
+    const { logger, telemetry } = this.options;
+    const records = submissions.reduce((n, s) => n + s.records.length, 0);
+    let startedAt = Date.now();
+    this.stats.firstRoundStartedAt ??= startedAt;
+    const result = await withRetry(
+      async () => {
+        startedAt = Date.now();
+        return inTransaction(this.pool, async (client) => {
+          const store = await this.lockedStore(client);
+          return applyRound(store, submissions, {
+            region: this.options.region,
+            registry: this.options.registry,
+            readModels: this.options.readModels,
+            checkpointEvery: this.options.checkpointEvery,
+          });
+        });
+      },
+      {
+        attempts: Number.MAX_SAFE_INTEGER,
+        initialDelayMs: 200,
+        maxDelayMs: 5000,
+        retryIf: () => !this.closed,
+        onRetry: (error, attempt, delayMs) => {
+          this.healthy = false;
+          this.stats.failures++;
+          this.stats.lastError = (error as Error).message;
+          telemetry.applyRounds.inc({ outcome: 'failed' });
+          const level = isConcordError(error, 'STORE_UNAVAILABLE') ? 'warn' : 'error';
+          logger[level](
+            { err: error, attempt, retryInMs: delayMs, records },
+            'apply transaction failed; retrying',
+          );
+        },
+      },
+    );
+    const committedAt = Date.now();
+    this.healthy = true;
+    this.recordRound(result, records, startedAt, committedAt);
+    return result;
+  }
+
+  private async lockedStore(client: pg.PoolClient): Promise<ProjectionStore> {
+    await client.query('select pg_advisory_xact_lock($1)', [APPLY_LOCK]);
+    const store = new ProjectionStore(client, LIVE_SCHEMA);
+    const generation = await store.generation();
+    if (generation !== this.generation) {
+      const previous = this.generation;
+      this.generation = generation;
+      this.options.onGeneration?.(previous, generation);
+    }
+    return store;
+  }
+
+  private recordRound(
+    result: RoundResult,
+    records: number,
+    startedAt: number,
+    committedAt: number,
+  ): void {
+    const { telemetry } = this.options;
+    const { metrics } = telemetry;
+    const s = this.stats;
+    s.transactions++;
+    s.applied += result.applied.length;
+    s.dlq += result.dlqRows.length;
+    s.parked += result.parked;
+    s.unparked += result.unparked;
+    s.lastCommitAt = committedAt;
+    telemetry.applyRounds.inc({ outcome: 'committed' });
+    telemetry.roundDuration.observe((committedAt - startedAt) / 1000);
+    telemetry.roundEvents.observe(records);
+    telemetry.redelivered.inc(result.redelivered);
+    telemetry.slowPath.inc(result.slowPathStreams);
+    for (const [kind, n] of result.duplicates) {
+      metrics.duplicates.inc({ kind }, n);
+      s.duplicates += n;
+    }
+    if (result.redelivered > 0) metrics.duplicates.inc({ kind: 'redelivered' }, result.redelivered);
+    for (const row of result.dlqRows) metrics.dlq.inc({ reason: row.reason });
+    if (result.conflictsDetected > 0) metrics.conflictsDetected.inc(result.conflictsDetected);
+    telemetry.applied(result.applied, startedAt, committedAt);
+    if (result.staleRows > 0) {
+      this.options.logger.warn(
+        { rows: result.staleRows },
+        'removed pending rows of applied events',
+      );
+    }
+    for (const row of result.dlqRows) {
+      this.options.logger.warn(
+        { reason: row.reason, headers: row.headers },
+        'record rejected to the DLQ',
+      );
+    }
+    if (result.applied.length > 0 || result.dlqRows.length > 0) this.options.onCommit?.();
+  }
+
+  /**
+   * The safety sweep: applies parked events whose dependencies are all applied. Each apply
+   * already unparks the waiters of what it applies, so this must never find anything; when it
+   * does, it is counted (`concord_mirror_sweep_unparked_total`) and logged.
+   */
+  async sweep(limit = 1000): Promise<number> {
+    const result = await inTransaction(this.pool, async (client) => {
+      const store = await this.lockedStore(client);
+      const rows = await store.pendingReady(limit);
+      if (rows.length === 0) return undefined;
+      const applied = await applyEvents(
+        store,
+        [],
+        {
+          region: this.options.region,
+          registry: this.options.registry,
+          readModels: this.options.readModels,
+          checkpointEvery: this.options.checkpointEvery,
+        },
+        rows,
+      );
+      if (applied.applied.length > 0) {
+        await store.notifyApplied(
+          notifyPayload(this.options.region, applied.applied.length, applied.touchedStreams),
+        );
+      }
+      return applied;
+    });
+    if (!result) return 0;
+    const committedAt = Date.now();
+    this.stats.sweepUnparked += result.unparked;
+    this.stats.applied += result.applied.length;
+    this.options.telemetry.sweepUnparked.inc(result.unparked);
+    this.options.telemetry.applied(result.applied, committedAt, committedAt);
+    this.options.logger.warn(
+      { unparked: result.unparked },
+      'safety sweep applied parked events whose dependencies were already applied',
+    );
+    this.options.onCommit?.();
+    return result.unparked;
+  }
+}

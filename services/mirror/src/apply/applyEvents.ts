@@ -1,0 +1,369 @@
+import {
+  adjustSum,
+  analyzeConflict,
+  digestLine,
+  EMPTY_SET_SUM,
+  type DomainRegistry,
+  type DuplicateKind,
+  type Envelope,
+  type EventId,
+  type StreamFold,
+  type StreamId,
+} from '@concord/core';
+import type {
+  ConflictInsert,
+  EventInsert,
+  PendingInsert,
+  ProjectionStore,
+} from '../store/ProjectionStore.js';
+import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
+import type { Candidate, PendingRow } from './ApplyTypes.js';
+import { conflictChanges, firstCovering, type ConflictClosing } from './conflictLifecycle.js';
+import {
+  foldOutcome,
+  type StreamRow,
+  groupByStream,
+  keysUsed,
+  planFold,
+  type FoldOutcome,
+  type FoldPlan,
+  type SuffixEvent,
+} from './foldStreams.js';
+import { gatePass, screenReady } from './gatePass.js';
+import { readModelRows } from './readModels.js';
+
+/** What applying a set of events needs to know, beyond the store. */
+export interface ApplyEventsOptions {
+  readonly region: string;
+  readonly registry: DomainRegistry;
+  /** The shipped domain modules whose read models the mirror maintains. */
+  readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
+  readonly checkpointEvery: number;
+  /** Record the conflict lifecycle (replay skips it while bulk loading). Default true. */
+  readonly conflicts?: boolean;
+  /** Check the conflict record of every given stream, not only those whose heads changed. */
+  readonly recheckConflicts?: boolean;
+  readonly now?: () => number;
+}
+
+/** The effect of one application, for metrics, spans and the caller's bookkeeping. */
+export interface ApplyEventsResult {
+  /** Applied events, in applied order. */
+  readonly applied: readonly Envelope[];
+  readonly parked: number;
+  readonly unparked: number;
+  readonly duplicates: ReadonlyMap<DuplicateKind | 'idempotency-noop', number>;
+  /** DLQ rows written for refused events (by the screen). */
+  readonly dlq: readonly DlqOutboxRow[];
+  readonly conflictsDetected: number;
+  readonly conflictsClosed: readonly ConflictClosing[];
+  readonly slowPathStreams: number;
+  readonly touchedStreams: readonly StreamId[];
+  readonly staleRows: number;
+}
+
+function count<K>(map: Map<K, number>, key: K, n = 1): void {
+  if (n > 0) map.set(key, (map.get(key) ?? 0) + n);
+}
+
+/** `source` of a candidate back to topic/partition/offset for a DLQ header. */
+function parseSource(source: string): { topic: string; partition: number; offset: string } {
+  const match = /^(.*):(\d+)@(\d+)$/.exec(source);
+  if (!match) return { topic: source, partition: -1, offset: '-1' };
+  return { topic: match[1]!, partition: Number(match[2]), offset: match[3]! };
+}
+
+/**
+ * Applies events (already parsed and verified) inside the caller's transaction, which must
+ * hold the apply lock: dedupe and causal gate against the store, fold every touched stream
+ * (fast path or snapshot-rule recompute), then write events, fold positions, checkpoints,
+ * stream rows (state, heads, digests), bucket roll-ups, conflicts, read models and the
+ * pending changes — each as one batched statement.
+ */
+export async function applyEvents(
+  store: ProjectionStore,
+  incoming: readonly Candidate[],
+  options: ApplyEventsOptions,
+  pendingRows: readonly PendingRow[] = [],
+): Promise<ApplyEventsResult> {
+  const now = options.now ?? Date.now;
+  const duplicates = new Map<DuplicateKind | 'idempotency-noop', number>();
+  const gate = await gatePass(incoming, store, now, pendingRows);
+  for (const d of gate.duplicates) count(duplicates, d.kind);
+  const screen = screenReady(gate.ready, gate.applied);
+
+  // The fold of every touched stream.
+  const groups = groupByStream(screen.accepted);
+  const rows = await store.streamRows([...groups.keys()]);
+  const plans: FoldPlan[] = [...groups].map(([stream, added]) =>
+    planFold(stream, added, rows.get(stream), gate.applied),
+  );
+  const slow = plans.filter((p) => !p.fast);
+  const checkpoints = await store.checkpointsAtOrBefore(
+    slow.map((p) => ({ stream: p.stream, bound: p.bound })),
+  );
+  // Where each stream's fold resumes: its current state (fast path), the latest checkpoint
+  // within the stable prefix, or the initial state (`known: false`).
+  const snapshotOf = (plan: FoldPlan): { position: number; state: unknown; known: boolean } => {
+    if (plan.fast) {
+      return plan.row
+        ? { position: plan.row.version, state: plan.row.state, known: true }
+        : { position: 0, state: undefined, known: false };
+    }
+    const stored = checkpoints.get(plan.stream);
+    return stored ? { ...stored, known: true } : { position: 0, state: undefined, known: false };
+  };
+  const suffixes = await store.suffixes(
+    slow.map((p) => ({ stream: p.stream, from: snapshotOf(p).position })),
+  );
+  const keyPairs: { stream: StreamId; key: string }[] = [];
+  for (const plan of plans) {
+    for (const key of keysUsed(plan, suffixes.get(plan.stream) ?? [])) {
+      keyPairs.push({ stream: plan.stream, key });
+    }
+  }
+  const taken = await store.takenKeys(keyPairs);
+  const outcomes: FoldOutcome[] = plans.map((plan) => {
+    const module = options.registry.forStream(plan.stream);
+    const snapshot = snapshotOf(plan);
+    const state = snapshot.known ? snapshot.state : module.reducer.initialState();
+    const suffix: SuffixEvent[] = suffixes.get(plan.stream) ?? [];
+    const takenKeys = new Map<string, EventId>();
+    for (const t of taken) {
+      if (t.stream === plan.stream && t.position < snapshot.position) takenKeys.set(t.key, t.id);
+    }
+    return foldOutcome({
+      plan,
+      reducer: module.reducer,
+      snapshot: { position: snapshot.position, state },
+      suffix,
+      takenKeys,
+      checkpointEvery: options.checkpointEvery,
+    });
+  });
+
+  // Events, in applied (causal) order across streams.
+  const positions = new Map<EventId, { position: number; noop: boolean }>();
+  for (const o of outcomes) {
+    for (const i of o.inserts) positions.set(i.candidate.id, i);
+    count(duplicates, 'idempotency-noop', o.newNoops.length);
+  }
+  const inserts: EventInsert[] = screen.accepted.map((c) => {
+    const p = positions.get(c.id)!;
+    return {
+      envelope: c.envelope,
+      text: c.text,
+      position: p.position,
+      noop: p.noop,
+      source: c.source,
+      ...(c.appliedSeq === undefined ? {} : { appliedSeq: c.appliedSeq }),
+    };
+  });
+  await store.insertEvents(inserts);
+  await store.moveEvents(outcomes.flatMap((o) => o.moves));
+  await store.replaceCheckpoints(
+    outcomes.filter((o) => !o.fast).map((o) => ({ stream: o.stream, from: o.from })),
+    outcomes.flatMap((o) =>
+      o.checkpoints.map((c) => ({ stream: o.stream, position: c.position, state: c.state })),
+    ),
+  );
+  const { conflictsDetected, closings } = await persistStreamChanges(store, outcomes, options);
+
+  // Pending: park the waiting, forget the applied, refresh what rows still miss.
+  const loadedIds = new Set([...gate.unparkedRows, ...gate.staleRows]);
+  const deferredRows = screen.deferred.filter((d) => d.candidate.parkedAt !== undefined);
+  const deferredIncoming = screen.deferred.filter((d) => d.candidate.parkedAt === undefined);
+  const parkedRows: PendingInsert[] = [
+    ...gate.parked.map((p) => ({
+      id: p.candidate.id,
+      stream: p.candidate.stream,
+      text: p.candidate.text,
+      missing: p.missing,
+      source: p.candidate.source,
+      parkedAt: p.parkedAt,
+    })),
+    ...deferredIncoming.map((d) => ({
+      id: d.candidate.id,
+      stream: d.candidate.stream,
+      text: d.candidate.text,
+      missing: d.missing,
+      source: d.candidate.source,
+      parkedAt: now(),
+    })),
+  ];
+  await store.insertPending(parkedRows);
+  const deferredRowIds = new Set(deferredRows.map((d) => d.candidate.id));
+  await store.deletePending([...loadedIds].filter((id) => !deferredRowIds.has(id)));
+  await store.updatePendingMissing([
+    ...gate.stillParkedRows,
+    ...deferredRows.map((d) => ({ id: d.candidate.id, missing: d.missing })),
+  ]);
+
+  // Refused events go to the DLQ (and their pending row, if any, away).
+  const dlq = screen.rejected.map(({ candidate, rejection }) => {
+    const at = parseSource(candidate.source);
+    return dlqOutboxRow({
+      rejection,
+      region: options.region,
+      topic: at.topic,
+      partition: at.partition,
+      offset: at.offset,
+      key: Buffer.from(candidate.stream),
+      value: Buffer.from(candidate.text),
+    });
+  });
+
+  return {
+    applied: screen.accepted.map((c) => c.envelope),
+    parked: parkedRows.length,
+    unparked: gate.unparkedRows.length - deferredRows.length,
+    duplicates,
+    dlq,
+    conflictsDetected,
+    conflictsClosed: closings,
+    slowPathStreams: slow.length,
+    touchedStreams: outcomes.map((o) => o.stream),
+    staleRows: gate.staleRows.length,
+  };
+}
+
+/** A stream whose row changes in a transaction. */
+export interface StreamChange {
+  readonly stream: StreamId;
+  readonly category: string;
+  readonly state: unknown;
+  /** Sorted. */
+  readonly heads: readonly EventId[];
+  readonly version: number;
+  readonly idsHash: string;
+  readonly stateHash: string;
+  readonly bucket: number;
+  /** The row before the transaction. */
+  readonly previous: StreamRow | undefined;
+}
+
+/**
+ * Writes what follows from new stream states, after the events are stored: the stream rows
+ * (state, heads, digests), the bucket roll-ups (each changed stream's line replaced), the
+ * conflict lifecycle of the streams whose heads changed, and the read models.
+ */
+export async function persistStreamChanges(
+  store: ProjectionStore,
+  outcomes: readonly StreamChange[],
+  options: Pick<ApplyEventsOptions, 'registry' | 'readModels' | 'conflicts' | 'recheckConflicts'>,
+): Promise<{ conflictsDetected: number; closings: ConflictClosing[] }> {
+  await store.upsertStreams(
+    outcomes.map((o) => ({
+      stream: o.stream,
+      category: o.category,
+      state: o.state,
+      heads: o.heads,
+      version: o.version,
+      idsHash: o.idsHash,
+      stateHash: o.stateHash,
+      bucket: o.bucket,
+    })),
+  );
+
+  // Bucket roll-ups: replace each changed stream's line.
+  const bucketChanges = new Map<number, { add: string[]; remove: string[]; newStreams: number }>();
+  for (const o of outcomes) {
+    const change = bucketChanges.get(o.bucket) ?? { add: [], remove: [], newStreams: 0 };
+    change.add.push(
+      digestLine({ stream: o.stream, eventSetHash: o.idsHash, stateHash: o.stateHash }),
+    );
+    if (o.previous) {
+      change.remove.push(
+        digestLine({
+          stream: o.stream,
+          eventSetHash: o.previous.idsHash,
+          stateHash: o.previous.stateHash,
+        }),
+      );
+    } else change.newStreams++;
+    bucketChanges.set(o.bucket, change);
+  }
+  const buckets = await store.bucketRows([...bucketChanges.keys()]);
+  await store.upsertBuckets(
+    [...bucketChanges].map(([bucket, change]) => {
+      const current = buckets.get(bucket);
+      return {
+        bucket,
+        hash: adjustSum(current?.hash ?? EMPTY_SET_SUM, change.add, change.remove),
+        streams: (current?.streams ?? 0) + change.newStreams,
+      };
+    }),
+  );
+
+  // Conflicts of the streams whose heads changed.
+  let conflictsDetected = 0;
+  const closings: ConflictClosing[] = [];
+  if (options.conflicts !== false) {
+    const changed = options.recheckConflicts
+      ? outcomes
+      : outcomes.filter((o) => !o.previous || o.previous.heads.join() !== o.heads.join());
+    const open = await store.openConflicts(
+      changed.filter((o) => o.heads.length > 1 || o.previous).map((o) => o.stream),
+    );
+    const openByStream = new Map<StreamId, typeof open>();
+    for (const c of open) openByStream.set(c.stream, [...(openByStream.get(c.stream) ?? []), c]);
+    const needEvents = changed.filter(
+      (o) => o.heads.length > 1 || (openByStream.get(o.stream)?.length ?? 0) > 0,
+    );
+    const events = await store.streamEvents(needEvents.map((o) => o.stream));
+    const newConflicts: ConflictInsert[] = [];
+    for (const o of needEvents) {
+      const stored = events.get(o.stream) ?? [];
+      const order = stored.map((e) => e.envelope);
+      const changes = conflictChanges(
+        o.stream,
+        o.heads,
+        openByStream.get(o.stream) ?? [],
+        (heads) => firstCovering(order, heads),
+      );
+      closings.push(...changes.closings);
+      if (changes.open === undefined) continue;
+      const module = options.registry.forStream(o.stream);
+      const fold: StreamFold<unknown> = {
+        stream: o.stream,
+        state: o.state,
+        heads: o.heads,
+        version: o.version,
+        order,
+        noops: stored.filter((e) => e.noop).map((e) => e.envelope.id),
+        idempotencyKeys: new Map(),
+        checkpoints: [],
+      };
+      const analysis = analyzeConflict({ fold }, module);
+      if (!analysis) continue;
+      const { conflict } = analysis;
+      newConflicts.push({
+        id: conflict.id,
+        stream: conflict.stream,
+        heads: conflict.heads,
+        policy: conflict.policy,
+        contestedFields: conflict.contestedFields,
+        details: {
+          category: conflict.category,
+          branches: conflict.branches,
+          contested: conflict.contested,
+          winners: conflict.winners,
+        },
+      });
+    }
+    await store.closeConflicts(closings);
+    conflictsDetected = await store.insertConflicts(newConflicts);
+  }
+
+  // Read models of the example domains.
+  const models = readModelRows(
+    outcomes.map((o) => ({ stream: o.stream, category: o.category, state: o.state })),
+    options.registry,
+    options.readModels,
+  );
+  await store.upsertBalances(models.balances);
+  await store.replaceCartLines(models.carts, models.cartLines);
+  await store.upsertProfiles(models.profiles);
+
+  return { conflictsDetected, closings };
+}

@@ -1,0 +1,224 @@
+import {
+  CausalGate,
+  ConcordError,
+  dependenciesOf,
+  DUPLICATE_KINDS,
+  type DuplicateKind,
+  type EventId,
+} from '@concord/core';
+import {
+  candidateOf,
+  type AppliedRef,
+  type Candidate,
+  type PendingRow,
+  type Rejection,
+} from './ApplyTypes.js';
+
+/**
+ * What the gate pass needs from the store of record (Postgres, or an in-memory double in
+ * tests). Every answer must reflect the current transaction.
+ */
+export interface GateStore {
+  /** The applied events among `ids`, with their stream and fold position. */
+  appliedAmong(ids: readonly EventId[]): Promise<ReadonlyMap<EventId, AppliedRef>>;
+  /** The ids among `ids` that are parked. */
+  parkedAmong(ids: readonly EventId[]): Promise<ReadonlySet<EventId>>;
+  /** Parked rows whose `missing` overlaps `ids`, except the rows in `exclude`. */
+  pendingWaitingOn(ids: readonly EventId[], exclude: readonly EventId[]): Promise<PendingRow[]>;
+}
+
+export interface ParkedCandidate {
+  readonly candidate: Candidate;
+  readonly missing: readonly EventId[];
+  readonly parkedAt: number;
+}
+
+export interface GatePassResult {
+  /** Events to apply, each after its dependencies (incoming ones and unparked rows). */
+  readonly ready: readonly Candidate[];
+  /** Incoming events that must wait: insert into pending. */
+  readonly parked: readonly ParkedCandidate[];
+  /** Pending rows now in `ready`: delete. */
+  readonly unparkedRows: readonly EventId[];
+  /** Pending rows whose event is applied already (must not happen): delete. */
+  readonly staleRows: readonly EventId[];
+  /** Pending rows read but still waiting, with what they still miss (update when it changed). */
+  readonly stillParkedRows: readonly {
+    readonly id: EventId;
+    readonly missing: readonly EventId[];
+  }[];
+  /** Incoming events dropped as duplicates. */
+  readonly duplicates: readonly { readonly candidate: Candidate; readonly kind: DuplicateKind }[];
+  /** Every already-applied event the pass looked up (dependencies of `ready` among them). */
+  readonly applied: ReadonlyMap<EventId, AppliedRef>;
+}
+
+function sameIds(a: readonly EventId[], b: readonly EventId[]): boolean {
+  if (a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((id, i) => id === sorted[i]);
+}
+
+/**
+ * The causal gate of one apply transaction, with the store as the truth. A fresh
+ * {@link CausalGate} decides the incoming events against the applied ids looked up in the
+ * store (core protocol: `unknownIds` → look up → `decide`); then, as long as events become
+ * ready, the pending rows waiting for them (`missing` overlaps the newly ready ids, a GIN
+ * look-up) are restored into the gate, which unparks what is complete — across streams and
+ * sources, transitively, including incoming events that were waiting for those rows. Nothing
+ * is kept between transactions, so several mirror instances writing one database (a
+ * rebalance) never act on a stale view of what is parked. `initialRows` (the safety sweep)
+ * are pending rows to restore up front.
+ */
+export async function gatePass(
+  incoming: readonly Candidate[],
+  store: GateStore,
+  now: () => number = Date.now,
+  initialRows: readonly PendingRow[] = [],
+): Promise<GatePassResult> {
+  const applied = new Map<EventId, AppliedRef>();
+  const notApplied = new Set<EventId>();
+  const lookUp = async (ids: readonly EventId[]) => {
+    const needed = ids.filter((id) => !applied.has(id) && !notApplied.has(id));
+    if (needed.length === 0) return;
+    const found = await store.appliedAmong(needed);
+    for (const id of needed) {
+      const ref = found.get(id);
+      if (ref) applied.set(id, ref);
+      else notApplied.add(id);
+    }
+  };
+  const isApplied = (id: EventId) => applied.has(id);
+
+  const duplicates: { candidate: Candidate; kind: DuplicateKind }[] = [];
+  const parkedIds = await store.parkedAmong([...new Set(incoming.map((c) => c.id))]);
+  const candidates: Candidate[] = [];
+  for (const candidate of incoming) {
+    if (parkedIds.has(candidate.id))
+      duplicates.push({ candidate, kind: DUPLICATE_KINDS.alreadyParked });
+    else candidates.push(candidate);
+  }
+
+  const gate = new CausalGate<Candidate>({ now, appliedCacheSize: Infinity });
+  await lookUp(gate.unknownIds(candidates));
+  const first = gate.decide(candidates, isApplied);
+  gate.commit(first);
+  for (const { event, kind } of first.duplicates) duplicates.push({ candidate: event, kind });
+  const ready: Candidate[] = [...first.ready];
+  const parkedAt = new Map(first.parked.map((p) => [p.event.id, p.parkedAt] as const));
+
+  const loaded = new Map<EventId, PendingRow>();
+  const staleRows: EventId[] = [];
+  let frontier = first.ready.map((c) => c.id);
+  // Rows handed in directly (the safety sweep) are restored first.
+  let toRestore = [...initialRows];
+  for (;;) {
+    if (toRestore.length === 0) {
+      if (frontier.length === 0) break;
+      const rows = await store.pendingWaitingOn(frontier, [...loaded.keys()]);
+      toRestore = rows.filter((row) => !loaded.has(row.id));
+      if (toRestore.length === 0) break;
+    }
+    for (const row of toRestore) loaded.set(row.id, row);
+    const restored = toRestore.map((row) => ({
+      event: candidateOf(row.envelope, row.source, row.text, row.parkedAt),
+      parkedAt: row.parkedAt,
+    }));
+    toRestore = [];
+    await lookUp(gate.unknownIds(restored.map((r) => r.event)));
+    const decision = gate.restore(restored, isApplied);
+    gate.commit(decision);
+    for (const { event, kind } of decision.duplicates) {
+      if (kind === DUPLICATE_KINDS.alreadyApplied) staleRows.push(event.id);
+    }
+    ready.push(...decision.ready);
+    frontier = decision.ready.map((c) => c.id);
+  }
+
+  const parked: ParkedCandidate[] = [];
+  for (const p of first.parked) {
+    if (!gate.isParked(p.event.id)) continue;
+    parked.push({
+      candidate: p.event,
+      missing: gate.missingFor(p.event.id) ?? p.missing,
+      parkedAt: parkedAt.get(p.event.id) ?? p.parkedAt,
+    });
+  }
+  const unparkedRows: EventId[] = [];
+  const stillParkedRows: { id: EventId; missing: EventId[] }[] = [];
+  const stale = new Set(staleRows);
+  for (const row of loaded.values()) {
+    if (stale.has(row.id)) continue;
+    const missing = gate.missingFor(row.id);
+    if (missing === undefined) unparkedRows.push(row.id);
+    else if (!sameIds(missing, row.missing)) stillParkedRows.push({ id: row.id, missing });
+  }
+  return { ready, parked, unparkedRows, staleRows, stillParkedRows, duplicates, applied };
+}
+
+/** The outcome of {@link screenReady}. */
+export interface ScreenResult {
+  readonly accepted: readonly Candidate[];
+  /** Events that can never be applied: to the DLQ. */
+  readonly rejected: readonly { readonly candidate: Candidate; readonly rejection: Rejection }[];
+  /** Events that depend on a rejected one: they stay parked, waiting for it forever. */
+  readonly deferred: readonly {
+    readonly candidate: Candidate;
+    readonly missing: readonly EventId[];
+  }[];
+}
+
+/**
+ * Refuses ready events that break the stream contract in a way only the store can see: a
+ * parent in another stream (`parents` are the heads of the event's own stream, DESIGN §2).
+ * Signed by a region yet unfoldable, such an event goes to the DLQ (ENVELOPE_INVALID, field
+ * `parents`) identically in every region, and its descendants stay parked on it. Without
+ * this, one such record would make every apply transaction fail.
+ */
+export function screenReady(
+  ready: readonly Candidate[],
+  applied: ReadonlyMap<EventId, AppliedRef>,
+): ScreenResult {
+  const streamOf = new Map<EventId, string>();
+  const refused = new Set<EventId>();
+  const accepted: Candidate[] = [];
+  const rejected: { candidate: Candidate; rejection: Rejection }[] = [];
+  const deferred: { candidate: Candidate; missing: EventId[] }[] = [];
+  for (const candidate of ready) {
+    const blocked = dependenciesOf(candidate).filter((id) => refused.has(id));
+    if (blocked.length > 0) {
+      deferred.push({ candidate, missing: blocked.sort() });
+      refused.add(candidate.id);
+      continue;
+    }
+    let wrong: { parent: EventId; stream: string } | undefined;
+    for (const parent of candidate.parents) {
+      const stream = streamOf.get(parent) ?? applied.get(parent)?.stream;
+      if (stream === undefined) {
+        throw new ConcordError('INTERNAL', `parent ${parent} of ${candidate.id} is not applied`, {
+          details: { reason: 'causal-gap', event: candidate.id, missing: parent },
+        });
+      }
+      if (stream !== candidate.stream) {
+        wrong = { parent, stream };
+        break;
+      }
+    }
+    if (wrong) {
+      rejected.push({
+        candidate,
+        rejection: {
+          code: 'ENVELOPE_INVALID',
+          message: `parent ${wrong.parent} of event ${candidate.id} belongs to stream ${wrong.stream}, not ${candidate.stream}`,
+          field: 'parents',
+          reason: 'parent-in-other-stream',
+        },
+      });
+      refused.add(candidate.id);
+      continue;
+    }
+    accepted.push(candidate);
+    streamOf.set(candidate.id, candidate.stream);
+  }
+  return { accepted, rejected, deferred };
+}

@@ -1,0 +1,267 @@
+import { backoffDelay, sleep } from '@concord/core';
+import { createConsumer, type Batch, type Consumer, type Kafka } from '@concord/kafka';
+import type { Logger } from '@concord/telemetry';
+import type { Applier } from '../apply/Applier.js';
+import type { PartitionSubmission, SubmissionOutcome } from '../apply/ApplyTypes.js';
+import { classifyRecords, type ClassifyOptions } from './classifyRecords.js';
+import type { SourceCluster } from './sources.js';
+
+export interface SourceConsumerOptions {
+  readonly cluster: SourceCluster;
+  readonly groupId: string;
+  readonly kafka: Kafka;
+  readonly applier: Applier;
+  readonly classify: ClassifyOptions;
+  readonly logger: Logger;
+  /** Partition batches classified and queued at once. Default 8. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** How often committed source offsets are also committed to Kafka, in ms. Default 1000. */
+  readonly commitIntervalMs?: number;
+}
+
+interface PartitionState {
+  /** Bumped at every seek: outcomes of batches fetched before it are stale. */
+  epoch: number;
+  gapStored: bigint | undefined;
+  gaps: number;
+  acceptGap: boolean;
+}
+
+let epochs = 0;
+
+/**
+ * One kafkajs consumer for one source cluster (group `<ns>.mirror.<region>`). Each fetched
+ * partition batch is parsed and verified here, then queued for the applier; the fetch
+ * position moves on at once (pipelining), but Kafka offsets are committed only for what
+ * Postgres has committed — and they are only an optimisation: the source offsets stored in
+ * Postgres decide (see offsetRule.ts). A batch found to start after the stored offset makes
+ * the consumer seek back to it. A cluster that cannot be reached (WAN cut, broker down) only
+ * stops this consumer, which keeps retrying; the other sources go on.
+ */
+export class SourceConsumer {
+  private consumer: Consumer | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly commits = new Map<
+    string,
+    { topic: string; partition: number; offset: string }
+  >();
+  private inFlight = 0;
+  /** True while the consumer is running in its group. */
+  running = false;
+
+  constructor(private readonly options: SourceConsumerOptions) {}
+
+  get name(): string {
+    return this.options.cluster.name;
+  }
+
+  start(): void {
+    this.loop = this.runLoop();
+    this.timer = setInterval(() => void this.flushCommits(), this.options.commitIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /**
+   * Stops fetching (pauses every topic, staying in the group so offsets can still be
+   * committed) and waits until no batch is on its way to the applier.
+   */
+  async quiesce(): Promise<void> {
+    this.stopped = true;
+    try {
+      this.consumer?.pause(this.options.cluster.topics.map((t) => ({ topic: t.topic })));
+    } catch {
+      // Not running: nothing to pause.
+    }
+    while (this.inFlight > 0) await sleep(20);
+  }
+
+  /** Commits what Postgres has committed, leaves the group and ends the loop. */
+  async disconnect(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.flushCommits();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private state(key: string): PartitionState {
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = { epoch: ++epochs, gapStored: undefined, gaps: 0, acceptGap: false };
+      this.partitions.set(key, state);
+    }
+    return state;
+  }
+
+  private async runLoop(): Promise<void> {
+    const { cluster, logger } = this.options;
+    let attempt = 0;
+    while (!this.stopped) {
+      const consumer = createConsumer(this.options.kafka, { groupId: this.options.groupId });
+      this.consumer = consumer;
+      const ended = new Promise<void>((resolve) => {
+        this.wake = resolve;
+        consumer.on(consumer.events.CRASH, (event) => {
+          logger.warn(
+            { cluster: cluster.name, err: event.payload.error, restart: event.payload.restart },
+            'source consumer crashed',
+          );
+          if (!event.payload.restart) resolve();
+        });
+        consumer.on(consumer.events.GROUP_JOIN, (event) => {
+          // New assignment: forget gap bookkeeping (outcomes of older fetches become stale).
+          this.partitions.clear();
+          logger.info(
+            { cluster: cluster.name, assignment: event.payload.memberAssignment },
+            'source partitions assigned',
+          );
+        });
+      });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({
+          topics: cluster.topics.map((t) => t.topic),
+          fromBeginning: true,
+        });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 8,
+          eachBatch: (payload) =>
+            this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat),
+        });
+        this.running = true;
+        attempt = 0;
+        logger.info({ cluster: cluster.name, topics: cluster.topics }, 'consuming source');
+        await ended;
+      } catch (error) {
+        attempt++;
+        logger[attempt <= 3 ? 'warn' : 'debug'](
+          { cluster: cluster.name, err: error, attempt },
+          'source not available; retrying',
+        );
+      }
+      this.running = false;
+      await this.flushCommits();
+      await consumer.disconnect().catch(() => undefined);
+      if (!this.stopped) {
+        await Promise.race([
+          sleep(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 10_000 })),
+          new Promise<void>((resolve) => (this.wake = resolve)),
+        ]);
+      }
+    }
+  }
+
+  private async onBatch(
+    batch: Batch,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    if (this.stopped) return;
+    this.inFlight++;
+    try {
+      await this.handOver(batch, resolveOffset, heartbeat);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async handOver(
+    batch: Batch,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const key = `${batch.topic}:${batch.partition}`;
+    const state = this.state(key);
+    const records = await classifyRecords(batch.messages, this.options.classify);
+    const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset;
+    const submission: PartitionSubmission = {
+      topic: batch.topic,
+      partition: batch.partition,
+      fetchedOffset: BigInt(fetched ?? batch.firstOffset() ?? batch.lastOffset()),
+      lastOffset: BigInt(batch.lastOffset()),
+      acceptGap: state.acceptGap,
+      records,
+    };
+    const epoch = state.epoch;
+    await this.options.applier.waitForRoom(heartbeat);
+    this.options.applier.submit(submission).then(
+      (outcome) => this.settle(key, epoch, submission, outcome),
+      (error: unknown) =>
+        this.options.logger.debug({ err: error, topic: batch.topic }, 'submission dropped'),
+    );
+    resolveOffset(batch.lastOffset());
+  }
+
+  private settle(
+    key: string,
+    epoch: number,
+    submission: PartitionSubmission,
+    outcome: SubmissionOutcome,
+  ): void {
+    const state = this.state(key);
+    const { topic, partition } = submission;
+    if (outcome.kind === 'applied') {
+      if (submission.acceptGap) state.acceptGap = false;
+      state.gaps = 0;
+      this.commits.set(key, { topic, partition, offset: outcome.next.toString() });
+      if (epoch === state.epoch && outcome.next > submission.lastOffset + 1n) {
+        // Another instance got further: skip what it applied.
+        this.seek(state, topic, partition, outcome.next);
+      }
+      return;
+    }
+    if (epoch !== state.epoch) return;
+    state.gaps = state.gapStored === outcome.stored ? state.gaps + 1 : 1;
+    state.gapStored = outcome.stored;
+    if (state.gaps >= 3) {
+      state.acceptGap = true;
+      this.options.logger.warn(
+        {
+          topic,
+          partition,
+          stored: String(outcome.stored),
+          fetched: String(submission.fetchedOffset),
+        },
+        'offsets after the stored position are not in the log (retention or control records): accepting the gap',
+      );
+    } else {
+      this.options.logger.info(
+        {
+          topic,
+          partition,
+          stored: String(outcome.stored),
+          fetched: String(submission.fetchedOffset),
+        },
+        'fetch started after the stored source offset: seeking back',
+      );
+    }
+    this.seek(state, topic, partition, outcome.stored);
+  }
+
+  private seek(state: PartitionState, topic: string, partition: number, offset: bigint): void {
+    state.epoch = ++epochs;
+    try {
+      this.consumer?.seek({ topic, partition, offset: offset.toString() });
+    } catch (error) {
+      this.options.logger.debug({ err: error, topic, partition }, 'seek refused');
+    }
+  }
+
+  private async flushCommits(): Promise<void> {
+    if (this.commits.size === 0 || !this.consumer) return;
+    const offsets = [...this.commits.values()];
+    this.commits.clear();
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (error) {
+      // Only an optimisation: Postgres holds the positions that count.
+      this.options.logger.debug({ err: error }, 'Kafka offset commit failed');
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import { backoffDelay, serializeEnvelope, sleep, type Envelope } from '@concord/core';
+import type { EventProducer, OutgoingRecord } from '@concord/kafka';
+import { ident, inTransaction, type pg } from '@concord/postgres';
+import type { Logger } from '@concord/telemetry';
+import { FEED_LOCK, LIVE_SCHEMA } from '../store/locks.js';
+
+/** Header names of an applied-feed record (documented in docs/mirror.md). */
+export const FEED_HEADERS = {
+  appliedSeq: 'concord-applied-seq',
+  region: 'concord-region',
+  id: 'id',
+  origin: 'origin',
+  type: 'type',
+  stream: 'stream',
+  traceparent: 'traceparent',
+} as const;
+
+/** The partition of the applied topic that carries the feed: one partition, one total order. */
+export const FEED_PARTITION = 0;
+
+export interface OutboxPublisherOptions {
+  readonly region: string;
+  readonly appliedTopic: string;
+  readonly dlqTopic: string;
+  readonly logger: Logger;
+  /** Events per produce round. Default 1000. */
+  readonly batchSize?: number;
+  /** How often to look for work without being woken, in ms. Default 1000. */
+  readonly pollMs?: number;
+}
+
+/** The applied-feed record of an applied event. */
+export function feedRecord(
+  topic: string,
+  region: string,
+  appliedSeq: string,
+  envelope: Envelope,
+): OutgoingRecord {
+  const headers: Record<string, string> = {
+    [FEED_HEADERS.appliedSeq]: appliedSeq,
+    [FEED_HEADERS.region]: region,
+    [FEED_HEADERS.id]: envelope.id,
+    [FEED_HEADERS.origin]: envelope.origin,
+    [FEED_HEADERS.type]: envelope.type,
+    [FEED_HEADERS.stream]: envelope.stream,
+  };
+  const traceparent = envelope.meta.traceparent;
+  if (typeof traceparent === 'string') headers[FEED_HEADERS.traceparent] = traceparent;
+  return {
+    topic,
+    key: envelope.stream,
+    value: serializeEnvelope(envelope),
+    headers,
+    partition: FEED_PARTITION,
+  };
+}
+
+/**
+ * Publishes the outboxes of the projection: the applied events in `applied_seq` order to
+ * `<ns>.applied.<region>` (position in `feed_position`), and the rejected records of
+ * `dlq_outbox` to `<ns>.dlq.<region>`. Each round runs in one transaction under an advisory
+ * lock (one publisher per region, whatever the number of mirror instances): read from the
+ * position, produce, wait for the acknowledgement, move the position, commit. A crash between
+ * the acknowledgement and the commit publishes those records again: at-least-once, with the
+ * event id for downstream dedupe, never a gap.
+ */
+export class OutboxPublisher {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  published = 0;
+  dlqPublished = 0;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly producer: EventProducer,
+    private readonly options: OutboxPublisherOptions,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Something was committed: publish it soon. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Publishes what is there (best effort, bounded), then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        this.woken = false;
+        const more = await this.round();
+        failures = 0;
+        this.lastError = undefined;
+        if (more) continue;
+      } catch (error) {
+        failures++;
+        this.lastError = (error as Error).message;
+        this.options.logger[failures <= 3 ? 'warn' : 'debug'](
+          { err: error, failures },
+          'outbox publishing failed; retrying',
+        );
+        await sleep(backoffDelay(failures, { initialDelayMs: 200, maxDelayMs: 5000 }));
+        continue;
+      }
+      if (this.woken) continue;
+      await Promise.race([
+        sleep(this.options.pollMs ?? 1000),
+        new Promise<void>((resolve) => (this.wakeUp = resolve)),
+      ]);
+    }
+  }
+
+  /** One publishing round; true when it published something (there may be more). */
+  async round(): Promise<boolean> {
+    const s = ident(LIVE_SCHEMA);
+    const limit = this.options.batchSize ?? 1000;
+    return inTransaction(this.pool, async (client) => {
+      await client.query('select pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      const position = await client.query<{ published_seq: string }>(
+        `select published_seq from ${s}.feed_position where feed = 'applied' for update`,
+      );
+      const from = position.rows[0]?.published_seq ?? '0';
+      const events = await client.query<{ applied_seq: string; envelope: Envelope }>(
+        `select applied_seq, envelope from ${s}.events
+          where applied_seq > $1 order by applied_seq limit $2`,
+        [from, limit],
+      );
+      const dlq = await client.query<{
+        seq: string;
+        key: Buffer | null;
+        value: Buffer | null;
+        headers: Record<string, string>;
+      }>(`select seq, key, value, headers from ${s}.dlq_outbox order by seq limit 100`);
+      const sends: Promise<void>[] = [];
+      for (const row of events.rows) {
+        sends.push(
+          this.producer.send(
+            feedRecord(
+              this.options.appliedTopic,
+              this.options.region,
+              row.applied_seq,
+              row.envelope,
+            ),
+          ),
+        );
+      }
+      for (const row of dlq.rows) {
+        sends.push(
+          this.producer.send({
+            topic: this.options.dlqTopic,
+            key: row.key,
+            value: row.value ?? Buffer.alloc(0),
+            headers: row.headers,
+          }),
+        );
+      }
+      await Promise.all(sends);
+      const last = events.rows.at(-1);
+      if (last) {
+        await client.query(
+          `update ${s}.feed_position set published_seq = $1, updated_at = now() where feed = 'applied'`,
+          [last.applied_seq],
+        );
+      }
+      if (dlq.rows.length > 0) {
+        await client.query(`delete from ${s}.dlq_outbox where seq = any($1::bigint[])`, [
+          dlq.rows.map((r) => r.seq),
+        ]);
+      }
+      this.published += events.rows.length;
+      this.dlqPublished += dlq.rows.length;
+      return events.rows.length === limit || dlq.rows.length === 100;
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '@concord/config';
+import {
+  DomainRegistry,
+  foldStream,
+  projectionStreamDigest,
+  rollUpDigestSums,
+  type UnsignedEnvelope,
+} from '@concord/core';
+import { defaultDomains } from '@concord/domains';
+import type { pg } from '@concord/postgres';
+import {
+  cleanupNamespace,
+  createDatabases,
+  createTopics,
+  testConfig,
+  waitFor,
+} from '../../../test/support/index.js';
+import { checkProjection, startMirror, type MirrorHandle } from './index.js';
+import {
+  eventRecord,
+  randomHistory,
+  readProjection,
+  regionPool,
+  RegionProducers,
+  signAll,
+} from './testing/signedEvents.fixtures.js';
+
+const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'warn' });
+const registry = new DomainRegistry(defaultDomains);
+const mirrors: MirrorHandle[] = [];
+const pools = new Map<string, pg.Pool>();
+const producers = new RegionProducers(config);
+
+beforeAll(async () => {
+  await Promise.all([createTopics(config), createDatabases(config)]);
+  for (const r of config.regions) pools.set(r, regionPool(config, r));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(mirrors.map((m) => m.close()));
+  await producers.close();
+  await Promise.allSettled([...pools.values()].map((p) => p.end()));
+  await cleanupNamespace(config);
+});
+
+/** The digests core computes from the event set alone (no projection involved). */
+function expectedDigests(events: readonly UnsignedEnvelope[]) {
+  const byStream = new Map<string, UnsignedEnvelope[]>();
+  for (const e of events) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e]);
+  const digests = [...byStream].map(([stream, list]) => {
+    const fold = foldStream(list, registry.forStream(stream).reducer, { stream });
+    return {
+      digest: projectionStreamDigest(
+        stream,
+        list.map((e) => e.id),
+        fold.state,
+      ),
+      heads: fold.heads,
+    };
+  });
+  return { digests, rollup: rollUpDigestSums(digests.map((d) => d.digest)) };
+}
+
+describe('mirror: three regions', () => {
+  it('apply a random history with forks, merges and cross-stream causes to identical projections', async () => {
+    const history = randomHistory({ seed: 20261126, ops: 500, regions: config.regions });
+    const signed = signAll(config, history);
+    for (const region of config.regions) {
+      mirrors.push(
+        await startMirror(config, { region, port: 0, host: '127.0.0.1', sweepIntervalMs: 2000 }),
+      );
+    }
+    // Each region's events on its own topic, in creation order, in a few waves; some twice, and
+    // a few copies on ap's repair topic (as anti-entropy would write them).
+    for (let i = 0; i < signed.length; i += 100)
+      await producers.sendEvents(signed.slice(i, i + 100));
+    await producers.sendEvents(signed.filter((_, i) => i % 10 === 3));
+    await producers.send(
+      'ap',
+      signed
+        .filter((_, i) => i % 7 === 0)
+        .map((e) => eventRecord(config, e, topics(config).repair('ap'))),
+    );
+
+    const ids = new Set(signed.map((e) => e.id));
+    await waitFor(
+      async () => {
+        for (const pool of pools.values()) {
+          const { rows } = await pool.query<{ n: string }>(
+            'select count(*) as n from projection.events',
+          );
+          if (Number(rows[0]!.n) !== ids.size) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, message: 'every region applies every event' },
+    );
+
+    const views = await Promise.all(config.regions.map((r) => readProjection(pools.get(r)!)));
+    expect(views[1]).toEqual(views[0]);
+    expect(views[2]).toEqual(views[0]);
+
+    const expected = expectedDigests(history);
+    for (const d of expected.digests) {
+      expect(views[0]!.streams[d.digest.stream]).toMatchObject({
+        idsHash: d.digest.eventSetHash,
+        stateHash: d.digest.stateHash,
+        heads: d.heads,
+      });
+    }
+    expect(views[0]!.buckets).toEqual(
+      Object.fromEntries(Object.entries(expected.rollup).map(([b, h]) => [Number(b), h])),
+    );
+    for (const r of config.regions) {
+      const client = await pools.get(r)!.connect();
+      try {
+        const check = await checkProjection(client, 'projection', registry);
+        expect(check.mismatches).toEqual([]);
+        expect(check.ok).toBe(true);
+      } finally {
+        client.release();
+      }
+    }
+    const pending = await pools
+      .get('us')!
+      .query('select count(*)::int as n from projection.pending');
+    expect(pending.rows[0]).toEqual({ n: 0 });
+    const stats = mirrors.map((m) => m.stats());
+    expect(stats.every((s) => s.sweepUnparked === 0)).toBe(true);
+    expect(stats.every((s) => s.duplicates > 0)).toBe(true);
+  });
+});

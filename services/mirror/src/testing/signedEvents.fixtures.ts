@@ -1,0 +1,243 @@
+import { readRegionKeys, topics, type ConcordConfig, type RegionId } from '@concord/config';
+import {
+  createSigner,
+  DomainRegistry,
+  serializeEnvelope,
+  signEnvelope,
+  simulateHistory,
+  type Envelope,
+  type EnvelopeSigner,
+  type JsonObject,
+  type SimulationOp,
+  type UnsignedEnvelope,
+} from '@concord/core';
+import { defaultDomains } from '@concord/domains';
+import { createKafka, EventProducer, type OutgoingRecord } from '@concord/kafka';
+import { createPool, type pg } from '@concord/postgres';
+
+/** A small deterministic PRNG (mulberry32), so a failing history can be replayed by seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The streams of the test histories: merge-patch, and the shipped account/cart/profile. */
+export const TEST_STREAMS = ['profile-1', 'note:2', 'account-3', 'cart-4', 'ticket-5', 'profile-6'];
+
+function writeOp(random: () => number, regions: number, streams: number): SimulationOp {
+  const stream = Math.floor(random() * streams);
+  const region = Math.floor(random() * regions);
+  const name = TEST_STREAMS[stream % TEST_STREAMS.length]!;
+  let type = 'Set';
+  let data: JsonObject = { [`f${Math.floor(random() * 4)}`]: Math.floor(random() * 100) };
+  if (name.startsWith('account')) {
+    const r = random();
+    type = r < 0.15 ? 'Opened' : r < 0.6 ? 'Deposited' : 'Withdrawn';
+    data = type === 'Opened' ? {} : { amount: 1 + Math.floor(random() * 50) };
+  } else if (name.startsWith('cart')) {
+    type = random() < 0.7 ? 'ItemAdded' : 'ItemRemoved';
+    const sku = `sku-${Math.floor(random() * 4)}`;
+    data = type === 'ItemAdded' ? { sku, quantity: 1 + Math.floor(random() * 3) } : { sku };
+  } else if (name.startsWith('profile')) {
+    type = 'ProfileUpdated';
+  }
+  return {
+    op: 'write',
+    region,
+    stream,
+    type,
+    data,
+    ...(random() < 0.1 ? { idempotencyKey: `k${Math.floor(random() * 5)}` } : {}),
+    ...(random() < 0.15 ? { causedByOtherStream: true } : {}),
+    advanceMs: Math.floor(random() * 20),
+  };
+}
+
+/**
+ * A random multi-region history (forks, cross-stream causedBy, idempotency keys, merges) from
+ * the core simulator: every region writes from its own view, views meet only through syncs.
+ */
+export function randomHistory(options: {
+  seed: number;
+  ops: number;
+  regions: readonly RegionId[];
+  streams?: number;
+  /** Probability of a sync step (lower: more forks). Default 0.3. */
+  syncRate?: number;
+}): UnsignedEnvelope[] {
+  const random = prng(options.seed);
+  const n = options.regions.length;
+  const streams = options.streams ?? TEST_STREAMS.length;
+  const ops: SimulationOp[] = [];
+  for (let i = 0; i < options.ops; i++) {
+    const r = random();
+    if (r < (options.syncRate ?? 0.3)) {
+      ops.push({ op: 'sync', from: Math.floor(random() * n), to: Math.floor(random() * n) });
+    } else if (r < (options.syncRate ?? 0.3) + 0.05) {
+      ops.push({
+        op: 'merge',
+        region: Math.floor(random() * n),
+        stream: Math.floor(random() * streams),
+      });
+    } else ops.push(writeOp(random, n, streams));
+  }
+  return [
+    ...simulateHistory(ops, {
+      regions: options.regions,
+      streams: TEST_STREAMS.slice(0, streams),
+      registry: new DomainRegistry(defaultDomains),
+      seed: `mirror-${options.seed}`,
+    }).events,
+  ];
+}
+
+/** Signers of every region, from the stack's key files. */
+export function signers(config: ConcordConfig): Map<RegionId, EnvelopeSigner> {
+  return new Map(
+    config.regions.map((r) => [r, createSigner(r, readRegionKeys(config, r).privateKeyPem!)]),
+  );
+}
+
+/** Signs as the origin (merges too), stamping `meta.acceptedAt` now. */
+export function signAll(
+  config: ConcordConfig,
+  events: readonly UnsignedEnvelope[],
+  meta: JsonObject = {},
+): Envelope[] {
+  const keys = signers(config);
+  return events.map((e) =>
+    signEnvelope(
+      { ...e, meta: { ...e.meta, acceptedAt: new Date().toISOString(), ...meta } },
+      keys.get(e.origin)!,
+    ),
+  );
+}
+
+/** The record of an envelope on its origin's events topic (key = stream). */
+export function eventRecord(
+  config: ConcordConfig,
+  envelope: Envelope,
+  topic?: string,
+): OutgoingRecord {
+  return {
+    topic: topic ?? topics(config).events(envelope.origin),
+    key: envelope.stream,
+    value: serializeEnvelope(envelope),
+    headers: { id: envelope.id, origin: envelope.origin, type: envelope.type },
+  };
+}
+
+/** One producer per region's own cluster (as each region's writer would use). */
+export class RegionProducers {
+  private readonly producers = new Map<RegionId, EventProducer>();
+
+  constructor(private readonly config: ConcordConfig) {}
+
+  of(region: RegionId): EventProducer {
+    let p = this.producers.get(region);
+    if (!p) {
+      p = new EventProducer(
+        createKafka({
+          clientId: `mirror-test-producer-${region}`,
+          brokers: this.config.byRegion[region]!.kafka.brokers,
+        }),
+      );
+      this.producers.set(region, p);
+    }
+    return p;
+  }
+
+  /** Produces records to the cluster of `region`, waiting for every acknowledgement. */
+  async send(region: RegionId, records: readonly OutgoingRecord[]): Promise<void> {
+    const p = this.of(region);
+    await Promise.all(records.map((r) => p.send(r)));
+  }
+
+  /** Produces each envelope to its origin's events topic (on the origin's cluster). */
+  async sendEvents(envelopes: readonly Envelope[]): Promise<void> {
+    const byRegion = new Map<RegionId, OutgoingRecord[]>();
+    for (const e of envelopes) {
+      const list = byRegion.get(e.origin) ?? [];
+      list.push(eventRecord(this.config, e));
+      byRegion.set(e.origin, list);
+    }
+    await Promise.all([...byRegion].map(([region, records]) => this.send(region, records)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.producers.values()].map((p) => p.disconnect()));
+  }
+}
+
+/** What a region's projection says, comparable across regions. */
+export interface ProjectionView {
+  readonly events: number;
+  readonly streams: Record<
+    string,
+    { state: unknown; heads: string[]; idsHash: string; stateHash: string; version: number }
+  >;
+  readonly buckets: Record<number, string>;
+  readonly openConflicts: string[];
+}
+
+export async function readProjection(
+  pool: pg.Pool,
+  schema = 'projection',
+): Promise<ProjectionView> {
+  const events = await pool.query<{ n: string }>(`select count(*) as n from ${schema}.events`);
+  const streams = await pool.query<{
+    stream: string;
+    state: unknown;
+    heads: string[];
+    ids_hash: string;
+    state_hash: string;
+    version: number;
+  }>(
+    `select stream, state, heads, ids_hash, state_hash, version from ${schema}.streams order by stream`,
+  );
+  const buckets = await pool.query<{ bucket: number; hash: string }>(
+    `select bucket, hash from ${schema}.digest_buckets where streams > 0 order by bucket`,
+  );
+  const conflicts = await pool.query<{ id: string }>(
+    `select id from ${schema}.conflicts where status = 'open' order by id`,
+  );
+  return {
+    events: Number(events.rows[0]!.n),
+    streams: Object.fromEntries(
+      streams.rows.map((r) => [
+        r.stream,
+        {
+          state: r.state,
+          heads: [...r.heads].sort(),
+          idsHash: r.ids_hash,
+          stateHash: r.state_hash,
+          version: r.version,
+        },
+      ]),
+    ),
+    buckets: Object.fromEntries(buckets.rows.map((r) => [r.bucket, r.hash])),
+    openConflicts: conflicts.rows.map((r) => r.id),
+  };
+}
+
+/** A small pool on a region's projection database. */
+export function regionPool(config: ConcordConfig, region: RegionId): pg.Pool {
+  return createPool(config.byRegion[region]!.postgres.url, {
+    max: 2,
+    applicationName: 'mirror-test',
+  });
+}
+
+/** The applied event ids of a region, in applied order. */
+export async function appliedIds(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    'select id from projection.events order by applied_seq',
+  );
+  return rows.map((r) => r.id);
+}
