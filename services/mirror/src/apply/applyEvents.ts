@@ -14,7 +14,7 @@ import type {
   ConflictInsert,
   EventInsert,
   PendingInsert,
-  ProjectionStore,
+  ApplyStore,
 } from '../store/ProjectionStore.js';
 import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
 import type { Candidate, PendingRow } from './ApplyTypes.js';
@@ -81,7 +81,7 @@ function parseSource(source: string): { topic: string; partition: number; offset
  * pending changes — each as one batched statement.
  */
 export async function applyEvents(
-  store: ProjectionStore,
+  store: ApplyStore,
   incoming: readonly Candidate[],
   options: ApplyEventsOptions,
   pendingRows: readonly PendingRow[] = [],
@@ -248,7 +248,7 @@ export interface StreamChange {
  * conflict lifecycle of the streams whose heads changed, and the read models.
  */
 export async function persistStreamChanges(
-  store: ProjectionStore,
+  store: ApplyStore,
   outcomes: readonly StreamChange[],
   options: Pick<ApplyEventsOptions, 'registry' | 'readModels' | 'conflicts' | 'recheckConflicts'>,
 ): Promise<{ conflictsDetected: number; closings: ConflictClosing[] }> {

@@ -1,7 +1,7 @@
 import type { StreamId } from '@concord/core';
 import { decideOffsets } from '../consume/offsetRule.js';
 import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
-import type { ProjectionStore } from '../store/ProjectionStore.js';
+import type { ApplyStore } from '../store/ProjectionStore.js';
 import {
   candidateOf,
   sourceOf,
@@ -47,7 +47,7 @@ export function notifyPayload(region: string, count: number, streams: readonly S
  * caller's transaction, so either everything of a record is stored or nothing is.
  */
 export async function applyRound(
-  store: ProjectionStore,
+  store: ApplyStore,
   submissions: readonly PartitionSubmission[],
   options: RoundOptions,
 ): Promise<RoundResult> {

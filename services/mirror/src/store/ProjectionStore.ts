@@ -36,6 +36,63 @@ export interface ConflictInsert {
   readonly details: unknown;
 }
 
+/**
+ * The store port of the apply path (Postgres: {@link ProjectionStore}; in memory for property
+ * tests). Every method is one batched operation inside the caller's transaction.
+ */
+export interface ApplyStore extends GateStore {
+  storedOffsets(
+    parts: readonly { topic: string; partition: number }[],
+  ): Promise<Map<string, bigint>>;
+  saveOffsets(
+    offsets: readonly { topic: string; partition: number; next: bigint }[],
+  ): Promise<void>;
+  streamRows(streams: readonly StreamId[]): Promise<Map<StreamId, StreamRow>>;
+  checkpointsAtOrBefore(
+    bounds: readonly { stream: StreamId; bound: number }[],
+  ): Promise<Map<StreamId, { position: number; state: unknown }>>;
+  suffixes(
+    froms: readonly { stream: StreamId; from: number }[],
+  ): Promise<Map<StreamId, SuffixEvent[]>>;
+  takenKeys(
+    pairs: readonly { stream: StreamId; key: string }[],
+  ): Promise<{ stream: StreamId; key: string; id: EventId; position: number }[]>;
+  insertEvents(events: readonly EventInsert[]): Promise<void>;
+  moveEvents(moves: readonly { id: EventId; position: number; noop: boolean }[]): Promise<void>;
+  replaceCheckpoints(
+    froms: readonly { stream: StreamId; from: number }[],
+    checkpoints: readonly { stream: StreamId; position: number; state: unknown }[],
+  ): Promise<void>;
+  upsertStreams(rows: readonly (StreamRow & { category: string })[]): Promise<void>;
+  bucketRows(buckets: readonly number[]): Promise<Map<number, { hash: string; streams: number }>>;
+  upsertBuckets(rows: readonly { bucket: number; hash: string; streams: number }[]): Promise<void>;
+  openConflicts(
+    streams: readonly StreamId[],
+  ): Promise<{ id: string; stream: string; heads: string[] }[]>;
+  streamEvents(
+    streams: readonly StreamId[],
+  ): Promise<Map<StreamId, { envelope: Envelope; position: number; noop: boolean }[]>>;
+  insertConflicts(conflicts: readonly ConflictInsert[]): Promise<number>;
+  closeConflicts(
+    closings: readonly { id: string; status: string; resolvedBy?: EventId }[],
+  ): Promise<void>;
+  insertPending(rows: readonly PendingInsert[]): Promise<void>;
+  deletePending(ids: readonly EventId[]): Promise<void>;
+  updatePendingMissing(
+    rows: readonly { id: EventId; missing: readonly EventId[] }[],
+  ): Promise<void>;
+  insertDlq(rows: readonly DlqOutboxRow[]): Promise<void>;
+  upsertBalances(
+    rows: readonly { stream: string; balance: string; bounced: number }[],
+  ): Promise<void>;
+  replaceCartLines(
+    carts: readonly StreamId[],
+    lines: readonly { stream: string; sku: string; quantity: string }[],
+  ): Promise<void>;
+  upsertProfiles(rows: readonly { stream: string; doc: unknown }[]): Promise<void>;
+  notifyApplied(payload: string): Promise<void>;
+}
+
 /** Postgres literal of a uuid[] (ids are validated lower-case UUIDs). */
 function uuidArrayLiteral(ids: readonly EventId[]): string {
   return `{${ids.join(',')}}`;
@@ -54,7 +111,7 @@ function acceptedAt(envelope: Envelope): string | null {
  * Every method is one statement; multi-row writes pass arrays through `unnest`, so a
  * transaction costs a fixed number of round trips whatever the number of events.
  */
-export class ProjectionStore implements GateStore {
+export class ProjectionStore implements ApplyStore {
   readonly s: string;
 
   constructor(
