@@ -195,7 +195,11 @@ export async function startWriter(
       requestTimeoutMs,
       connectionTimeoutMs: Math.min(3000, requestTimeoutMs),
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-      logger: logger.child({ component: 'kafkajs' }, { level: 'warn' }),
+      // kafkajs is chatty: warnings and worse only (never below the service's own level).
+      logger: logger.child(
+        { component: 'kafkajs' },
+        { level: logger.levelVal > 40 ? logger.level : 'warn' },
+      ),
     });
     const log = new KafkaEventLog(kafka, {
       topic: topics(config).events(region),

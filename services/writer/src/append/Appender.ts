@@ -337,30 +337,43 @@ export class Appender {
     logger: Logger,
   ): Promise<ProjectionSnapshot & { readonly fresh: boolean }> {
     const { deps } = this;
-    if (Date.now() >= this.storeDownUntil) {
-      try {
-        const snapshot = await deps.snapshots.snapshot(command.stream, {
-          probe: probeIds(chain.entries),
-          idempotencyKey: command.idempotencyKey,
-          causedBy: command.causedBy,
-          withState,
-        });
-        return { ...snapshot, fresh: true };
-      } catch (error) {
-        if (!isConcordError(error, 'STORE_UNAVAILABLE')) throw error;
-        // Do not wait for a dead Postgres on every append: use the caches for a second.
-        this.storeDownUntil = Date.now() + 1000;
+    // Postgres failed a moment ago: do not wait for it on every append while the cache knows
+    // the stream (an unknown stream still tries Postgres: better slow than 503).
+    if (Date.now() < this.storeDownUntil) {
+      const cached = await this.fromCache(command.stream, withState);
+      if (cached) return cached;
+    }
+    try {
+      const snapshot = await deps.snapshots.snapshot(command.stream, {
+        probe: probeIds(chain.entries),
+        idempotencyKey: command.idempotencyKey,
+        causedBy: command.causedBy,
+        withState,
+      });
+      return { ...snapshot, fresh: true };
+    } catch (error) {
+      if (!isConcordError(error, 'STORE_UNAVAILABLE')) throw error;
+      if (Date.now() >= this.storeDownUntil) {
         logger.warn({ err: error }, 'projection unreachable: using the cached heads');
       }
-    }
-    const cached = await deps.headsCache.get(command.stream);
-    if (!cached || (withState && cached.exists && cached.state === undefined)) {
+      this.storeDownUntil = Date.now() + 1000;
+      const cached = await this.fromCache(command.stream, withState);
+      if (cached) return cached;
       throw new ConcordError(
         'STORE_UNAVAILABLE',
         `the projection is unreachable and the heads of stream ${command.stream} are not cached`,
-        { details: { stream: command.stream } },
+        { details: { stream: command.stream }, cause: error },
       );
     }
+  }
+
+  /** The last projection snapshot cached for the stream, when it is enough to append. */
+  private async fromCache(
+    stream: string,
+    withState: boolean,
+  ): Promise<(ProjectionSnapshot & { readonly fresh: boolean }) | undefined> {
+    const cached = await this.deps.headsCache.get(stream);
+    if (!cached || (withState && cached.exists && cached.state === undefined)) return undefined;
     return {
       exists: cached.exists,
       heads: cached.heads,

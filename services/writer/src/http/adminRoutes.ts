@@ -24,6 +24,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     '/v1/admin/fence',
     {
       config: { auth: 'admin' },
+      // The body is optional (`curl -X POST` sends none): validate an absent one as `{}`.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
       schema: {
         ...common,
         summary: 'Fence the region: refuse every append (503 REGION_FENCED)',

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConcordConfig } from '@concord/config';
+import { testStack, waitFor } from '../../../../test/support/index.js';
+import type { RunningWriter } from '../startWriter.js';
+import {
+  cleanup,
+  client,
+  prepareNamespace,
+  readEventsTopic,
+  startTestWriter,
+  writerTestConfig,
+} from '../testing/writerFixture.js';
+
+/**
+ * The region's Kafka down (DESIGN §11): 503 BUS_UNAVAILABLE within the request timeout,
+ * nothing half-written, and the writer recovers by itself once the broker is back. Stops the
+ * shared stack's `us` broker for a few seconds, and always starts it again.
+ */
+const REQUEST_TIMEOUT_MS = 3000;
+let config: ConcordConfig;
+let writer: RunningWriter;
+
+beforeAll(async () => {
+  config = writerTestConfig({ CONCORD_KAFKA_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
+  await prepareNamespace(config);
+  writer = await startTestWriter(config);
+});
+
+afterAll(async () => {
+  await writer?.close();
+  await cleanup(config);
+});
+
+describe('Kafka of the region down', () => {
+  it('answers 503 BUS_UNAVAILABLE in time, writes nothing, and resumes by itself', async () => {
+    const api = client(writer.url);
+    const before = await api.append('bus-1', { type: 'T', data: { phase: 'before' } });
+    expect(before.status).toBe(201);
+
+    const broker = testStack(config).broker('us');
+    const failed: string[] = [];
+    try {
+      await broker.stop();
+      for (let i = 0; i < 5; i++) {
+        const marker = `down-${i}`;
+        const r = await api.append(i % 2 ? 'bus-1' : `bus-new-${i}`, {
+          type: 'T',
+          data: { marker },
+          idempotencyKey: marker,
+        });
+        expect(r.status).toBe(503);
+        expect((r.body as unknown as { error: { code: string } }).error.code).toBe(
+          'BUS_UNAVAILABLE',
+        );
+        expect(r.headers.get('retry-after')).toBe('2');
+        // Within the request timeout (plus the writer's own small guard).
+        expect(r.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+        failed.push(marker);
+      }
+      const ready = await client(writer.url, null).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ checks: { kafka: false, postgres: true } });
+    } finally {
+      await broker.start();
+    }
+
+    // Back: no restart of the writer; appends succeed again (the first one may still be
+    // reconnecting, so allow a short catch-up).
+    const after = await waitFor(
+      async () => {
+        const r = await api.append('bus-1', { type: 'T', data: { phase: 'after' } });
+        return r.status === 201 ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, message: 'the writer did not resume' },
+    );
+    expect(after.body.event.parents).toEqual([before.body.event.id]);
+
+    // Nothing of the failed requests ever reached the log.
+    const records = await readEventsTopic(config);
+    const markers = records.map((r) => (r.value.data as { marker?: string }).marker);
+    for (const marker of failed) expect(markers).not.toContain(marker);
+    expect(records.map((r) => r.value.id)).toEqual(
+      expect.arrayContaining([before.body.event.id, after.body.event.id]),
+    );
+  });
+
+  it('reports a timeout as ambiguous (a hung broker), and a retry with the key stays harmless', async () => {
+    const api = client(writer.url);
+    expect((await api.append('bus-2', { type: 'T', data: {} })).status).toBe(201);
+    const broker = testStack(config).broker('us');
+    let r: Awaited<ReturnType<typeof api.append>>;
+    try {
+      broker.pause();
+      r = await api.append('bus-2', { type: 'T', data: { n: 1 }, idempotencyKey: 'maybe' });
+    } finally {
+      broker.resume();
+    }
+    expect(r.status).toBe(503);
+    expect(r.body).toMatchObject({
+      error: { code: 'BUS_UNAVAILABLE', details: { ambiguous: true } },
+    });
+    expect(r.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    // The client retries with the same key (docs/decisions/0004): it gets an event either way;
+    // if the first attempt landed too, the fold applies only the first of the key.
+    const retry = await waitFor(
+      async () => {
+        const x = await api.append('bus-2', { type: 'T', data: { n: 1 }, idempotencyKey: 'maybe' });
+        return x.status === 201 || x.status === 200 ? x : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, message: 'the writer did not resume' },
+    );
+    expect(retry.body.event.idempotencyKey).toBe('maybe');
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * Private Redis and Postgres servers for fault tests (not part of the build): each test that
+ * stops a server runs its own, on a free port, and stops it by its own PID or data folder —
+ * never the machine's servers, never by process name.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from '@concord/core';
+import { migrate, pg } from '@concord/postgres';
+import { createRedis } from '@concord/redis';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A redis-server child process on a free port (no persistence: a restart starts empty). */
+export class PrivateRedis {
+  private child: ChildProcess | undefined;
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const probe = createRedis({ url: this.url, keyPrefix: 'probe:' });
+    try {
+      for (let i = 0; i < 200 && probe.status !== 'ready'; i++) await sleep(25);
+      if (probe.status !== 'ready') throw new Error('private redis-server did not start');
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** SIGKILL: a crash. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+/** `runuser -u postgres --` when running as root (Postgres refuses to run as root). */
+function asPostgres(command: string[]): string[] {
+  return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', ...command] : command;
+}
+
+function run(command: string[]): void {
+  const [cmd, ...args] = command;
+  const result = spawnSync(cmd!, args, { encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) {
+    throw new Error(`${command.join(' ')} failed: ${result.stderr || result.stdout}`);
+  }
+}
+
+/**
+ * A throw-away Postgres cluster (initdb in a tmp folder, trust auth, 127.0.0.1 only, fsync
+ * off) on a free port; stopped and started with pg_ctl on its own data folder.
+ */
+export class PrivatePostgres {
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  static async start(): Promise<PrivatePostgres> {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-writer-pg-'));
+    chmodSync(dir, 0o755); // the postgres user must reach its folder
+    const data = join(dir, 'data');
+    mkdirSync(data, { mode: 0o700 });
+    if (process.getuid?.() === 0) {
+      const line = readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('postgres:'));
+      const [, , uid, gid] = (line ?? '').split(':');
+      chownSync(dir, Number(uid), Number(gid));
+      chownSync(data, Number(uid), Number(gid));
+    }
+    run(asPostgres(['initdb', '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']));
+    const server = new PrivatePostgres(await freePort(), dir);
+    await server.start();
+    return server;
+  }
+
+  url(database = 'postgres'): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  async start(): Promise<void> {
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off`;
+    run(
+      asPostgres([
+        'pg_ctl',
+        '-D',
+        join(this.dir, 'data'),
+        '-l',
+        join(this.dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        options,
+        'start',
+      ]),
+    );
+  }
+
+  /** Fast shutdown of this cluster (by its data folder). */
+  async stop(): Promise<void> {
+    run(asPostgres(['pg_ctl', '-D', join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']));
+  }
+
+  /** Creates and migrates a database on this cluster. */
+  async migrate(database: string): Promise<string> {
+    const url = this.url(database);
+    await migrate(url);
+    return url;
+  }
+
+  /** Stops the cluster (if running) and deletes its folder. */
+  async destroy(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url(), connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    const running = await client.connect().then(
+      () => true,
+      () => false,
+    );
+    await client.end().catch(() => undefined);
+    if (running) await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A config whose region `us` uses other Redis/Postgres URLs (e.g. private servers). */
+export function withRegionServers<C extends { byRegion: Readonly<Record<string, unknown>> }>(
+  config: C,
+  servers: { redisUrl?: string; postgresUrl?: string },
+): C {
+  const rc = config.byRegion['us'] as {
+    redis: Record<string, unknown>;
+    postgres: Record<string, unknown>;
+  };
+  return {
+    ...config,
+    byRegion: {
+      ...config.byRegion,
+      us: {
+        ...rc,
+        redis: { ...rc.redis, ...(servers.redisUrl ? { url: servers.redisUrl } : {}) },
+        postgres: {
+          ...rc.postgres,
+          ...(servers.postgresUrl ? { url: servers.postgresUrl } : {}),
+        },
+      },
+    },
+  };
+}
