@@ -25,3 +25,9 @@ export {
   type RegionDigest,
 } from './store/regionDigest.js';
 export { recomputeStreams, type StreamRecompute } from './admin/recomputeStreams.js';
+export {
+  NEXT_SCHEMA,
+  replayProjection,
+  type ReplayOptions,
+  type ReplayResult,
+} from './replay/replayProjection.js';

@@ -151,7 +151,10 @@ export async function startMirror(
     onCommit: () => publisher?.wake(),
     onGeneration: (previous, current) => {
       if (previous !== undefined) {
-        logger.warn({ previous, current }, 'projection schema replaced (replay): caches dropped');
+        logger.warn(
+          { previous, current },
+          'projection schema replaced by replay: continuing on the new generation',
+        );
       }
     },
   });

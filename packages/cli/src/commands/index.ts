@@ -2,6 +2,7 @@ import type { CommandModule } from '../CommandModule.js';
 import { chaosCommand } from './chaos.js';
 import { demoCommand } from './demo.js';
 import { keysCommand } from './keys.js';
+import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { stackCommand } from './stack.js';
 
@@ -16,4 +17,5 @@ export const commands: readonly CommandModule[] = [
   demoCommand,
   chaosCommand,
   keysCommand,
+  replayCommand,
 ];
