@@ -1,0 +1,416 @@
+import { SpanKind, type Tracer } from '@opentelemetry/api';
+import type {
+  BucketRollup,
+  EventId,
+  RegionId,
+  RegionKeyring,
+  StreamDigest,
+  StreamDivergence,
+  StreamId,
+} from '@concord/core';
+import { inSpan, SpanAttr, type Logger, type Metrics } from '@concord/telemetry';
+import type { MirrorAdminClient, PeerClient } from '../http/ServiceClients.js';
+import type { DigestIdsResponse } from '../http/wire.js';
+import type { ReconcilerStore } from '../store/ReconcilerStore.js';
+import { classifyMissing, type MissingEvent, type StreamEventIds } from './classifyMissing.js';
+import { ConvergenceClock } from './ConvergenceClock.js';
+import { DivergenceTracker } from './DivergenceTracker.js';
+import type { DigestSnapshot, LocalDigests, ProjectionProblem } from './LocalDigests.js';
+import {
+  bucketsToDrill,
+  confirmedStreams,
+  divergenceCandidates,
+  planCopies,
+  planRecomputes,
+  streamsToDrill,
+} from './planDrillDown.js';
+import { acceptRepairs, type RepairSink } from './RepairSink.js';
+import { splitBrainVerdict, type SplitBrainThresholds } from './splitBrain.js';
+
+/** One region as the last comparison saw it. */
+export interface RegionComparison {
+  readonly reachable: boolean;
+  readonly error?: string;
+  readonly computedAt?: string;
+  readonly streams?: number;
+  readonly events?: number;
+}
+
+/** The last cross-region comparison (`GET /v1/convergence`). */
+export interface ConvergenceReport {
+  readonly region: RegionId;
+  readonly comparedAt: string;
+  readonly durationMs: number;
+  /** Every region answered, every digest was equal and no stored projection disagreed. */
+  readonly converged: boolean;
+  readonly regions: Readonly<Record<RegionId, RegionComparison>>;
+  readonly differingBuckets: readonly number[];
+  readonly differingStreams: readonly (StreamDivergence & { confirmed: boolean })[];
+  /** Per region, the events it lacks, with why (at most 200 per region listed). */
+  readonly missing: Readonly<Record<RegionId, readonly Omit<MissingEvent, 'region'>[]>>;
+  /** Per region, stored stream rows that disagree with the independent fold. */
+  readonly projectionMismatches: Readonly<
+    Record<RegionId, readonly { stream: StreamId; problems: readonly ProjectionProblem[] }[]>
+  >;
+  /** Streams confirmed divergent (not in flight): `concord_divergent_streams`. */
+  readonly divergentStreams: readonly StreamId[];
+  /** The last measured convergence time, seconds (`concord_convergence_seconds`). */
+  readonly convergenceSeconds: number | null;
+  readonly repairs: { readonly copied: number; readonly recomputed: readonly StreamId[] };
+  readonly splitBrain: {
+    readonly suspected: boolean;
+    readonly conflictsLastMinute: number;
+    readonly reasons: readonly string[];
+  };
+}
+
+export interface AntiEntropyOptions {
+  readonly region: RegionId;
+  readonly regions: readonly RegionId[];
+  readonly digests: LocalDigests;
+  readonly store: ReconcilerStore;
+  readonly peers: ReadonlyMap<RegionId, PeerClient>;
+  readonly repair: RepairSink;
+  readonly mirror: Pick<MirrorAdminClient, 'recompute'>;
+  readonly keyring: RegionKeyring;
+  readonly maxEventBytes: number;
+  /** True for `<ns>.events.<region>` topic names. */
+  readonly isOriginTopic: (topic: string) => boolean;
+  readonly intervalMs: number;
+  readonly thresholds: SplitBrainThresholds;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+  readonly now?: () => number;
+}
+
+const LIST_CAP = 200;
+
+function toRollup(buckets: Readonly<Record<string, string>>): BucketRollup {
+  const rollup: Record<number, string> = {};
+  for (const [bucket, hash] of Object.entries(buckets)) rollup[Number(bucket)] = hash;
+  return rollup;
+}
+
+/**
+ * Anti-entropy (DESIGN §6), pull model: every round this region compares its independently
+ * computed digests with every other region's (their reconcilers' `/v1/digest`), drills down
+ * only into differing buckets, then streams, then ids; copies the events it lacks from a
+ * region that has them (their stored signed envelopes, verified, produced unchanged to this
+ * region's repair topic) and asks its mirror to recompute its own stored rows that disagree
+ * with their events. Differences provably in flight never count (see classifyMissing and
+ * DivergenceTracker).
+ */
+export class AntiEntropy {
+  private readonly tracker: DivergenceTracker;
+  private readonly clock = new ConvergenceClock();
+  private readonly copiedAt = new Map<EventId, number>();
+  private readonly recomputedAt = new Map<StreamId, number>();
+  private previousDiffering: StreamId[] = [];
+  private suspected = false;
+  private report: ConvergenceReport | undefined;
+  private readonly now: () => number;
+  readonly totals = { rounds: 0, copied: 0, recomputed: 0, rejected: 0 };
+
+  constructor(private readonly options: AntiEntropyOptions) {
+    this.tracker = new DivergenceTracker(options.intervalMs);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The last comparison, if one ran. */
+  get last(): ConvergenceReport | undefined {
+    return this.report;
+  }
+
+  async round(): Promise<ConvergenceReport> {
+    return inSpan(
+      this.options.tracer,
+      'reconciler.anti_entropy',
+      { kind: SpanKind.INTERNAL, attributes: { [SpanAttr.region]: this.options.region } },
+      async (span) => {
+        const report = await this.compare();
+        span.setAttributes({
+          'concord.converged': report.converged,
+          'concord.differing_buckets': report.differingBuckets.length,
+          'concord.differing_streams': report.differingStreams.length,
+          'concord.divergent_streams': report.divergentStreams.length,
+          'concord.repaired_events': report.repairs.copied,
+          'concord.recomputed_streams': report.repairs.recomputed.length,
+        });
+        return report;
+      },
+    );
+  }
+
+  private async compare(): Promise<ConvergenceReport> {
+    const { region: self, store, logger, metrics } = this.options;
+    const started = this.now();
+    const local = await this.options.digests.snapshot(0);
+    const regions: Record<RegionId, RegionComparison> = {
+      [self]: {
+        reachable: true,
+        computedAt: new Date(local.computedAt).toISOString(),
+        streams: local.streamCount,
+        events: local.eventCount,
+      },
+    };
+    const rollups: Record<RegionId, BucketRollup> = { [self]: local.rollups };
+    const offsets: Record<RegionId, ReadonlyMap<string, bigint> | undefined> = {
+      [self]: local.offsets,
+    };
+    const mismatches: Record<RegionId, DigestSnapshot['mismatches']> = {};
+    if (local.mismatches.length > 0) mismatches[self] = local.mismatches;
+    const reachable = new Set<RegionId>([self]);
+    const unreachable = (region: RegionId, error: unknown) => {
+      reachable.delete(region);
+      regions[region] = { reachable: false, error: (error as Error).message };
+    };
+
+    // Level 1: bucket roll-ups of every region.
+    await Promise.all(
+      [...this.options.peers].map(async ([region, peer]) => {
+        try {
+          const r = await peer.rollups(1000);
+          regions[region] = {
+            reachable: true,
+            computedAt: r.computedAt,
+            streams: r.streams,
+            events: r.events,
+          };
+          rollups[region] = toRollup(r.buckets);
+          offsets[region] = new Map(Object.entries(r.offsets).map(([k, v]) => [k, BigInt(v)]));
+          if (r.projection.mismatches.length > 0) mismatches[region] = r.projection.mismatches;
+          reachable.add(region);
+        } catch (error) {
+          unreachable(region, error);
+        }
+      }),
+    );
+    const compared = (): Record<RegionId, BucketRollup> =>
+      Object.fromEntries(Object.entries(rollups).filter(([r]) => reachable.has(r)));
+    const buckets = bucketsToDrill(compared());
+
+    // Level 2: stream digests of the differing buckets only.
+    let divergences: StreamDivergence[] = [];
+    let eventStreams: StreamId[] = [];
+    let stateDivergences: StreamDivergence[] = [];
+    if (buckets.length > 0) {
+      const digests: Record<RegionId, StreamDigest[]> = {
+        [self]: [...local.digests.values()].filter((d) => buckets.includes(d.bucket)),
+      };
+      await Promise.all(
+        [...this.options.peers]
+          .filter(([r]) => reachable.has(r))
+          .map(async ([region, peer]) => {
+            try {
+              digests[region] = [...(await peer.streamDigests(buckets, 60_000))];
+            } catch (error) {
+              unreachable(region, error);
+            }
+          }),
+      );
+      const drilled = streamsToDrill(
+        Object.fromEntries(Object.entries(digests).filter(([r]) => reachable.has(r))),
+        buckets,
+      );
+      divergences = drilled.divergences;
+      eventStreams = drilled.events;
+      stateDivergences = drilled.divergences.filter((d) => d.kind === 'state');
+    }
+
+    // Level 3: ids of the streams whose event sets differ.
+    let missing: MissingEvent[] = [];
+    if (eventStreams.length > 0) {
+      const streams = eventStreams.slice(0, 5000);
+      const byRegion = new Map<RegionId, DigestIdsResponse['streams']>();
+      const localIds = await store.streamIds(streams);
+      byRegion.set(self, Object.fromEntries(localIds));
+      await Promise.all(
+        [...this.options.peers]
+          .filter(([r]) => reachable.has(r))
+          .map(async ([region, peer]) => {
+            try {
+              byRegion.set(region, await peer.streamIds(streams));
+            } catch (error) {
+              unreachable(region, error);
+            }
+          }),
+      );
+      const perStream = new Map<StreamId, Record<RegionId, StreamEventIds>>();
+      for (const stream of streams) {
+        const views: Record<RegionId, StreamEventIds> = {};
+        for (const [region, view] of byRegion) {
+          if (reachable.has(region)) views[region] = view[stream] ?? { events: [], pending: [] };
+        }
+        perStream.set(stream, views);
+      }
+      missing = classifyMissing({
+        streams: perStream,
+        offsets,
+        isOriginTopic: this.options.isOriginTopic,
+      });
+    }
+
+    // Confirmation: what is more than in-flight data.
+    const now = this.now();
+    const localMismatches = local.mismatches.map((m) => ({
+      stream: m.stream,
+      fingerprint: `${local.digests.get(m.stream)?.eventSetHash ?? '-'}|${m.problems.join(',')}`,
+    }));
+    const confirmed = this.tracker.observe(
+      now,
+      divergenceCandidates({ missing, stateDivergences, localMismatches }),
+    );
+    const divergent = [...confirmedStreams(confirmed, missing)].sort();
+
+    // Repairs: copy what this region lacks; recompute its own disagreeing rows.
+    const copied = await this.copyMissing(missing, confirmed, reachable, now);
+    const recomputed = await this.recompute(confirmed, missing, now);
+
+    const allReachable = reachable.size === this.options.regions.length;
+    const converged =
+      allReachable &&
+      buckets.length === 0 &&
+      Object.values(mismatches).every((list) => list.length === 0);
+    const lastWriteAt = await store.lastAcceptedAt(this.previousDiffering).catch(() => undefined);
+    const measured = this.clock.observe({ at: this.now(), converged, allReachable, lastWriteAt });
+    if (measured !== undefined) {
+      metrics.convergenceSeconds.set(measured);
+      logger.info({ seconds: measured }, 'regions converged');
+    }
+    this.previousDiffering = divergences.map((d) => d.stream);
+    metrics.divergentStreams.set(divergent.length);
+
+    const conflictsLastMinute = await store.conflictsDetectedWithin(60).catch(() => 0);
+    const verdict = splitBrainVerdict(
+      { conflictsLastMinute, divergentStreams: divergent.length },
+      this.options.thresholds,
+    );
+    metrics.splitBrainSuspected.set(verdict.suspected ? 1 : 0);
+    if (verdict.suspected !== this.suspected) {
+      this.suspected = verdict.suspected;
+      if (verdict.suspected)
+        logger.error({ reasons: verdict.reasons }, 'split brain suspected: consider fencing');
+      else logger.info('split-brain suspicion cleared');
+    }
+
+    const missingByRegion: Record<RegionId, Omit<MissingEvent, 'region'>[]> = {};
+    for (const m of missing) {
+      const list = (missingByRegion[m.region] ??= []);
+      if (list.length < LIST_CAP)
+        list.push({ stream: m.stream, id: m.id, status: m.status, holders: m.holders });
+    }
+    this.totals.rounds++;
+    this.report = {
+      region: self,
+      comparedAt: new Date(started).toISOString(),
+      durationMs: this.now() - started,
+      converged,
+      regions,
+      differingBuckets: buckets,
+      differingStreams: divergences
+        .slice(0, LIST_CAP)
+        .map((d) => ({ ...d, confirmed: divergent.includes(d.stream) })),
+      missing: missingByRegion,
+      projectionMismatches: mismatches,
+      divergentStreams: divergent,
+      convergenceSeconds: this.clock.lastSeconds ?? null,
+      repairs: { copied, recomputed },
+      splitBrain: { suspected: verdict.suspected, conflictsLastMinute, reasons: verdict.reasons },
+    };
+    if (divergent.length > 0 || copied > 0 || recomputed.length > 0) {
+      logger.warn(
+        {
+          divergent: divergent.slice(0, 20),
+          divergentCount: divergent.length,
+          copied,
+          recomputed: recomputed.slice(0, 20),
+        },
+        'anti-entropy found divergence',
+      );
+    }
+    return this.report;
+  }
+
+  private async copyMissing(
+    missing: readonly MissingEvent[],
+    confirmed: ReadonlySet<string>,
+    reachable: ReadonlySet<RegionId>,
+    now: number,
+  ): Promise<number> {
+    const cooldown = Math.max(30_000, 6 * this.options.intervalMs);
+    for (const [id, at] of this.copiedAt) if (now - at > cooldown) this.copiedAt.delete(id);
+    const plan = planCopies({
+      self: this.options.region,
+      missing,
+      confirmed,
+      reachable,
+      recentlyCopied: (id) => this.copiedAt.has(id),
+    });
+    let copied = 0;
+    for (const [from, ids] of plan) {
+      const peer = this.options.peers.get(from);
+      if (!peer) continue;
+      try {
+        const received = await peer.events(ids);
+        const { accepted, rejected } = await acceptRepairs(
+          received,
+          new Set(ids),
+          this.options.keyring,
+          this.options.maxEventBytes,
+        );
+        if (rejected.length > 0) {
+          this.totals.rejected += rejected.length;
+          this.options.logger.error(
+            { from, rejected: rejected.slice(0, 20) },
+            'refused events offered for repair (invalid or badly signed)',
+          );
+        }
+        await this.options.repair.send(accepted);
+        for (const e of accepted) this.copiedAt.set(e.id, now);
+        copied += accepted.length;
+        this.options.logger.info(
+          {
+            from,
+            events: accepted.map((e) => ({ id: e.id, stream: e.stream })).slice(0, 50),
+            count: accepted.length,
+          },
+          'copied missing events to the repair topic',
+        );
+      } catch (error) {
+        this.options.logger.warn({ err: error, from, count: ids.length }, 'repair copy failed');
+      }
+    }
+    this.totals.copied += copied;
+    return copied;
+  }
+
+  private async recompute(
+    confirmed: ReadonlySet<string>,
+    missing: readonly MissingEvent[],
+    now: number,
+  ): Promise<StreamId[]> {
+    const cooldown = Math.max(30_000, 6 * this.options.intervalMs);
+    for (const [s, at] of this.recomputedAt) if (now - at > cooldown) this.recomputedAt.delete(s);
+    const streams = planRecomputes({
+      self: this.options.region,
+      confirmed,
+      missing,
+      recentlyRecomputed: (stream) => this.recomputedAt.has(stream),
+    });
+    if (streams.length === 0) return [];
+    try {
+      const result = await this.options.mirror.recompute(streams);
+      for (const s of streams) this.recomputedAt.set(s, now);
+      this.totals.recomputed += streams.length;
+      this.options.logger.warn(
+        { streams: streams.slice(0, 50), count: streams.length, changed: result.changed },
+        'asked the mirror to recompute streams whose stored state disagrees with their events',
+      );
+      return streams;
+    } catch (error) {
+      this.options.logger.warn({ err: error, streams: streams.slice(0, 20) }, 'recompute failed');
+      return [];
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { EventId, RegionId, StreamId } from '@concord/core';
+
+/** One region's events of one stream, as its reconciler reports them. */
+export interface StreamEventIds {
+  /** Applied events, each with where this region's mirror read it (`topic:partition@offset`). */
+  readonly events: readonly { readonly id: EventId; readonly source: string | null }[];
+  /** Events parked by this region's causal gate (received, waiting for a dependency). */
+  readonly pending: readonly EventId[];
+}
+
+/** Why an event is missing in a region. */
+export const MISSING_STATUS = {
+  /** Received and parked by the causal gate: not missing, waiting for a dependency. */
+  pending: 'pending',
+  /** The region's mirror has not consumed that far in the event's source: still in flight. */
+  inFlight: 'in-flight',
+  /** The region's mirror consumed past the event's source offset and does not hold it. */
+  lost: 'lost',
+  /** No comparable source offset: only time can tell (see DivergenceTracker). */
+  unknown: 'unknown',
+} as const;
+export type MissingStatus = (typeof MISSING_STATUS)[keyof typeof MISSING_STATUS];
+
+export interface MissingEvent {
+  readonly region: RegionId;
+  readonly stream: StreamId;
+  readonly id: EventId;
+  readonly status: MissingStatus;
+  /** Regions holding it (applied), sorted: where a repair can copy it from. */
+  readonly holders: readonly RegionId[];
+}
+
+/** `<topic>:<partition>@<offset>` as the mirror records an event's source. */
+export function parseSource(
+  source: string | null | undefined,
+): { topic: string; partition: number; offset: bigint } | undefined {
+  const match = source ? /^(.+):(\d+)@(\d+)$/.exec(source) : null;
+  if (!match) return undefined;
+  return { topic: match[1]!, partition: Number(match[2]), offset: BigInt(match[3]!) };
+}
+
+/**
+ * Classifies every event some region lacks (pure). An event held by region H with source
+ * `<ns>.events.<origin>:p@k` — an origin's events topic, the same topic at the same offsets for
+ * every reader in `direct` mode — is in flight to region X while X's stored offset for that
+ * partition is ≤ k, and lost once X consumed past it (X's offsets and applied set are committed
+ * in one transaction, so this is not a race). Events parked in X are `pending`. Without a
+ * comparable source (the holder got it from a repair topic, or `mm2` mode, where every region
+ * reads its own copy) the status is `unknown` and only the time rule can confirm it.
+ *
+ * @param isOriginTopic true for `<ns>.events.<region>` names (offsets comparable across readers)
+ * @param offsets per region, `topic:partition` → next offset to consume; absent when unknown
+ */
+export function classifyMissing(input: {
+  readonly streams: ReadonlyMap<StreamId, Readonly<Record<RegionId, StreamEventIds>>>;
+  readonly offsets: Readonly<Record<RegionId, ReadonlyMap<string, bigint> | undefined>>;
+  readonly isOriginTopic: (topic: string) => boolean;
+}): MissingEvent[] {
+  const result: MissingEvent[] = [];
+  for (const [stream, byRegion] of [...input.streams].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const regions = Object.keys(byRegion).sort();
+    const holders = new Map<EventId, RegionId[]>();
+    const sources = new Map<EventId, { topic: string; partition: number; offset: bigint }>();
+    const applied = new Map<RegionId, Set<EventId>>();
+    for (const region of regions) {
+      const view = byRegion[region]!;
+      applied.set(region, new Set(view.events.map((e) => e.id)));
+      for (const { id, source } of view.events) {
+        holders.set(id, [...(holders.get(id) ?? []), region]);
+        const parsed = parseSource(source);
+        if (parsed && input.isOriginTopic(parsed.topic) && !sources.has(id))
+          sources.set(id, parsed);
+      }
+    }
+    for (const region of regions) {
+      const have = applied.get(region)!;
+      const parked = new Set(byRegion[region]!.pending);
+      for (const [id, heldBy] of [...holders].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        if (have.has(id)) continue;
+        let status: MissingStatus;
+        const source = sources.get(id);
+        const offsets = input.offsets[region];
+        if (parked.has(id)) status = MISSING_STATUS.pending;
+        else if (source && offsets) {
+          const next = offsets.get(`${source.topic}:${source.partition}`);
+          status =
+            next !== undefined && next > source.offset
+              ? MISSING_STATUS.lost
+              : MISSING_STATUS.inFlight;
+        } else status = MISSING_STATUS.unknown;
+        result.push({ region, stream, id, status, holders: heldBy });
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,355 @@
+import { trace, type Tracer } from '@opentelemetry/api';
+import { readRegionKeys, topics, type ConcordConfig, type RegionId } from '@concord/config';
+import { ConcordError, DomainRegistry, RegionKeyring, sleep, withRetry } from '@concord/core';
+import { defaultDomains } from '@concord/domains';
+import { createHttpApp, type FastifyInstance } from '@concord/http';
+import { createKafka, EventProducer } from '@concord/kafka';
+import { createPool, type pg } from '@concord/postgres';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
+import { AntiEntropy, type ConvergenceReport } from './antiEntropy/AntiEntropy.js';
+import { LocalDigests } from './antiEntropy/LocalDigests.js';
+import { KafkaRepairSink, type RepairSink } from './antiEntropy/RepairSink.js';
+import {
+  DEFAULT_SPLIT_BRAIN_THRESHOLDS,
+  type SplitBrainThresholds,
+} from './antiEntropy/splitBrain.js';
+import { ResolutionLoop, type ResolutionRoundResult } from './conflicts/ResolutionLoop.js';
+import { registerConflictRoutes } from './http/conflictRoutes.js';
+import { registerDigestRoutes } from './http/digestRoutes.js';
+import { MirrorAdminClient, PeerClient, WriterAdminClient } from './http/ServiceClients.js';
+import { registerStatusRoutes } from './http/statusRoutes.js';
+import { PeerProbe } from './ownership/PeerProbe.js';
+import { Reachability, type PeerReachability } from './ownership/Reachability.js';
+import { ReconcilerStore } from './store/ReconcilerStore.js';
+
+/** Knobs that are not settings of `@concord/config` (yet); every one has a default. */
+export interface ReconcilerTuning {
+  /** Pause between two reads of the open conflicts, ms. Default 250. */
+  readonly resolvePollMs: number;
+  /** Open conflicts handled per round. Default 500. */
+  readonly resolveBatch: number;
+  /** Conflicts resolved at once. Default 8. */
+  readonly resolveParallelism: number;
+  /** Wait for an appended merge to come back before appending it again, ms. Default 5000. */
+  readonly reemitAfterMs: number;
+  /** Period of the peer probes, ms. Default: failover time / 5, between 100 and 1000. */
+  readonly probeIntervalMs: number | undefined;
+  /** Deadline of one probe, ms. Default: the probe interval, at most 1000. */
+  readonly probeTimeoutMs: number | undefined;
+  /**
+   * After a comparison that was not converged, the next one runs after this many ms instead of
+   * the full interval (so convergence is measured closely). Default: interval / 5, at least 500.
+   */
+  readonly followUpMs: number | undefined;
+  readonly splitBrain: SplitBrainThresholds;
+}
+
+export const DEFAULT_RECONCILER_TUNING: ReconcilerTuning = {
+  resolvePollMs: 250,
+  resolveBatch: 500,
+  resolveParallelism: 8,
+  reemitAfterMs: 5000,
+  probeIntervalMs: undefined,
+  probeTimeoutMs: undefined,
+  followUpMs: undefined,
+  splitBrain: DEFAULT_SPLIT_BRAIN_THRESHOLDS,
+};
+
+export interface StartReconcilerOptions {
+  /** Region served. Default: `config.region` (CONCORD_REGION). */
+  readonly region?: RegionId;
+  /** HTTP port (0: any free port). Default: `config.byRegion[region].reconciler.port`. */
+  readonly port?: number;
+  /** Listen address. Default 0.0.0.0 (other regions' reconcilers call this one). */
+  readonly host?: string;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Default: the global tracer (a no-op unless main.ts started the OpenTelemetry SDK). */
+  readonly tracer?: Tracer;
+  /** Domain modules; must be the deployment's (the mirrors fold with the same). */
+  readonly domains?: DomainRegistry;
+  /** Injected pool (not closed by `close()`). Default: the region's Postgres. */
+  readonly pool?: pg.Pool;
+  /** Where repaired events go. Default: `<ns>.repair.<region>` on the region's Kafka. */
+  readonly repair?: RepairSink;
+  /** Run the resolution loop. Default true. */
+  readonly resolve?: boolean;
+  /** Run the periodic anti-entropy comparison. Default true. */
+  readonly antiEntropy?: boolean;
+  readonly now?: () => number;
+  readonly tuning?: Partial<ReconcilerTuning>;
+}
+
+export interface RunningReconciler {
+  readonly region: RegionId;
+  readonly url: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  readonly metrics: Metrics;
+  /** The last cross-region comparison. */
+  convergence(): ConvergenceReport | undefined;
+  /** Runs one anti-entropy comparison now (also what the periodic loop does). */
+  compareNow(): Promise<ConvergenceReport>;
+  /** Runs one resolution round now. */
+  resolveNow(): Promise<ResolutionRoundResult>;
+  /** How the other regions look from here. */
+  reachability(): PeerReachability[];
+  /** Stops the loops and the HTTP server, flushes the producer, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the reconciler of one region (docs/reconciler.md): the resolution loop for the
+ * streams this region owns (or stands in for), the periodic anti-entropy comparison with the
+ * other regions (pull repair, recompute), the split-brain alarm and the admin HTTP API.
+ */
+export async function startReconciler(
+  config: ConcordConfig,
+  options: StartReconcilerOptions = {},
+): Promise<RunningReconciler> {
+  const region = options.region ?? config.region;
+  const rc = region === undefined ? undefined : config.byRegion[region];
+  if (region === undefined || !rc) {
+    throw new ConcordError(
+      'CONFIG_INVALID',
+      'the reconciler needs CONCORD_REGION (one of CONCORD_REGIONS)',
+      {
+        details: { issues: [{ field: 'CONCORD_REGION' }] },
+      },
+    );
+  }
+  const tuning: ReconcilerTuning = { ...DEFAULT_RECONCILER_TUNING, ...options.tuning };
+  const logger =
+    options.logger ?? createLogger({ service: 'reconciler', region, level: config.log.level });
+  const metrics = options.metrics ?? createMetrics({ region, service: 'reconciler' });
+  const tracer = options.tracer ?? trace.getTracer('concord-reconciler');
+  const registry = options.domains ?? new DomainRegistry(defaultDomains);
+  const now = options.now ?? Date.now;
+  const token = config.auth.adminToken;
+  const failoverMs = config.reconciler.ownerFailoverMs;
+  const intervalMs = config.reconciler.antiEntropyIntervalMs;
+  const probeIntervalMs =
+    tuning.probeIntervalMs ?? Math.min(1000, Math.max(100, Math.round(failoverMs / 5)));
+  const probeTimeoutMs = tuning.probeTimeoutMs ?? Math.min(1000, probeIntervalMs);
+  const followUpMs = tuning.followUpMs ?? Math.max(500, Math.round(intervalMs / 5));
+  const keyring = RegionKeyring.from(readRegionKeys(config).publicKeysPem);
+
+  const pool =
+    options.pool ??
+    createPool(rc.postgres.url, { max: 6, applicationName: `concord-reconciler-${region}` });
+  const store = new ReconcilerStore(pool);
+  // The database is the mirror's to create and migrate; wait for it rather than crash-loop.
+  await withRetry(() => store.ensureOwnSchema(), {
+    attempts: Number.MAX_SAFE_INTEGER,
+    initialDelayMs: 500,
+    maxDelayMs: 5000,
+    onRetry: (error, attempt) =>
+      logger.warn({ err: error, attempt }, 'Postgres not reachable; retrying'),
+  });
+
+  const writer = new WriterAdminClient(rc.writer.url, token);
+  const mirror = new MirrorAdminClient(rc.mirror.url, token);
+  const peers = new Map(
+    config.regions
+      .filter((r) => r !== region)
+      .map((r) => [r, new PeerClient(r, config.byRegion[r]!.reconciler.url, token)] as const),
+  );
+  const reachability = new Reachability(region, failoverMs);
+  const probe = new PeerProbe(
+    new Map([...peers].map(([r, peer]) => [r, (ms: number) => peer.ready(ms)] as const)),
+    reachability,
+    { intervalMs: probeIntervalMs, timeoutMs: probeTimeoutMs, logger, now },
+  );
+  const resolution = new ResolutionLoop({
+    region,
+    regions: config.regions,
+    store,
+    registry,
+    writer,
+    isReachable: (r) => reachability.isReachable(r, now()),
+    logger,
+    metrics,
+    tracer,
+    now,
+    batch: tuning.resolveBatch,
+    parallelism: tuning.resolveParallelism,
+    reemitAfterMs: tuning.reemitAfterMs,
+  });
+
+  let producer: EventProducer | undefined;
+  let repair = options.repair;
+  if (!repair) {
+    producer = new EventProducer(
+      createKafka({
+        clientId: `concord-reconciler-${region}-${process.pid}`,
+        brokers: rc.kafka.brokers,
+        requestTimeoutMs: config.kafka.requestTimeoutMs,
+        logger,
+      }),
+      { deadlineMs: 10_000 },
+    );
+    repair = new KafkaRepairSink(producer, topics(config).repair(region), region);
+  }
+  const digests = new LocalDigests(pool, region, registry, now);
+  const originTopics = new Set(config.regions.map((r) => topics(config).events(r)));
+  const antiEntropy = new AntiEntropy({
+    region,
+    regions: config.regions,
+    digests,
+    store,
+    peers,
+    repair,
+    mirror,
+    keyring,
+    maxEventBytes: config.limits.maxEventBytes,
+    isOriginTopic: (topic) => originTopics.has(topic),
+    intervalMs,
+    thresholds: tuning.splitBrain,
+    logger,
+    metrics,
+    tracer,
+    now,
+  });
+
+  const status = async () => {
+    const [openConflicts, conflictsLastMinute, pending, lag, fence] = await Promise.all([
+      store.openConflictCount(),
+      store.conflictsDetectedWithin(60),
+      store.pendingSummary(),
+      store.lagByOrigin(),
+      store.fence(),
+    ]);
+    const last = antiEntropy.last;
+    return {
+      region,
+      at: new Date(now()).toISOString(),
+      fenced: fence.fenced,
+      fenceReason: fence.reason,
+      openConflicts,
+      conflictsLastMinute,
+      pending,
+      lag,
+      divergentStreams: last ? last.divergentStreams.length : null,
+      convergence: last
+        ? {
+            comparedAt: last.comparedAt,
+            converged: last.converged,
+            differingStreams: last.differingStreams.length,
+            convergenceSeconds: last.convergenceSeconds,
+            unreachable: Object.entries(last.regions)
+              .filter(([, r]) => !r.reachable)
+              .map(([r]) => r),
+          }
+        : null,
+      splitBrain: last?.splitBrain ?? null,
+      peers: config.regions.filter((r) => r !== region).map((r) => reachability.view(r, now())),
+      resolution: { ...resolution.totals, backingOff: resolution.backingOff },
+      antiEntropy: { ...antiEntropy.totals },
+    };
+  };
+
+  const app = await createHttpApp({
+    service: 'reconciler',
+    region,
+    logger,
+    metrics,
+    auth: config.auth,
+    bodyLimit: 1024 * 1024,
+    readiness: async () => {
+      const [postgres, writerUp] = await Promise.all([
+        store.ping().catch(() => false),
+        writer.healthy(500).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      return { postgres, writer: writerUp };
+    },
+    openapi: {
+      title: 'Concord reconciler',
+      version: '1',
+      description: 'Conflicts, convergence digests and repair of one region (docs/reconciler.md).',
+    },
+  });
+  registerConflictRoutes(app, {
+    region,
+    regions: config.regions,
+    store,
+    registry,
+    writer,
+    metrics,
+  });
+  registerDigestRoutes(app, { region, digests, store });
+  registerStatusRoutes(app, { region, convergence: () => antiEntropy.last, status });
+  await app.listen({ port: options.port ?? rc.reconciler.port, host: options.host ?? '0.0.0.0' });
+  const address = app.server.address();
+  const port =
+    typeof address === 'object' && address ? address.port : (options.port ?? rc.reconciler.port);
+
+  let closed = false;
+  const loops: Promise<void>[] = [];
+  const loop = (name: string, task: () => Promise<number>) => {
+    loops.push(
+      (async () => {
+        while (!closed) {
+          let delay: number;
+          try {
+            delay = await task();
+          } catch (error) {
+            logger.warn({ err: error, task: name }, 'background task failed');
+            delay = 1000;
+          }
+          const until = Date.now() + delay;
+          while (!closed && Date.now() < until) await sleep(Math.min(100, until - Date.now()));
+        }
+      })(),
+    );
+  };
+  loop('probe', async () => {
+    await probe.round();
+    return probeIntervalMs;
+  });
+  if (options.resolve !== false) {
+    loop('resolve', async () => {
+      await resolution.round();
+      return tuning.resolvePollMs;
+    });
+  }
+  if (options.antiEntropy !== false) {
+    loop('anti-entropy', async () => {
+      const report = await antiEntropy.round();
+      return report.converged ? intervalMs : Math.min(intervalMs, followUpMs);
+    });
+  }
+  logger.info(
+    {
+      port,
+      failoverMs,
+      antiEntropyIntervalMs: intervalMs,
+      probeIntervalMs,
+      peers: [...peers.keys()],
+    },
+    'reconciler started',
+  );
+
+  return {
+    region,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    app,
+    metrics,
+    convergence: () => antiEntropy.last,
+    compareNow: () => antiEntropy.round(),
+    resolveNow: () => resolution.round(),
+    reachability: () =>
+      config.regions.filter((r) => r !== region).map((r) => reachability.view(r, now())),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await Promise.all(loops);
+      await producer?.disconnect();
+      if (!options.pool) await pool.end();
+    },
+  };
+}
