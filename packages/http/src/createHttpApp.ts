@@ -139,6 +139,21 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
     ...(options.maxParamLength === undefined ? {} : { maxParamLength: options.maxParamLength }),
+    // Errors the router raises before any hook runs (a malformed percent-encoding, a path
+    // parameter beyond maxParamLength) get the same JSON error body as everything else.
+    frameworkErrors: (error, _request, reply) => {
+      void reply.header('x-request-id', reply.request.id);
+      return sendError(
+        reply,
+        new ConcordError(
+          'BAD_REQUEST',
+          error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? 'a path parameter is too long'
+            : 'the URL is not valid (bad percent-encoding)',
+          { details: { reason: error.code } },
+        ),
+      );
+    },
   });
 
   await app.register(swagger, {

@@ -174,5 +174,15 @@ describe('createHttpApp', () => {
     const id = 'x'.repeat(250);
     const long = await a.inject({ method: 'GET', url: `/v1/things/${id}`, headers: bearer(API) });
     expect(long.json()).toEqual({ id });
+    // Router errors get the same JSON error body as everything else.
+    const tooLong = await a.inject({ method: 'GET', url: `/v1/things/${'x'.repeat(301)}` });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().error.code).toBe('BAD_REQUEST');
+    const badUrl = await a.inject({ method: 'GET', url: '/v1/things/%E0%A4%A' });
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.json().error).toMatchObject({
+      code: 'BAD_REQUEST',
+      details: { reason: 'FST_ERR_BAD_URL' },
+    });
   });
 });
