@@ -288,6 +288,12 @@ export async function startWriter(
         'The regional write and read API of Concord (DESIGN §8). Errors are `{"error": {"code", "message", "details"?}}` with stable codes.',
     },
   });
+  // While shutting down, answers close their connection: a keep-alive connection whose request
+  // was drained would otherwise hold the server open until its keep-alive timeout.
+  let stopping = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) void reply.header('connection', 'close');
+  });
   registerAppendRoutes(app, {
     region,
     appender,
@@ -339,6 +345,7 @@ export async function startWriter(
     inflight: () => limiter.current,
     close: () =>
       (closing ??= (async () => {
+        stopping = true;
         waiter.close(); // waiting reads answer at once instead of holding the shutdown
         await app.close(); // stop accepting; in-flight requests finish (their appends drain)
         await limiter.drained(2 * requestTimeoutMs);

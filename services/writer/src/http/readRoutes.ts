@@ -44,9 +44,9 @@ function integer(
   return value;
 }
 
-function notFound(stream: string): ConcordError {
+function notFound(stream: string, extra: Record<string, unknown> = {}): ConcordError {
   return new ConcordError('NOT_FOUND', `stream ${stream} has no applied event in this region`, {
-    details: { stream },
+    details: { stream, ...extra },
   });
 }
 
@@ -60,7 +60,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
       config: { auth: 'api' },
       schema: {
         summary: 'Read a stream’s state in this region',
-        description: `The stream as this region’s projection has it. With \`after\`, first waits (up to \`waitMs\`, default ${deps.defaultWaitMs} ms, at most ${deps.maxWaitMs} ms) until that event is applied here: read-your-writes. If it is not applied in time: 503 TIMEOUT (Retry-After), never a stale answer. 404 NOT_FOUND for a stream without applied events. 503 STORE_UNAVAILABLE when the projection is unreachable.`,
+        description: `The stream as this region’s projection has it. With \`after\`, first waits (up to \`waitMs\`, default ${deps.defaultWaitMs} ms, at most ${deps.maxWaitMs} ms) until that event is applied here: read-your-writes. The answer then carries \`after: {id, applied, waitedMs}\`: \`applied: false\` means the wait timed out and the state may not include that event yet (check it). 404 NOT_FOUND for a stream without applied events (after the wait, if any). 503 STORE_UNAVAILABLE when the projection is unreachable.`,
         tags: ['read'],
         security: [{ bearer: [] }],
         params: streamParams,
@@ -72,6 +72,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
       const stream = checkStream(request.params.stream);
       return serverSpan(tracer, request, region, { [SpanAttr.stream]: stream }, async () => {
         const { after } = request.query;
+        let awaited: { id: string; applied: boolean; waitedMs: number } | undefined;
         if (after !== undefined) {
           checkEventId(after, 'after');
           const waitMs = integer(
@@ -81,17 +82,13 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
             0,
             deps.maxWaitMs,
           );
-          if (!(await deps.waiter.wait(after, waitMs))) {
-            throw new ConcordError(
-              'TIMEOUT',
-              `event ${after} is not applied in region ${region} after ${waitMs} ms`,
-              { details: { after, waitMs } },
-            );
-          }
+          const started = Date.now();
+          const applied = await deps.waiter.wait(after, waitMs);
+          awaited = { id: after, applied, waitedMs: Date.now() - started };
         }
         const view = await reader.stream(stream);
-        if (!view) throw notFound(stream);
-        return { ...view, region };
+        if (!view) throw notFound(stream, awaited ? { after: awaited } : {});
+        return { ...view, region, ...(awaited ? { after: awaited } : {}) };
       });
     },
   );

@@ -164,7 +164,7 @@ export const streamQuery = {
       type: 'string',
       pattern: '^[0-9]{1,6}$',
       description:
-        'How long to wait for `after`, in ms (default 5000, at most 30000). On timeout: 503 TIMEOUT.',
+        'How long to wait for `after`, in ms (default 5000, at most 30000). On timeout the answer says `after.applied: false`.',
     },
   },
 } as const;
@@ -192,6 +192,16 @@ export const streamView = {
     },
     pending: { type: 'integer', description: 'Events of the stream parked by the causal gate' },
     region: { type: 'string' },
+    after: {
+      type: 'object',
+      description:
+        'Only with `?after=`: whether that event is applied here (false: the wait timed out, the state may not include it)',
+      properties: {
+        id: { type: 'string' },
+        applied: { type: 'boolean' },
+        waitedMs: { type: 'integer' },
+      },
+    },
   },
 } as const;
 
