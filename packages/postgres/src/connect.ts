@@ -31,6 +31,37 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   return pool;
 }
 
+/**
+ * Runs `fn` with a client of the pool, released afterwards. While the client is checked out, a
+ * connection lost between two queries (server restart) is an `error` event on the client that
+ * nobody else listens to — it would crash the process; here it only marks the client broken
+ * (destroyed on release) and the next query fails with a retriable STORE_UNAVAILABLE.
+ */
+export async function withClient<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw mapPgError(error);
+  }
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } catch (error) {
+    throw mapPgError(error);
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
+}
+
 /** Runs `fn` in one transaction; maps driver errors to ConcordErrors. */
 export async function inTransaction<T>(
   pool: pg.Pool,
@@ -43,19 +74,28 @@ export async function inTransaction<T>(
     throw mapPgError(error);
   }
   let broken = false;
+  // A connection lost between two queries is an `error` event on the checked-out client:
+  // without a listener it would crash the process (see withClient).
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (error) {
-    try {
-      await client.query('rollback');
-    } catch {
-      broken = true;
+    if (!broken) {
+      try {
+        await client.query('rollback');
+      } catch {
+        broken = true;
+      }
     }
     throw mapPgError(error);
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

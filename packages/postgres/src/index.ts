@@ -2,7 +2,7 @@
  * @concord/postgres — the Postgres adapter: connections, SQLSTATE mapping, migrations and the
  * regional projection's schema.
  */
-export { createPool, ident, inTransaction, pg, type PoolOptions } from './connect.js';
+export { createPool, ident, inTransaction, pg, withClient, type PoolOptions } from './connect.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { createProjectionSchema, ensureDatabase, migrate, PROJECTION_SCHEMA } from './migrate.js';
 export { mapPgError } from './pgErrors.js';
