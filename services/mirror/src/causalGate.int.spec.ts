@@ -18,7 +18,7 @@ import {
   signAll,
 } from './testing/signedEvents.fixtures.js';
 
-const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'warn' });
+const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const stack = testStack(config);
 const mirrors = new Map<string, MirrorHandle>();
 const pools = new Map<string, pg.Pool>();

@@ -26,7 +26,7 @@ import {
   signAll,
 } from './testing/signedEvents.fixtures.js';
 
-const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'warn' });
+const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const registry = new DomainRegistry(defaultDomains);
 const mirrors: MirrorHandle[] = [];
 const pools = new Map<string, pg.Pool>();

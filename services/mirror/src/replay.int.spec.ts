@@ -28,7 +28,7 @@ import {
 } from './testing/signedEvents.fixtures.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'warn' });
+const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const registry = new DomainRegistry(defaultDomains);
 const producers = new RegionProducers(config);
 let mirror: MirrorHandle;
@@ -125,7 +125,7 @@ describe('concord replay', () => {
     const env = {
       ...process.env,
       CONCORD_NAMESPACE: config.namespace,
-      CONCORD_LOG_LEVEL: 'warn',
+      CONCORD_LOG_LEVEL: 'error',
     };
     const { stdout, stderr } = await withTraffic(() =>
       promisify(execFile)(

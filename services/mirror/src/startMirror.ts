@@ -4,7 +4,7 @@ import { ConcordError, DomainRegistry, RegionKeyring, sleep, withRetry } from '@
 import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
 import { createHttpApp } from '@concord/http';
 import { createKafka, EventProducer } from '@concord/kafka';
-import { createPool, migrate } from '@concord/postgres';
+import { createPool, migrate, withClient } from '@concord/postgres';
 import { readRegionKeys } from '@concord/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
 import { registerMirrorRoutes } from './admin/mirrorRoutes.js';
@@ -195,9 +195,8 @@ export async function startMirror(
 
   let pending: PendingSummary | undefined;
   let closed = false;
-  const statusNow = async (): Promise<MirrorStatus> => {
-    const client = await pool.connect();
-    try {
+  const statusNow = (): Promise<MirrorStatus> =>
+    withClient(pool, async (client) => {
       const p = await pendingSummary(client, LIVE_SCHEMA, config.limits.parkedAlertSeconds);
       const o = await outboxSummary(client, LIVE_SCHEMA);
       const offsets = await new ProjectionStore(client, LIVE_SCHEMA).allOffsets();
@@ -216,10 +215,7 @@ export async function startMirror(
         offsets: offsets.map((x) => ({ ...x, next: x.next.toString() })),
         instance: { ...applier.stats },
       };
-    } finally {
-      client.release();
-    }
-  };
+    });
 
   const app = await createHttpApp({
     service: 'mirror',
@@ -253,9 +249,8 @@ export async function startMirror(
 
   // Background loops: gauges and overdue report, safety sweep.
   let lastOverdueLog = 0;
-  const refreshGauges = async () => {
-    const client = await pool.connect();
-    try {
+  const refreshGauges = () =>
+    withClient(pool, async (client) => {
       pending = await pendingSummary(client, LIVE_SCHEMA, config.limits.parkedAlertSeconds);
       const o = await outboxSummary(client, LIVE_SCHEMA);
       metrics.pendingEvents.set(pending.count);
@@ -275,10 +270,7 @@ export async function startMirror(
           `events parked longer than ${config.limits.parkedAlertSeconds} s (never dropped: waiting for their dependencies)`,
         );
       }
-    } finally {
-      client.release();
-    }
-  };
+    });
   const loops: Promise<void>[] = [];
   const every = (ms: number, task: () => Promise<unknown>, name: string) => {
     loops.push(

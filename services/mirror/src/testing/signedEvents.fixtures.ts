@@ -10,9 +10,10 @@ import {
   type JsonObject,
   type SimulationOp,
   type UnsignedEnvelope,
+  withRetry,
 } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { createKafka, EventProducer, type OutgoingRecord } from '@concord/kafka';
+import { createKafka, EventProducer, topicOffsets, type OutgoingRecord } from '@concord/kafka';
 import { createPool, type pg } from '@concord/postgres';
 
 /** A small deterministic PRNG (mulberry32), so a failing history can be replayed by seed. */
@@ -70,6 +71,8 @@ export function randomHistory(options: {
   streams?: number;
   /** Probability of a sync step (lower: more forks). Default 0.3. */
   syncRate?: number;
+  /** Appended to every stream name (separate histories on separate streams). */
+  streamSuffix?: string;
 }): UnsignedEnvelope[] {
   const random = prng(options.seed);
   const n = options.regions.length;
@@ -90,7 +93,7 @@ export function randomHistory(options: {
   return [
     ...simulateHistory(ops, {
       regions: options.regions,
-      streams: TEST_STREAMS.slice(0, streams),
+      streams: TEST_STREAMS.slice(0, streams).map((s) => `${s}${options.streamSuffix ?? ''}`),
       registry: new DomainRegistry(defaultDomains),
       seed: `mirror-${options.seed}`,
     }).events,
@@ -153,10 +156,18 @@ export class RegionProducers {
     return p;
   }
 
-  /** Produces records to the cluster of `region`, waiting for every acknowledgement. */
+  /**
+   * Produces records to the cluster of `region`, waiting for every acknowledgement; retries a
+   * while when the broker is unavailable (another test run may pause a broker of the stack).
+   */
   async send(region: RegionId, records: readonly OutgoingRecord[]): Promise<void> {
-    const p = this.of(region);
-    await Promise.all(records.map((r) => p.send(r)));
+    await withRetry(
+      async () => {
+        const p = this.of(region);
+        await Promise.all(records.map((r) => p.send(r)));
+      },
+      { attempts: 30, initialDelayMs: 200, maxDelayMs: 2000 },
+    );
   }
 
   /** Produces each envelope to its origin's events topic (on the origin's cluster). */
@@ -315,4 +326,30 @@ export function metricValue(
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
+}
+
+/**
+ * The stored source offsets of every events partition against the end of the log: equal when
+ * everything was consumed. Returns the differing partitions (empty when all are at the end).
+ */
+export async function offsetsBehindLogEnd(config: ConcordConfig, pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(
+    'select topic, partition, next_offset from projection.source_offsets',
+  );
+  const stored = new Map(rows.map((r) => [`${r.topic}:${r.partition}`, r.next_offset]));
+  const behind: string[] = [];
+  for (const origin of config.regions) {
+    const topic = topics(config).events(origin);
+    const kafka = createKafka({
+      clientId: 'mirror-test-offsets',
+      brokers: config.byRegion[origin]!.kafka.brokers,
+    });
+    for (const o of await topicOffsets(kafka, topic)) {
+      if (o.high === 0n) continue;
+      const s = stored.get(`${topic}:${o.partition}`);
+      if (s !== o.high.toString())
+        behind.push(`${topic}:${o.partition} stored ${s ?? 'none'} end ${o.high}`);
+    }
+  }
+  return behind;
 }
