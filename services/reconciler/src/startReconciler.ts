@@ -70,6 +70,11 @@ export interface StartReconcilerOptions {
   readonly domains?: DomainRegistry;
   /** Injected pool (not closed by `close()`). Default: the region's Postgres. */
   readonly pool?: pg.Pool;
+  /**
+   * The region's writer as the reconciler uses it (merges, health). Default: the writer's
+   * admin API at `config.byRegion[region].writer.url`.
+   */
+  readonly writer?: Pick<WriterAdminClient, 'appendMerge' | 'healthy'>;
   /** Where repaired events go. Default: `<ns>.repair.<region>` on the region's Kafka. */
   readonly repair?: RepairSink;
   /** Run the resolution loop. Default true. */
@@ -147,7 +152,7 @@ export async function startReconciler(
       logger.warn({ err: error, attempt }, 'Postgres not reachable; retrying'),
   });
 
-  const writer = new WriterAdminClient(rc.writer.url, token);
+  const writer = options.writer ?? new WriterAdminClient(rc.writer.url, token);
   const mirror = new MirrorAdminClient(rc.mirror.url, token);
   const peers = new Map(
     config.regions

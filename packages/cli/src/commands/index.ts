@@ -1,10 +1,14 @@
 import type { CommandModule } from '../CommandModule.js';
 import { chaosCommand } from './chaos.js';
+import { conflictsCommand } from './conflicts.js';
 import { demoCommand } from './demo.js';
+import { fenceCommand } from './fence.js';
 import { keysCommand } from './keys.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { stackCommand } from './stack.js';
+import { statusCommand } from './status.js';
+import { verifyCommand } from './verify.js';
 
 /**
  * Every command group of `concord`, in help order. To add one (run, demo, status, verify,
@@ -18,4 +22,8 @@ export const commands: readonly CommandModule[] = [
   chaosCommand,
   keysCommand,
   replayCommand,
+  statusCommand,
+  verifyCommand,
+  conflictsCommand,
+  fenceCommand,
 ];
