@@ -25,6 +25,7 @@ export type { RepairSink } from './antiEntropy/RepairSink.js';
 export {
   DEFAULT_SPLIT_BRAIN_THRESHOLDS,
   splitBrainVerdict,
+  StallWatch,
   type SplitBrainThresholds,
 } from './antiEntropy/splitBrain.js';
 export {

@@ -25,7 +25,7 @@ import {
   streamsToDrill,
 } from './planDrillDown.js';
 import { acceptRepairs, type RepairSink } from './RepairSink.js';
-import { splitBrainVerdict, type SplitBrainThresholds } from './splitBrain.js';
+import { splitBrainVerdict, StallWatch, type SplitBrainThresholds } from './splitBrain.js';
 
 /** One region as the last comparison saw it. */
 export interface RegionComparison {
@@ -60,6 +60,8 @@ export interface ConvergenceReport {
   readonly splitBrain: {
     readonly suspected: boolean;
     readonly conflictsLastMinute: number;
+    /** Region pairs each holding events the other has not received for the stall time. */
+    readonly stalledPairs: readonly string[];
     readonly reasons: readonly string[];
   };
 }
@@ -104,6 +106,7 @@ function toRollup(buckets: Readonly<Record<string, string>>): BucketRollup {
 export class AntiEntropy {
   private readonly tracker: DivergenceTracker;
   private readonly clock = new ConvergenceClock();
+  private readonly stalls = new StallWatch();
   private readonly copiedAt = new Map<EventId, number>();
   private readonly recomputedAt = new Map<StreamId, number>();
   private previousDiffering: StreamId[] = [];
@@ -282,8 +285,9 @@ export class AntiEntropy {
     metrics.divergentStreams.set(divergent.length);
 
     const conflictsLastMinute = await store.conflictsDetectedWithin(60).catch(() => 0);
+    const stalledPairs = this.stalls.observe(now, missing, this.options.thresholds.stalledMs);
     const verdict = splitBrainVerdict(
-      { conflictsLastMinute, divergentStreams: divergent.length },
+      { conflictsLastMinute, divergentStreams: divergent.length, stalledPairs },
       this.options.thresholds,
     );
     metrics.splitBrainSuspected.set(verdict.suspected ? 1 : 0);
@@ -316,7 +320,12 @@ export class AntiEntropy {
       divergentStreams: divergent,
       convergenceSeconds: this.clock.lastSeconds ?? null,
       repairs: { copied, recomputed },
-      splitBrain: { suspected: verdict.suspected, conflictsLastMinute, reasons: verdict.reasons },
+      splitBrain: {
+        suspected: verdict.suspected,
+        conflictsLastMinute,
+        stalledPairs,
+        reasons: verdict.reasons,
+      },
     };
     if (divergent.length > 0 || copied > 0 || recomputed.length > 0) {
       logger.warn(

@@ -17,7 +17,7 @@ import {
   planRecomputes,
   streamsToDrill,
 } from './planDrillDown.js';
-import { splitBrainVerdict } from './splitBrain.js';
+import { splitBrainVerdict, StallWatch } from './splitBrain.js';
 
 const id = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 const digest = (stream: string, ids: number[], state: unknown = {}): StreamDigest =>
@@ -254,7 +254,7 @@ describe('ConvergenceClock', () => {
 
 describe('splitBrainVerdict', () => {
   it('alarms on a conflict rate or a divergence above the thresholds', () => {
-    const t = { conflictsPerMinute: 10, divergentStreams: 3 };
+    const t = { conflictsPerMinute: 10, divergentStreams: 3, stalledMs: 1000 };
     expect(splitBrainVerdict({ conflictsLastMinute: 9, divergentStreams: 2 }, t).suspected).toBe(
       false,
     );
@@ -264,5 +264,34 @@ describe('splitBrainVerdict', () => {
     expect(
       splitBrainVerdict({ conflictsLastMinute: 50, divergentStreams: 3 }, t).reasons,
     ).toHaveLength(2);
+    expect(
+      splitBrainVerdict(
+        { conflictsLastMinute: 0, divergentStreams: 0, stalledPairs: ['ap<->us'] },
+        t,
+      ).suspected,
+    ).toBe(true);
+  });
+
+  it('names region pairs that miss each other’s events for the stall time, both ways', () => {
+    const m = (region: string, n: number, holders: string[], lost = false) => ({
+      region,
+      stream: 's',
+      id: id(n),
+      status: lost ? MISSING_STATUS.lost : MISSING_STATUS.inFlight,
+      holders,
+    });
+    const w = new StallWatch();
+    // us lacks an event of ap, ap lacks one of us and eu; eu's loss is not a stall.
+    const missing = [m('us', 1, ['ap']), m('ap', 2, ['us', 'eu']), m('eu', 3, ['us'], true)];
+    expect(w.observe(0, missing, 1000)).toEqual([]);
+    expect(w.observe(999, missing, 1000)).toEqual([]);
+    expect(w.observe(1000, missing, 1000)).toEqual(['ap<->us']);
+    // Delivered in between: the clock restarts.
+    expect(w.observe(1500, [], 1000)).toEqual([]);
+    expect(w.observe(2000, missing, 1000)).toEqual([]);
+    // One way only is lag, not split brain.
+    const oneWay = new StallWatch();
+    oneWay.observe(0, [m('us', 1, ['ap'])], 10);
+    expect(oneWay.observe(100, [m('us', 1, ['ap'])], 10)).toEqual([]);
   });
 });

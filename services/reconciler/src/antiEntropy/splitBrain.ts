@@ -1,27 +1,75 @@
+import type { RegionId } from '@concord/core';
+import { MISSING_STATUS, type MissingEvent } from './classifyMissing.js';
+
 /** Thresholds of the split-brain alarm (see docs/reconciler.md). */
 export interface SplitBrainThresholds {
   /** Conflicts detected in this region during the last minute, at or above which to alarm. */
   readonly conflictsPerMinute: number;
   /** Confirmed divergent streams at or above which to alarm. */
   readonly divergentStreams: number;
+  /**
+   * How long an event may stay undelivered (held by one region, not yet consumed by another)
+   * before the pair counts as cut off, ms. Two regions each holding events the other has not
+   * received for this long are writing without seeing each other.
+   */
+  readonly stalledMs: number;
 }
 
 export const DEFAULT_SPLIT_BRAIN_THRESHOLDS: SplitBrainThresholds = {
-  conflictsPerMinute: 120,
+  conflictsPerMinute: 300,
   divergentStreams: 10,
+  stalledMs: 30_000,
 };
 
 /**
- * Whether to raise `concord_split_brain_suspected` (pure). Both signals mean regions accept
- * writes without seeing each other: many concurrent writes turning into conflicts, or many
- * streams that stay different after in-flight data had time to arrive. The operator decides
- * whether to fence (`concord fence <region>`); nothing is fenced automatically.
+ * Watches events that are missing somewhere but not lost (in flight or unknown), and names the
+ * region pairs that are cut off from each other in both directions (pure; time passed in).
+ */
+export class StallWatch {
+  private since = new Map<string, number>();
+
+  /** Feeds one comparison's missing events; returns the pairs `a<->b` stalled both ways. */
+  observe(now: number, missing: readonly MissingEvent[], stalledMs: number): string[] {
+    const next = new Map<string, number>();
+    const stalled = new Set<string>();
+    for (const m of missing) {
+      if (m.status !== MISSING_STATUS.inFlight && m.status !== MISSING_STATUS.unknown) continue;
+      const key = `${m.region}:${m.id}`;
+      const first = this.since.get(key) ?? now;
+      next.set(key, first);
+      if (now - first >= stalledMs) for (const h of m.holders) stalled.add(`${m.region}<-${h}`);
+    }
+    this.since = next;
+    const pairs = new Set<string>();
+    for (const edge of stalled) {
+      const [a, b] = edge.split('<-') as [RegionId, RegionId];
+      if (stalled.has(`${b}<-${a}`)) pairs.add(a < b ? `${a}<->${b}` : `${b}<->${a}`);
+    }
+    return [...pairs].sort();
+  }
+}
+
+/**
+ * Whether to raise `concord_split_brain_suspected` (pure). Each signal means regions accept
+ * writes without seeing each other: two regions each holding events the other has not
+ * received for `stalledMs`; many concurrent writes turning into conflicts; many streams that
+ * stay different after in-flight data had time to arrive. The operator decides whether to
+ * fence (`concord fence <region>`); nothing is fenced automatically.
  */
 export function splitBrainVerdict(
-  observed: { readonly conflictsLastMinute: number; readonly divergentStreams: number },
+  observed: {
+    readonly conflictsLastMinute: number;
+    readonly divergentStreams: number;
+    readonly stalledPairs?: readonly string[];
+  },
   thresholds: SplitBrainThresholds = DEFAULT_SPLIT_BRAIN_THRESHOLDS,
 ): { suspected: boolean; reasons: string[] } {
   const reasons: string[] = [];
+  for (const pair of observed.stalledPairs ?? []) {
+    reasons.push(
+      `${pair}: each holds events the other has not received for ${Math.round(thresholds.stalledMs / 1000)} s`,
+    );
+  }
   if (observed.conflictsLastMinute >= thresholds.conflictsPerMinute) {
     reasons.push(
       `${observed.conflictsLastMinute} conflicts detected in the last minute (threshold ${thresholds.conflictsPerMinute})`,
