@@ -10,6 +10,11 @@ export interface CreateRedisOptions {
   commandTimeoutMs?: number;
   /** Called on connection errors (already handled; for logging). */
   onError?: (error: Error) => void;
+  /**
+   * Sends the commands issued in the same event-loop tick as one write (ioredis
+   * auto-pipelining): far fewer syscalls under concurrency, same ordering. Default false.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createRedis(options: CreateRedisOptions): Redis {
     commandTimeout: options.commandTimeoutMs ?? 1000,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    enableAutoPipelining: options.autoPipelining ?? false,
   });
   client.on('error', (error: Error) => options.onError?.(error));
   client.connect().catch(() => {
