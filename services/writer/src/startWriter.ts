@@ -172,6 +172,8 @@ export async function startWriter(
     const client = createRedis({
       url: rc.redis.url,
       keyPrefix: rc.redis.keyPrefix,
+      // Concurrent appends' commands share writes to the socket (order is kept).
+      autoPipelining: true,
       onError: (error) => {
         if (Date.now() - lastError < 10_000) return;
         lastError = Date.now();

@@ -218,11 +218,21 @@ export class Appender {
     const { stream } = command;
     const key = command.idempotencyKey;
     const domain = deps.domains.forStream(stream);
+    const withState = domain.prepare !== undefined;
+    // The projection is asked right away with this process's copy of the chain, while the
+    // chain is checked against Redis; only if another writer process appended in between
+    // (the copy was stale) is it asked again. One round trip saved on the usual path.
+    const local = deps.chains.peek(stream);
+    const speculative = this.snapshot(command, local, withState, logger);
+    speculative.catch(() => undefined); // awaited (or dropped) below
     const [chain, remembered] = await Promise.all([
       deps.chains.load(stream),
       key === undefined ? undefined : deps.idempotency.lookup(stream, key),
     ]);
-    const snapshot = await this.snapshot(command, chain, domain.prepare !== undefined, logger);
+    const snapshot =
+      chain.entries === local
+        ? await speculative
+        : await this.snapshot(command, chain.entries, withState, logger);
 
     if (key !== undefined) {
       // The projection's first event in fold order is the truth; then our own unprojected
@@ -332,7 +342,7 @@ export class Appender {
 
   private async snapshot(
     command: AppendCommand,
-    chain: LoadedChain,
+    chain: readonly OwnEvent[],
     withState: boolean,
     logger: Logger,
   ): Promise<ProjectionSnapshot & { readonly fresh: boolean }> {
@@ -345,7 +355,7 @@ export class Appender {
     }
     try {
       const snapshot = await deps.snapshots.snapshot(command.stream, {
-        probe: probeIds(chain.entries),
+        probe: probeIds(chain),
         idempotencyKey: command.idempotencyKey,
         causedBy: command.causedBy,
         withState,

@@ -47,7 +47,29 @@ function parseEntry(raw: string): ChainEntry | undefined {
   }
 }
 
+const EMPTY: readonly OwnEvent[] = Object.freeze([]);
+
 const encode = (e: ChainEntry) => JSON.stringify({ id: e.id, parents: e.parents, hlc: e.hlc });
+
+/**
+ * Updates the Redis chain atomically in one command (a script, so it joins the client's
+ * auto-pipeline, unlike MULTI): `append` drops the `dropped` oldest entries and pushes the
+ * new one; `rewrite` replaces the list. Then caps it and sets its lifetime.
+ * KEYS[1] = the list; ARGV = mode, dropped, cap, ttlMs, entries…
+ */
+const COMMIT_SCRIPT = `
+if ARGV[1] == 'append' then
+  local dropped = tonumber(ARGV[2])
+  if dropped > 0 then redis.call('LTRIM', KEYS[1], dropped, -1) end
+else
+  redis.call('DEL', KEYS[1])
+end
+for i = 5, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
 
 /**
  * This region's own appended events per stream that the projection may not contain yet (the
@@ -72,7 +94,7 @@ export class OwnChainStore {
 
   /** The chain of `stream` (call inside the stream's critical section). */
   async load(stream: StreamId): Promise<LoadedChain> {
-    const local = this.local.get(stream)?.entries ?? [];
+    const local = this.peek(stream);
     const redis = this.redis;
     if (!redis || !isRedisReady(redis)) return { entries: local, redis: 'rewrite' };
     let lastRaw: string | null;
@@ -128,29 +150,29 @@ export class OwnChainStore {
     this.remember(stream, next);
     const redis = this.redis;
     if (!redis || !isRedisReady(redis)) return;
-    const key = this.key(stream);
-    const tx = redis.multi();
-    if (loaded.redis === 'in-sync') {
-      if (dropped > 0) tx.ltrim(key, dropped, -1);
-      tx.rpush(key, encode(added));
-      tx.ltrim(key, -this.options.cap, -1);
-    } else {
-      tx.del(key);
-      tx.rpush(key, ...next.map(encode));
-    }
-    tx.pexpire(key, this.options.ttlMs);
+    const append = loaded.redis === 'in-sync';
     try {
-      const results = await tx.exec();
-      const failed = results?.find(([error]) => error !== null);
-      if (failed) throw failed[0];
+      await redis.eval(
+        COMMIT_SCRIPT,
+        1,
+        this.key(stream),
+        append ? 'append' : 'rewrite',
+        String(append ? dropped : 0),
+        String(this.options.cap),
+        String(this.options.ttlMs),
+        ...(append ? [encode(added)] : next.map(encode)),
+      );
     } catch (error) {
       throw mapRedisError(error, 'own chain');
     }
   }
 
-  /** The in-process entries of `stream` (tests and diagnostics). */
+  /**
+   * This process's copy of the chain of `stream` (possibly stale: `load` checks it against
+   * Redis). The same array as `load` returns when the copy is current.
+   */
   peek(stream: StreamId): readonly OwnEvent[] {
-    return this.local.get(stream)?.entries ?? [];
+    return this.local.get(stream)?.entries ?? EMPTY;
   }
 
   private remember(stream: StreamId, entries: readonly OwnEvent[]): void {
