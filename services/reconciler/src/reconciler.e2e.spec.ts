@@ -222,6 +222,29 @@ describe('reconciler end to end (processes, own stack)', () => {
       ),
     );
     for (const s of states) expect(s).toEqual(states[0]);
+
+    // What an operator sees now (printed for docs/reconciler.md).
+    const list = await concord(
+      env.config,
+      'conflicts',
+      'list',
+      '--region',
+      'us',
+      '--limit',
+      '3',
+      '--json',
+    );
+    const first = (JSON.parse(list.out) as { conflicts: { id: string }[] }).conflicts[0];
+    for (const args of [
+      ['status'],
+      ['verify'],
+      ['conflicts', 'list', '--region', 'us', '--limit', '3'],
+      ...(first ? [['conflicts', 'show', first.id, '--region', 'us']] : []),
+    ]) {
+      const r = await concord(env.config, ...args);
+      expect(r.code).toBe(0);
+      log(`$ concord ${args.join(' ')}\n${r.out}${r.err ? `\n${r.err}` : ''}`);
+    }
   });
 
   it("kills the owner's reconciler during a partition: the next region resolves after the failover time; the owner's return adds no second resolution", async () => {

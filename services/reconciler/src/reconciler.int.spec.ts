@@ -402,6 +402,9 @@ describe('reconciler: anti-entropy', () => {
       [corruptStream],
     );
 
+    const text = await concord(config, 'verify');
+    process.stderr.write(`$ concord verify\n${text.out}\n${text.err}\n`);
+    expect(text.code).toBe(9);
     const broken = await concord(config, 'verify', '--json');
     expect(broken.code).toBe(9);
     expect(broken.err).toMatch(/^error NOT_CONVERGED/);

@@ -29,6 +29,15 @@ export function adminToken(config: ConcordConfig): string | undefined {
   return readLocalTokens(config)?.adminToken;
 }
 
+/** Says why every call is about to be refused when there is no admin token at all. */
+export function warnWithoutToken(ctx: CliContext, token: string | undefined): void {
+  if (token === undefined) {
+    ctx.err(
+      'warning: no admin token — set CONCORD_ADMIN_TOKEN, or start the services with `concord run` (it writes <state>/tokens.json)',
+    );
+  }
+}
+
 /** A region argument checked against the deployment's regions. */
 export function regionArg(config: ConcordConfig, region: string): RegionId {
   if (!config.regions.includes(region)) {
@@ -205,7 +214,7 @@ export function renderRegionStatus(regions: readonly RegionStatus[]): string {
         return [
           r.region,
           r.fenced === undefined ? '?' : r.fenced ? 'FENCED' : 'no',
-          `UNREACHABLE: ${r.error ?? ''}`,
+          `NO ANSWER: ${r.error ?? ''}`,
           '?',
           '?',
           '?',
@@ -249,6 +258,7 @@ function register(program: Command, ctx: CliContext): void {
     .action(async (opts: { regions?: string; json?: boolean }) => {
       const config = deploymentConfig(ctx, opts.regions);
       const token = adminToken(config);
+      warnWithoutToken(ctx, token);
       const regions = await Promise.all(config.regions.map((r) => regionStatus(config, r, token)));
       const services = readServicesStatus(config);
       if (opts.json) {

@@ -12,7 +12,13 @@ import {
 } from '@concord/core';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
-import { adminToken, callService, deploymentConfig } from './status.js';
+import {
+  adminToken,
+  callService,
+  deploymentConfig,
+  isUnreachable,
+  warnWithoutToken,
+} from './status.js';
 
 /** The reconciler's `GET /v1/digest` (the fields verify reads). */
 interface RollupsAnswer {
@@ -76,7 +82,12 @@ export async function verifyRegions(
         rollups[r] = Object.fromEntries(Object.entries(a.buckets).map(([b, h]) => [Number(b), h]));
         if (a.projection.mismatches.length > 0) projectionMismatches[r] = a.projection.mismatches;
       } catch (error) {
-        regions[r] = { reachable: false, error: (error as Error).message };
+        regions[r] = {
+          reachable: false,
+          error: isUnreachable(error)
+            ? `unreachable: ${(error as Error).message}`
+            : `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`,
+        };
       }
     }),
   );
@@ -135,9 +146,7 @@ export function renderVerify(report: VerifyReport): string[] {
   const lines: string[] = [];
   const down = Object.entries(report.regions).filter(([, r]) => !r.reachable);
   for (const [region, r] of down) {
-    lines.push(
-      `region ${region}: UNREACHABLE (${'error' in r ? r.error : ''}) — cannot be compared`,
-    );
+    lines.push(`region ${region}: cannot be compared (${'error' in r ? r.error : ''})`);
   }
   if (report.converged) {
     const any = Object.values(report.regions).find((r) => r.reachable);
@@ -194,6 +203,7 @@ function register(program: Command, ctx: CliContext): void {
       }
       const config = deploymentConfig(ctx, opts.regions);
       const token = adminToken(config);
+      warnWithoutToken(ctx, token);
       const started = Date.now();
       const attempt = async () => {
         try {
