@@ -10,7 +10,8 @@ export {
   type RunningReconciler,
   type StartReconcilerOptions,
 } from './startReconciler.js';
-export type { ConvergenceReport, RegionComparison } from './antiEntropy/AntiEntropy.js';
+export type { ConvergenceReport, RegionComparison } from './antiEntropy/ConvergenceReport.js';
+export type { RegionStatus } from './http/regionStatus.js';
 export { classifyMissing, MISSING_STATUS, parseSource } from './antiEntropy/classifyMissing.js';
 export type { MissingEvent, MissingStatus, StreamEventIds } from './antiEntropy/classifyMissing.js';
 export { ConvergenceClock } from './antiEntropy/ConvergenceClock.js';

@@ -17,6 +17,7 @@ import { ResolutionLoop, type ResolutionRoundResult } from './conflicts/Resoluti
 import { registerConflictRoutes } from './http/conflictRoutes.js';
 import { registerDigestRoutes } from './http/digestRoutes.js';
 import { MirrorAdminClient, PeerClient, WriterAdminClient } from './http/ServiceClients.js';
+import { regionStatus } from './http/regionStatus.js';
 import { registerStatusRoutes } from './http/statusRoutes.js';
 import { PeerProbe } from './ownership/PeerProbe.js';
 import { Reachability, type PeerReachability } from './ownership/Reachability.js';
@@ -216,42 +217,16 @@ export async function startReconciler(
     now,
   });
 
-  const status = async () => {
-    const [openConflicts, conflictsLastMinute, pending, lag, fence] = await Promise.all([
-      store.openConflictCount(),
-      store.conflictsDetectedWithin(60),
-      store.pendingSummary(),
-      store.lagByOrigin(),
-      store.fence(),
-    ]);
-    const last = antiEntropy.last;
-    return {
+  const status = () =>
+    regionStatus({
       region,
-      at: new Date(now()).toISOString(),
-      fenced: fence.fenced,
-      fenceReason: fence.reason,
-      openConflicts,
-      conflictsLastMinute,
-      pending,
-      lag,
-      divergentStreams: last ? last.divergentStreams.length : null,
-      convergence: last
-        ? {
-            comparedAt: last.comparedAt,
-            converged: last.converged,
-            differingStreams: last.differingStreams.length,
-            convergenceSeconds: last.convergenceSeconds,
-            unreachable: Object.entries(last.regions)
-              .filter(([, r]) => !r.reachable)
-              .map(([r]) => r),
-          }
-        : null,
-      splitBrain: last?.splitBrain ?? null,
-      peers: config.regions.filter((r) => r !== region).map((r) => reachability.view(r, now())),
-      resolution: { ...resolution.totals, backingOff: resolution.backingOff },
-      antiEntropy: { ...antiEntropy.totals },
-    };
-  };
+      peers: [...peers.keys()],
+      store,
+      antiEntropy,
+      resolution,
+      reachability,
+      now,
+    });
 
   const app = await createHttpApp({
     service: 'reconciler',

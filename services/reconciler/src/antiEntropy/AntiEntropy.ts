@@ -1,86 +1,37 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type {
   BucketRollup,
-  EventId,
   RegionId,
-  RegionKeyring,
   StreamDigest,
   StreamDivergence,
   StreamId,
 } from '@concord/core';
-import { inSpan, SpanAttr, type Logger, type Metrics } from '@concord/telemetry';
-import type { MirrorAdminClient, PeerClient } from '../http/ServiceClients.js';
+import { inSpan, SpanAttr, type Metrics } from '@concord/telemetry';
 import type { DigestIdsResponse } from '../http/wire.js';
 import type { ReconcilerStore } from '../store/ReconcilerStore.js';
 import { classifyMissing, type MissingEvent, type StreamEventIds } from './classifyMissing.js';
 import { ConvergenceClock } from './ConvergenceClock.js';
 import { DivergenceTracker } from './DivergenceTracker.js';
-import type { DigestSnapshot, LocalDigests, ProjectionProblem } from './LocalDigests.js';
+import type { DigestSnapshot, LocalDigests } from './LocalDigests.js';
 import {
   bucketsToDrill,
   confirmedStreams,
   divergenceCandidates,
-  planCopies,
-  planRecomputes,
   streamsToDrill,
 } from './planDrillDown.js';
-import { acceptRepairs, type RepairSink } from './RepairSink.js';
+import type { ConvergenceReport, RegionComparison } from './ConvergenceReport.js';
+import { Repairer, type RepairerOptions } from './Repairer.js';
 import { splitBrainVerdict, StallWatch, type SplitBrainThresholds } from './splitBrain.js';
 
-/** One region as the last comparison saw it. */
-export interface RegionComparison {
-  readonly reachable: boolean;
-  readonly error?: string;
-  readonly computedAt?: string;
-  readonly streams?: number;
-  readonly events?: number;
-}
+export type { ConvergenceReport, RegionComparison } from './ConvergenceReport.js';
 
-/** The last cross-region comparison (`GET /v1/convergence`). */
-export interface ConvergenceReport {
-  readonly region: RegionId;
-  readonly comparedAt: string;
-  readonly durationMs: number;
-  /** Every region answered, every digest was equal and no stored projection disagreed. */
-  readonly converged: boolean;
-  readonly regions: Readonly<Record<RegionId, RegionComparison>>;
-  readonly differingBuckets: readonly number[];
-  readonly differingStreams: readonly (StreamDivergence & { confirmed: boolean })[];
-  /** Per region, the events it lacks, with why (at most 200 per region listed). */
-  readonly missing: Readonly<Record<RegionId, readonly Omit<MissingEvent, 'region'>[]>>;
-  /** Per region, stored stream rows that disagree with the independent fold. */
-  readonly projectionMismatches: Readonly<
-    Record<RegionId, readonly { stream: StreamId; problems: readonly ProjectionProblem[] }[]>
-  >;
-  /** Streams confirmed divergent (not in flight): `concord_divergent_streams`. */
-  readonly divergentStreams: readonly StreamId[];
-  /** The last measured convergence time, seconds (`concord_convergence_seconds`). */
-  readonly convergenceSeconds: number | null;
-  readonly repairs: { readonly copied: number; readonly recomputed: readonly StreamId[] };
-  readonly splitBrain: {
-    readonly suspected: boolean;
-    readonly conflictsLastMinute: number;
-    /** Region pairs each holding events the other has not received for the stall time. */
-    readonly stalledPairs: readonly string[];
-    readonly reasons: readonly string[];
-  };
-}
-
-export interface AntiEntropyOptions {
-  readonly region: RegionId;
+export interface AntiEntropyOptions extends RepairerOptions {
   readonly regions: readonly RegionId[];
   readonly digests: LocalDigests;
   readonly store: ReconcilerStore;
-  readonly peers: ReadonlyMap<RegionId, PeerClient>;
-  readonly repair: RepairSink;
-  readonly mirror: Pick<MirrorAdminClient, 'recompute'>;
-  readonly keyring: RegionKeyring;
-  readonly maxEventBytes: number;
   /** True for `<ns>.events.<region>` topic names. */
   readonly isOriginTopic: (topic: string) => boolean;
-  readonly intervalMs: number;
   readonly thresholds: SplitBrainThresholds;
-  readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
   readonly now?: () => number;
@@ -107,16 +58,21 @@ export class AntiEntropy {
   private readonly tracker: DivergenceTracker;
   private readonly clock = new ConvergenceClock();
   private readonly stalls = new StallWatch();
-  private readonly copiedAt = new Map<EventId, number>();
-  private readonly recomputedAt = new Map<StreamId, number>();
+  private readonly repairer: Repairer;
   private previousDiffering: StreamId[] = [];
   private suspected = false;
   private report: ConvergenceReport | undefined;
   private readonly now: () => number;
-  readonly totals = { rounds: 0, copied: 0, recomputed: 0, rejected: 0 };
+  private rounds = 0;
+
+  /** What the rounds did so far. */
+  get totals(): { rounds: number; copied: number; recomputed: number; rejected: number } {
+    return { rounds: this.rounds, ...this.repairer.totals };
+  }
 
   constructor(private readonly options: AntiEntropyOptions) {
     this.tracker = new DivergenceTracker(options.intervalMs);
+    this.repairer = new Repairer(options);
     this.now = options.now ?? Date.now;
   }
 
@@ -267,8 +223,8 @@ export class AntiEntropy {
     const divergent = [...confirmedStreams(confirmed, missing)].sort();
 
     // Repairs: copy what this region lacks; recompute its own disagreeing rows.
-    const copied = await this.copyMissing(missing, confirmed, reachable, now);
-    const recomputed = await this.recompute(confirmed, missing, now);
+    const copied = await this.repairer.copyMissing(missing, confirmed, reachable, now);
+    const recomputed = await this.repairer.recompute(confirmed, missing, now);
 
     const allReachable = reachable.size === this.options.regions.length;
     const converged =
@@ -304,7 +260,7 @@ export class AntiEntropy {
       if (list.length < LIST_CAP)
         list.push({ stream: m.stream, id: m.id, status: m.status, holders: m.holders });
     }
-    this.totals.rounds++;
+    this.rounds++;
     this.report = {
       region: self,
       comparedAt: new Date(started).toISOString(),
@@ -339,87 +295,5 @@ export class AntiEntropy {
       );
     }
     return this.report;
-  }
-
-  private async copyMissing(
-    missing: readonly MissingEvent[],
-    confirmed: ReadonlySet<string>,
-    reachable: ReadonlySet<RegionId>,
-    now: number,
-  ): Promise<number> {
-    const cooldown = Math.max(30_000, 6 * this.options.intervalMs);
-    for (const [id, at] of this.copiedAt) if (now - at > cooldown) this.copiedAt.delete(id);
-    const plan = planCopies({
-      self: this.options.region,
-      missing,
-      confirmed,
-      reachable,
-      recentlyCopied: (id) => this.copiedAt.has(id),
-    });
-    let copied = 0;
-    for (const [from, ids] of plan) {
-      const peer = this.options.peers.get(from);
-      if (!peer) continue;
-      try {
-        const received = await peer.events(ids);
-        const { accepted, rejected } = await acceptRepairs(
-          received,
-          new Set(ids),
-          this.options.keyring,
-          this.options.maxEventBytes,
-        );
-        if (rejected.length > 0) {
-          this.totals.rejected += rejected.length;
-          this.options.logger.error(
-            { from, rejected: rejected.slice(0, 20) },
-            'refused events offered for repair (invalid or badly signed)',
-          );
-        }
-        await this.options.repair.send(accepted);
-        for (const e of accepted) this.copiedAt.set(e.id, now);
-        copied += accepted.length;
-        this.options.logger.info(
-          {
-            from,
-            events: accepted.map((e) => ({ id: e.id, stream: e.stream })).slice(0, 50),
-            count: accepted.length,
-          },
-          'copied missing events to the repair topic',
-        );
-      } catch (error) {
-        this.options.logger.warn({ err: error, from, count: ids.length }, 'repair copy failed');
-      }
-    }
-    this.totals.copied += copied;
-    return copied;
-  }
-
-  private async recompute(
-    confirmed: ReadonlySet<string>,
-    missing: readonly MissingEvent[],
-    now: number,
-  ): Promise<StreamId[]> {
-    const cooldown = Math.max(30_000, 6 * this.options.intervalMs);
-    for (const [s, at] of this.recomputedAt) if (now - at > cooldown) this.recomputedAt.delete(s);
-    const streams = planRecomputes({
-      self: this.options.region,
-      confirmed,
-      missing,
-      recentlyRecomputed: (stream) => this.recomputedAt.has(stream),
-    });
-    if (streams.length === 0) return [];
-    try {
-      const result = await this.options.mirror.recompute(streams);
-      for (const s of streams) this.recomputedAt.set(s, now);
-      this.totals.recomputed += streams.length;
-      this.options.logger.warn(
-        { streams: streams.slice(0, 50), count: streams.length, changed: result.changed },
-        'asked the mirror to recompute streams whose stored state disagrees with their events',
-      );
-      return streams;
-    } catch (error) {
-      this.options.logger.warn({ err: error, streams: streams.slice(0, 20) }, 'recompute failed');
-      return [];
-    }
   }
 }
