@@ -317,7 +317,7 @@ export async function startWriter(
     defaultPageSize: tuning.pageSizeDefault,
     maxPageSize: tuning.pageSizeMax,
   });
-  registerAdminRoutes(app, { region, fence, tracer });
+  registerAdminRoutes(app, { region, fence, appender, limiter, tracer });
 
   // Start serialised: without this, the first appends would run before Redis answers, without
   // the lock and without the shared chain (a fork with another writer). Redis being down at

@@ -7,7 +7,11 @@ import {
   isConcordError,
   isJsonObject,
   maxHlc,
+  mergeDataHash,
+  mergeEventId,
+  MERGE_EVENT_TYPE,
   newEventId,
+  parseUnsignedEnvelope,
   serializeEnvelope,
   signEnvelope,
   type DomainModule,
@@ -33,7 +37,7 @@ import type { HeadRef } from '../heads/HeadRef.js';
 import type { HeadsCache } from '../heads/HeadsCache.js';
 import type { LoadedChain, OwnChainStore, OwnEvent } from '../heads/OwnChainStore.js';
 import type { ProjectionSnapshot, SnapshotSource } from '../heads/ProjectionSnapshots.js';
-import type { IdempotencyStore } from '../idempotency/IdempotencyStore.js';
+import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/IdempotencyStore.js';
 import { LruMap } from '../support/LruMap.js';
 import type { AppendCommand } from './AppendCommand.js';
 import type { EventLog } from './EventLog.js';
@@ -54,6 +58,15 @@ export interface AppendContext {
    * so that their items of one stream keep their order.
    */
   readonly fastPath?: boolean;
+}
+
+/** What an append or a merge needs to know from the projection. */
+interface SnapshotNeeds {
+  readonly stream: string;
+  readonly idempotencyKey?: string | undefined;
+  readonly causedBy?: EventId | undefined;
+  /** An event id whose presence is asked (merges are deduplicated by id). */
+  readonly eventId?: EventId | undefined;
 }
 
 /** Port: whether the region refuses writes. */
@@ -218,21 +231,11 @@ export class Appender {
     const { stream } = command;
     const key = command.idempotencyKey;
     const domain = deps.domains.forStream(stream);
-    const withState = domain.prepare !== undefined;
-    // The projection is asked right away with this process's copy of the chain, while the
-    // chain is checked against Redis; only if another writer process appended in between
-    // (the copy was stale) is it asked again. One round trip saved on the usual path.
-    const local = deps.chains.peek(stream);
-    const speculative = this.snapshot(command, local, withState, logger);
-    speculative.catch(() => undefined); // awaited (or dropped) below
-    const [chain, remembered] = await Promise.all([
-      deps.chains.load(stream),
-      key === undefined ? undefined : deps.idempotency.lookup(stream, key),
-    ]);
-    const snapshot =
-      chain.entries === local
-        ? await speculative
-        : await this.snapshot(command, chain.entries, withState, logger);
+    const [chain, snapshot, remembered] = await this.readState(
+      command,
+      domain.prepare !== undefined,
+      logger,
+    );
 
     if (key !== undefined) {
       // The projection's first event in fold order is the truth; then our own unprojected
@@ -245,7 +248,7 @@ export class Appender {
         return this.duplicate(command, hash, remembered.payloadHash, remembered.event);
     }
 
-    const { heads, remaining, dropped } = deriveHeads({
+    const { heads, remaining } = deriveHeads({
       projectionHeads: snapshot.heads,
       chain: chain.entries,
       projected: snapshot.projected,
@@ -263,8 +266,160 @@ export class Appender {
     deps.fence.assertOpen();
     const hlc = this.stamp(heads, command.causedBy, snapshot, logger);
 
-    const id = newEventId();
-    const { envelope, bytes } = await inSpan(
+    const own = await this.produce(
+      {
+        v: 1,
+        id: newEventId(),
+        stream,
+        type: command.type,
+        data,
+        origin: deps.region,
+        hlc,
+        parents,
+        ...(command.causedBy === undefined ? {} : { causedBy: command.causedBy }),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+        meta: { payloadHash: hash },
+      },
+      context,
+    );
+    this.recentClocks.set(own.id, hlc);
+    const writes = [this.remember(chain, remaining, own, snapshot, domain)];
+    if (key !== undefined) {
+      writes.push(
+        deps.idempotency.remember(stream, key, { payloadHash: hash, event: own.envelope }),
+      );
+    }
+    await this.settle(writes, mode, logger);
+    return { event: own.envelope, duplicate: false };
+  }
+
+  /**
+   * Appends a `concord.merge` built by a reconciler (DESIGN §5): validated, deduplicated by
+   * its deterministic id, signed by this region (its origin stays the owner region), produced
+   * to this region's topic through the same per-stream serialisation, and remembered as an
+   * own event so that the next appends here descend from it instead of forking again.
+   *
+   * @throws ConcordError VALIDATION_FAILED / ENVELOPE_INVALID / ENVELOPE_TOO_LARGE for
+   * anything but a valid merge with its deterministic id; REGION_FENCED; BUS_UNAVAILABLE…
+   */
+  async appendMerge(merge: unknown, context: AppendContext = {}): Promise<AppendResult> {
+    const started = performance.now();
+    let outcome: AppendOutcome = 'error';
+    const unsigned = this.checkMerge(merge);
+    const logger = this.deps.logger.child({ stream: unsigned.stream, eventId: unsigned.id });
+    try {
+      this.deps.fence.assertOpen();
+      const result = await this.deps.serializer.run(unsigned.stream, (mode) =>
+        this.mergeInSection(unsigned, mode, context, logger),
+      );
+      outcome = result.duplicate ? 'duplicate' : 'created';
+      logger.info(
+        { duplicate: result.duplicate, parents: unsigned.parents.length },
+        'merge appended',
+      );
+      return result;
+    } catch (error) {
+      outcome = outcomeOf(error);
+      logger.warn({ err: error }, 'merge refused');
+      throw error;
+    } finally {
+      this.deps.metrics.appendDuration.observe({ outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private checkMerge(merge: unknown): UnsignedEnvelope {
+    if (!isJsonObject(merge) || merge.type !== MERGE_EVENT_TYPE) {
+      throw new ConcordError('VALIDATION_FAILED', `only ${MERGE_EVENT_TYPE} events go here`, {
+        details: { field: 'merge.type' },
+      });
+    }
+    const { sig: _sig, ...withoutSig } = merge;
+    const unsigned = parseUnsignedEnvelope(withoutSig, { maxBytes: this.deps.maxEventBytes });
+    const plain = mergeEventId(unsigned.stream, unsigned.parents);
+    const manual = mergeEventId(unsigned.stream, unsigned.parents, mergeDataHash(unsigned.data));
+    if (unsigned.id !== plain && unsigned.id !== manual) {
+      throw new ConcordError(
+        'VALIDATION_FAILED',
+        'a merge id must be derived from its stream and parents (and data, for a manual merge)',
+        { details: { field: 'merge.id', expected: plain } },
+      );
+    }
+    return unsigned;
+  }
+
+  private async mergeInSection(
+    merge: UnsignedEnvelope,
+    mode: LockMode,
+    context: AppendContext,
+    logger: Logger,
+  ): Promise<AppendResult> {
+    const { deps } = this;
+    const [chain, snapshot] = await this.readState(
+      { stream: merge.stream, eventId: merge.id },
+      false,
+      logger,
+    );
+    const known =
+      snapshot.existing ?? chain.entries.find((e) => e.id === merge.id && e.envelope)?.envelope;
+    if (known) return { event: known, duplicate: true };
+    if (chain.entries.some((e) => e.id === merge.id)) {
+      // Appended by another writer process of the region: the same event, signed here.
+      return { event: signEnvelope(merge, deps.signer), duplicate: true };
+    }
+    const { remaining } = deriveHeads({
+      projectionHeads: snapshot.heads,
+      chain: chain.entries,
+      projected: snapshot.projected,
+    });
+    deps.fence.assertOpen();
+    const own = await this.produce(merge, context);
+    this.recentClocks.set(own.id, merge.hlc);
+    const domain = deps.domains.forStream(merge.stream);
+    await this.settle([this.remember(chain, remaining, own, snapshot, domain)], mode, logger);
+    return { event: own.envelope, duplicate: false };
+  }
+
+  /**
+   * The own chain (checked against Redis), the projection snapshot and the Redis idempotency
+   * record. The projection is asked right away with this process's copy of the chain, while
+   * the chain is checked against Redis; only if another writer process appended in between
+   * (the copy was stale) is it asked again: one round trip saved on the usual path.
+   */
+  private async readState(
+    needs: SnapshotNeeds,
+    withState: boolean,
+    logger: Logger,
+  ): Promise<
+    [LoadedChain, ProjectionSnapshot & { readonly fresh: boolean }, IdempotencyRecord | undefined]
+  > {
+    const { deps } = this;
+    const local = deps.chains.peek(needs.stream);
+    const speculative = this.snapshot(needs, local, withState, logger);
+    speculative.catch(() => undefined); // awaited (or dropped) below
+    const [chain, remembered] = await Promise.all([
+      deps.chains.load(needs.stream),
+      needs.idempotencyKey === undefined
+        ? undefined
+        : deps.idempotency.lookup(needs.stream, needs.idempotencyKey),
+    ]);
+    const snapshot =
+      chain.entries === local
+        ? await speculative
+        : await this.snapshot(needs, chain.entries, withState, logger);
+    return [chain, snapshot, remembered];
+  }
+
+  /**
+   * Signs and produces an envelope inside a producer span whose traceparent goes into
+   * `meta.traceparent` and the Kafka headers; `meta.acceptedAt` is set now. Resolves once
+   * Kafka acknowledged.
+   */
+  private async produce(
+    unsigned: UnsignedEnvelope,
+    context: AppendContext,
+  ): Promise<OwnEvent & { readonly envelope: Envelope }> {
+    const { deps } = this;
+    return inSpan(
       deps.tracer,
       `${deps.topic} publish`,
       {
@@ -274,74 +429,92 @@ export class Appender {
           'messaging.operation.type': 'send',
           'messaging.destination.name': deps.topic,
           [SpanAttr.region]: deps.region,
-          [SpanAttr.origin]: deps.region,
-          [SpanAttr.stream]: stream,
-          [SpanAttr.eventId]: id,
+          [SpanAttr.origin]: unsigned.origin,
+          [SpanAttr.stream]: unsigned.stream,
+          [SpanAttr.eventId]: unsigned.id,
         },
       },
       async () => {
         const traceparent = currentTraceparent();
-        const unsigned: UnsignedEnvelope = {
-          v: 1,
-          id,
-          stream,
-          type: command.type,
-          data,
-          origin: deps.region,
-          hlc,
-          parents,
-          ...(command.causedBy === undefined ? {} : { causedBy: command.causedBy }),
-          ...(key === undefined ? {} : { idempotencyKey: key }),
-          meta: {
-            acceptedAt: new Date(deps.now()).toISOString(),
-            payloadHash: hash,
-            ...(traceparent === undefined ? {} : { traceparent }),
-            ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+        const envelope = signEnvelope(
+          {
+            ...unsigned,
+            meta: {
+              ...unsigned.meta,
+              acceptedAt: new Date(deps.now()).toISOString(),
+              ...(traceparent === undefined ? {} : { traceparent }),
+              ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+            },
           },
-        };
-        const signed = signEnvelope(unsigned, deps.signer);
-        const value = serializeEnvelope(signed);
-        const size = Buffer.byteLength(value, 'utf8');
-        if (size > deps.maxEventBytes) {
+          deps.signer,
+        );
+        const value = serializeEnvelope(envelope);
+        const bytes = Buffer.byteLength(value, 'utf8');
+        if (bytes > deps.maxEventBytes) {
           throw new ConcordError(
             'ENVELOPE_TOO_LARGE',
-            `the event would be ${size} bytes, the limit is ${deps.maxEventBytes}`,
-            { details: { field: 'data', size, limit: deps.maxEventBytes } },
+            `the event would be ${bytes} bytes, the limit is ${deps.maxEventBytes}`,
+            { details: { field: 'data', size: bytes, limit: deps.maxEventBytes } },
           );
         }
         await deps.log.append({
-          stream,
+          stream: envelope.stream,
           value,
           headers: {
-            'concord-event-id': id,
-            'concord-origin': deps.region,
-            'concord-type': command.type,
+            'concord-event-id': envelope.id,
+            'concord-origin': envelope.origin,
+            'concord-type': envelope.type,
             ...(traceparent === undefined ? {} : { traceparent }),
           },
         });
-        return { envelope: signed, bytes: size };
+        // Acknowledged by Kafka: only now does anything else learn about the event.
+        deps.metrics.eventsAppended.inc();
+        return { id: envelope.id, parents: envelope.parents, hlc: envelope.hlc, envelope, bytes };
       },
     );
+  }
 
-    // Acknowledged by Kafka: only now does anything else learn about the event.
-    deps.metrics.eventsAppended.inc();
-    this.recentClocks.set(id, hlc);
-    await this.afterAck(
-      command,
-      hash,
-      chain,
-      dropped,
-      { id, parents, hlc, envelope, bytes },
-      snapshot,
-      domain,
-      mode,
-      logger,
-    );
-    return { event: envelope, duplicate: false };
+  /** After the ack: the own chain, and the heads cache when the snapshot was fresh. */
+  private remember(
+    chain: LoadedChain,
+    remaining: readonly OwnEvent[],
+    own: OwnEvent & { readonly envelope: Envelope },
+    snapshot: ProjectionSnapshot & { readonly fresh: boolean },
+    domain: DomainModule,
+  ): Promise<void> {
+    const { deps } = this;
+    const stream = own.envelope.stream;
+    const writes: Promise<void>[] = [deps.chains.commit(stream, chain, remaining, own)];
+    if (snapshot.fresh) {
+      let state = domain.prepare ? snapshot.state : undefined;
+      if (state !== undefined && JSON.stringify(state).length > deps.maxCachedStateBytes) {
+        state = undefined;
+      }
+      writes.push(
+        deps.headsCache.put(stream, {
+          exists: snapshot.exists,
+          heads: snapshot.heads,
+          version: snapshot.version,
+          ...(state === undefined ? {} : { state }),
+          at: new Date().toISOString(),
+        }),
+      );
+    }
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  /** Waits for the Redis writes after an ack; failures only cost speed (logged, rarely). */
+  private async settle(writes: Promise<void>[], mode: LockMode, logger: Logger): Promise<void> {
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed && mode === 'redis' && Date.now() - this.lastCacheWarning > 10_000) {
+      this.lastCacheWarning = Date.now();
+      logger.warn({ err: failed.reason }, 'redis: could not record the appended event');
+    }
   }
 
   private async snapshot(
-    command: AppendCommand,
+    needs: SnapshotNeeds,
     chain: readonly OwnEvent[],
     withState: boolean,
     logger: Logger,
@@ -350,14 +523,15 @@ export class Appender {
     // Postgres failed a moment ago: do not wait for it on every append while the cache knows
     // the stream (an unknown stream still tries Postgres: better slow than 503).
     if (Date.now() < this.storeDownUntil) {
-      const cached = await this.fromCache(command.stream, withState);
+      const cached = await this.fromCache(needs.stream, withState);
       if (cached) return cached;
     }
     try {
-      const snapshot = await deps.snapshots.snapshot(command.stream, {
+      const snapshot = await deps.snapshots.snapshot(needs.stream, {
         probe: probeIds(chain),
-        idempotencyKey: command.idempotencyKey,
-        causedBy: command.causedBy,
+        idempotencyKey: needs.idempotencyKey,
+        causedBy: needs.causedBy,
+        eventId: needs.eventId,
         withState,
       });
       return { ...snapshot, fresh: true };
@@ -367,12 +541,12 @@ export class Appender {
         logger.warn({ err: error }, 'projection unreachable: using the cached heads');
       }
       this.storeDownUntil = Date.now() + 1000;
-      const cached = await this.fromCache(command.stream, withState);
+      const cached = await this.fromCache(needs.stream, withState);
       if (cached) return cached;
       throw new ConcordError(
         'STORE_UNAVAILABLE',
-        `the projection is unreachable and the heads of stream ${command.stream} are not cached`,
-        { details: { stream: command.stream }, cause: error },
+        `the projection is unreachable and the heads of stream ${needs.stream} are not cached`,
+        { details: { stream: needs.stream }, cause: error },
       );
     }
   }
@@ -466,51 +640,6 @@ export class Appender {
       if (!isConcordError(error, 'HLC_DRIFT_EXCEEDED')) throw error;
       logger.warn({ details: error.details }, 'a parent clock is beyond the drift bound');
       return hlcSuccessor(maxHlc(clocks)!);
-    }
-  }
-
-  private async afterAck(
-    command: AppendCommand,
-    hash: string,
-    chain: LoadedChain,
-    dropped: number,
-    own: OwnEvent & { envelope: Envelope },
-    snapshot: ProjectionSnapshot & { readonly fresh: boolean },
-    domain: DomainModule,
-    mode: LockMode,
-    logger: Logger,
-  ): Promise<void> {
-    const { deps } = this;
-    const { stream } = command;
-    const writes: Promise<void>[] = [deps.chains.commit(stream, chain, dropped, own)];
-    if (command.idempotencyKey !== undefined) {
-      writes.push(
-        deps.idempotency.remember(stream, command.idempotencyKey, {
-          payloadHash: hash,
-          event: own.envelope,
-        }),
-      );
-    }
-    if (snapshot.fresh) {
-      let state = domain.prepare ? snapshot.state : undefined;
-      if (state !== undefined && JSON.stringify(state).length > deps.maxCachedStateBytes) {
-        state = undefined;
-      }
-      writes.push(
-        deps.headsCache.put(stream, {
-          exists: snapshot.exists,
-          heads: snapshot.heads,
-          version: snapshot.version,
-          ...(state === undefined ? {} : { state }),
-          at: new Date().toISOString(),
-        }),
-      );
-    }
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed && mode === 'redis' && Date.now() - this.lastCacheWarning > 10_000) {
-      this.lastCacheWarning = Date.now();
-      logger.warn({ err: failed.reason }, 'redis: could not record the appended event');
     }
   }
 }

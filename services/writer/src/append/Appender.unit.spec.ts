@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { compareHlc, ConcordError, isConcordError, type Envelope } from '@concord/core';
+import {
+  compareHlc,
+  ConcordError,
+  hlcSuccessor,
+  isConcordError,
+  mergeEventId,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '@concord/core';
 import { inMemoryAppender } from '../testing/inMemoryPorts.js';
 import { payloadHash } from './payloadHash.js';
 
@@ -150,5 +158,70 @@ describe('Appender (in-memory ports)', () => {
     expect(next.hlc).toEqual({ wall: ahead.hlc.wall, logical: 5 });
     const other = (await appender.append({ stream: 's-9', type: 'T', data: {} })).event;
     expect(other.hlc.wall).toBeLessThan(ahead.hlc.wall);
+  });
+
+  it('appends a reconciler merge: signed here, origin kept, deduplicated, named by the next append', async () => {
+    const { appender, projection, log } = inMemoryAppender();
+    const a = (await appender.append({ stream: 'm-1', type: 'T', data: { a: 1 } })).event;
+    const b: Envelope = {
+      ...a,
+      id: '019b76da-bb88-7648-8e3a-88348b63929e',
+      origin: 'eu',
+      parents: [],
+    };
+    projection.apply(a);
+    projection.apply(b);
+    const parents = [a.id, b.id].sort();
+    const merge: UnsignedEnvelope = {
+      v: 1,
+      id: mergeEventId('m-1', parents),
+      stream: 'm-1',
+      type: 'concord.merge',
+      data: { policy: 'lww', winners: {} },
+      origin: 'ap',
+      hlc: hlcSuccessor(compareHlc(a.hlc, b.hlc) > 0 ? a.hlc : b.hlc),
+      parents,
+      meta: {},
+    };
+    const first = await appender.appendMerge(merge);
+    expect(first.duplicate).toBe(false);
+    expect(first.event).toMatchObject({ id: merge.id, origin: 'ap', meta: { signedBy: 'us' } });
+    expect(log.records.at(-1)!.headers['concord-origin']).toBe('ap');
+    const again = await appender.appendMerge(merge);
+    expect(again).toMatchObject({ duplicate: true, event: { id: merge.id } });
+    // Not projected yet, but the next append here descends from it: no new fork.
+    const next = (await appender.append({ stream: 'm-1', type: 'T', data: { c: 1 } })).event;
+    expect(next.parents).toEqual([merge.id]);
+    // Applied: still a duplicate.
+    projection.apply(first.event);
+    expect((await appender.appendMerge(merge)).duplicate).toBe(true);
+    expect(log.records.filter((r) => r.headers['concord-type'] === 'concord.merge')).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses anything but a merge with its deterministic id', async () => {
+    const { appender } = inMemoryAppender();
+    const parents = [
+      '019b76da-a800-7720-9da1-52f92ab27369',
+      '019b76da-bb88-7648-8e3a-88348b63929e',
+    ];
+    const merge = {
+      v: 1,
+      id: mergeEventId('m-2', parents),
+      stream: 'm-2',
+      type: 'concord.merge',
+      data: {},
+      origin: 'us',
+      hlc: { wall: 1, logical: 1 },
+      parents,
+      meta: {},
+    };
+    expect(await code(appender.appendMerge({ ...merge, type: 'T' }))).toBe('VALIDATION_FAILED');
+    expect(await code(appender.appendMerge({ ...merge, stream: 'm-3' }))).toBe('VALIDATION_FAILED');
+    expect(await code(appender.appendMerge({ ...merge, parents: [parents[0]] }))).toBe(
+      'ENVELOPE_INVALID',
+    );
+    expect(await code(appender.appendMerge('nope'))).toBe('VALIDATION_FAILED');
   });
 });

@@ -134,8 +134,9 @@ export class OwnChainStore {
   }
 
   /**
-   * Records `added` after its Kafka ack, forgetting the `dropped` oldest entries (already in
-   * the projection). The in-process copy is updated first; the Redis copy best effort.
+   * Records `added` after its Kafka ack, keeping of the loaded entries only `remaining` (the
+   * others are in the projection). The in-process copy is updated first; the Redis copy best
+   * effort.
    *
    * @throws ConcordError CACHE_UNAVAILABLE when Redis failed (the caller logs; the next load
    * notices the stale copy and rewrites it).
@@ -143,14 +144,18 @@ export class OwnChainStore {
   async commit(
     stream: StreamId,
     loaded: LoadedChain,
-    dropped: number,
+    remaining: readonly OwnEvent[],
     added: OwnEvent,
   ): Promise<void> {
-    const next = [...loaded.entries.slice(dropped), added].slice(-this.options.cap);
+    const next = [...remaining, added].slice(-this.options.cap);
     this.remember(stream, next);
     const redis = this.redis;
     if (!redis || !isRedisReady(redis)) return;
-    const append = loaded.redis === 'in-sync';
+    // Usually the projected entries are the oldest ones: trim them off the front. When they
+    // are not (a merge projected before older own events), rewrite the list.
+    const dropped = loaded.entries.length - remaining.length;
+    const suffix = remaining.every((e, i) => loaded.entries[dropped + i]?.id === e.id);
+    const append = loaded.redis === 'in-sync' && suffix;
     try {
       await redis.eval(
         COMMIT_SCRIPT,

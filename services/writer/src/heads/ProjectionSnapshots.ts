@@ -16,12 +16,15 @@ export interface ProjectionSnapshot {
   readonly keyed?: Envelope;
   /** The clock of `causedBy`, when that event is applied here. */
   readonly causedByHlc?: Hlc;
+  /** The applied event with the id asked about (`eventId`), if any. */
+  readonly existing?: Envelope;
 }
 
 export interface SnapshotQuery {
   readonly probe: readonly EventId[];
   readonly idempotencyKey?: string | undefined;
   readonly causedBy?: EventId | undefined;
+  readonly eventId?: EventId | undefined;
   readonly withState: boolean;
 }
 
@@ -37,9 +40,9 @@ export interface SnapshotSource {
  */
 const SNAPSHOTS_SQL = `
   with req as (
-    select r.stream, r.key, r.caused_by, r.with_state, r.i
-    from unnest($1::text[], $2::text[], $3::uuid[], $4::boolean[])
-      with ordinality as r(stream, key, caused_by, with_state, i)
+    select r.stream, r.key, r.caused_by, r.with_state, r.event_id, r.i
+    from unnest($1::text[], $2::text[], $3::uuid[], $4::boolean[], $7::uuid[])
+      with ordinality as r(stream, key, caused_by, with_state, event_id, i)
   ),
   probe as (select p.i, p.id from unnest($5::int[], $6::uuid[]) as p(i, id))
   select
@@ -68,7 +71,11 @@ const SNAPSHOTS_SQL = `
     (
       select json_build_object('wall', e.hlc_wall, 'logical', e.hlc_logical)
       from projection.events e where req.caused_by is not null and e.id = req.caused_by
-    ) as caused_by
+    ) as caused_by,
+    (
+      select e.envelope from projection.events e
+      where req.event_id is not null and e.id = req.event_id
+    ) as existing
   from req order by req.i`;
 
 interface SnapshotRow {
@@ -78,6 +85,7 @@ interface SnapshotRow {
   projected: string[];
   keyed: Envelope | null;
   caused_by: Hlc | null;
+  existing: Envelope | null;
 }
 
 interface Waiting {
@@ -112,6 +120,7 @@ function toSnapshot(row: SnapshotRow): ProjectionSnapshot {
             logical: Number(row.caused_by.logical),
           },
         }),
+    ...(row.existing === null ? {} : { existing: row.existing }),
   };
 }
 
@@ -165,6 +174,7 @@ export class PostgresSnapshotSource implements SnapshotSource {
         batch.map((w) => w.query.withState),
         probeOwner,
         probeIds,
+        batch.map((w) => w.query.eventId ?? null),
       ]);
       rows = result.rows;
     } catch (error) {

@@ -26,7 +26,6 @@ describe('deriveHeads', () => {
     });
     expect(ids(all.heads)).toEqual(['e2']);
     expect(all.remaining).toEqual([]);
-    expect(all.dropped).toBe(2);
   });
 
   it('replaces the heads the chain covers by its last entry, keeps concurrent ones', () => {
@@ -54,7 +53,30 @@ describe('deriveHeads', () => {
     });
     expect(ids(d.heads)).toEqual(['e3', 'x']);
     expect(d.remaining.map((e) => e.id)).toEqual(['e3']);
-    expect(d.dropped).toBe(2);
+  });
+
+  it('keeps a merge appended here as a head until an own append covers it', () => {
+    // Projection: heads a1 and r1 (a conflict); this region appended e1 on a1 (not projected)
+    // and then the reconciler's merge M of the projection's heads [a1, r1].
+    const chain: ChainEntry[] = [
+      { id: 'e1', parents: ['a1'], hlc: hlc(2) },
+      { id: 'm', parents: ['a1', 'r1'], hlc: hlc(6) },
+    ];
+    const d = deriveHeads({ projectionHeads: [p1, r], chain, projected: new Set() });
+    expect(ids(d.heads)).toEqual(['e1', 'm']);
+    // The next own append names both; once it is written, it is the only own head.
+    const next = [...chain, { id: 'e2', parents: ['e1', 'm'], hlc: hlc(7) }];
+    expect(
+      ids(deriveHeads({ projectionHeads: [p1, r], chain: next, projected: new Set() }).heads),
+    ).toEqual(['e2']);
+    // The merge is projected before e1 (it does not depend on it): only it is forgotten.
+    const later = deriveHeads({
+      projectionHeads: [{ id: 'm', hlc: hlc(6) }],
+      chain: next,
+      projected: new Set(['m']),
+    });
+    expect(later.remaining.map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect(ids(later.heads)).toEqual(['e2']);
   });
 
   it('probes all of a short chain, samples a long one and always probes the last entry', () => {
@@ -78,14 +100,19 @@ describe('deriveHeads', () => {
  * (projection ∪ own chain), with a full or a sampled probe.
  */
 describe('deriveHeads (property)', () => {
-  type Op = { kind: 'own' } | { kind: 'remote'; pick: number } | { kind: 'apply'; pick: number };
+  type Op =
+    | { kind: 'own' }
+    | { kind: 'merge' }
+    | { kind: 'remote'; pick: number }
+    | { kind: 'apply'; pick: number };
   const op = fc.oneof(
     fc.constant<Op>({ kind: 'own' }),
+    fc.constant<Op>({ kind: 'merge' }),
     fc.nat().map<Op>((pick) => ({ kind: 'remote', pick })),
     fc.nat().map<Op>((pick) => ({ kind: 'apply', pick })),
   );
 
-  it('equals the true heads of the projection plus the own unprojected events', () => {
+  it('equals the true heads of the projection plus the own unprojected events (merges included)', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), fc.boolean(), (ops, sampled) => {
         const parentsOf = new Map<EventId, readonly EventId[]>();
@@ -113,6 +140,14 @@ describe('deriveHeads (property)', () => {
             const id = `o${n++}`;
             parentsOf.set(id, ids(d.heads));
             chain.push({ id, parents: ids(d.heads), hlc: hlc(n) });
+            waiting.push(id);
+          } else if (o.kind === 'merge') {
+            // A reconciler merges the projection's heads; this region's writer appends it.
+            const projHeads = headsOf(applied);
+            if (projHeads.length < 2) continue;
+            const id = `m${n++}`;
+            parentsOf.set(id, projHeads);
+            chain = [...chain, { id, parents: projHeads, hlc: hlc(n) }];
             waiting.push(id);
           } else if (o.kind === 'remote') {
             // A remote writer knows a causally closed part of the applied set: some heads.

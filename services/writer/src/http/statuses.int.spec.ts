@@ -298,6 +298,7 @@ describe('service endpoints', () => {
     ).body;
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v1/admin/fence',
+      '/v1/admin/merges',
       '/v1/events',
       '/v1/streams/{stream}',
       '/v1/streams/{stream}/events',

@@ -85,6 +85,9 @@ export class InMemoryProjection implements SnapshotSource {
       ...(query.withState && state !== undefined ? { state } : {}),
       projected: new Set(query.probe.filter((id) => this.events.has(id))),
       ...(keyed ? { keyed } : {}),
+      ...(query.eventId && this.events.has(query.eventId)
+        ? { existing: this.events.get(query.eventId)! }
+        : {}),
     };
   }
 }
