@@ -283,7 +283,11 @@ export class Appender {
       context,
     );
     this.recentClocks.set(own.id, hlc);
-    const writes = [this.remember(chain, remaining, own, snapshot, domain)];
+    // This process keeps the envelope only where it serves: `prepare` (own writes folded into
+    // the state) and idempotency keys (local dedupe); the rest is just {id, parents, hlc}.
+    const keep = key !== undefined || domain.prepare !== undefined;
+    const entry = keep ? own : { ...own, envelope: undefined, bytes: 0 };
+    const writes = [this.remember(chain, remaining, entry, own.envelope, snapshot, domain)];
     if (key !== undefined) {
       writes.push(
         deps.idempotency.remember(stream, key, { payloadHash: hash, event: own.envelope }),
@@ -375,7 +379,11 @@ export class Appender {
     const own = await this.produce(merge, context);
     this.recentClocks.set(own.id, merge.hlc);
     const domain = deps.domains.forStream(merge.stream);
-    await this.settle([this.remember(chain, remaining, own, snapshot, domain)], mode, logger);
+    await this.settle(
+      [this.remember(chain, remaining, own, own.envelope, snapshot, domain)],
+      mode,
+      logger,
+    );
     return { event: own.envelope, duplicate: false };
   }
 
@@ -478,12 +486,13 @@ export class Appender {
   private remember(
     chain: LoadedChain,
     remaining: readonly OwnEvent[],
-    own: OwnEvent & { readonly envelope: Envelope },
+    own: OwnEvent,
+    envelope: Envelope,
     snapshot: ProjectionSnapshot & { readonly fresh: boolean },
     domain: DomainModule,
   ): Promise<void> {
     const { deps } = this;
-    const stream = own.envelope.stream;
+    const stream = envelope.stream;
     const writes: Promise<void>[] = [deps.chains.commit(stream, chain, remaining, own)];
     if (snapshot.fresh) {
       let state = domain.prepare ? snapshot.state : undefined;
