@@ -1,6 +1,14 @@
+import { availableParallelism } from 'node:os';
 import { trace, type Tracer } from '@opentelemetry/api';
 import { topics, type ConcordConfig, type RegionId } from '@concord/config';
-import { ConcordError, DomainRegistry, RegionKeyring, sleep, withRetry } from '@concord/core';
+import {
+  ConcordError,
+  DomainRegistry,
+  RegionKeyring,
+  sleep,
+  withRetry,
+  type Envelope,
+} from '@concord/core';
 import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
 import { createHttpApp } from '@concord/http';
 import { createKafka, EventProducer } from '@concord/kafka';
@@ -12,6 +20,7 @@ import { recomputeStreams } from './admin/recomputeStreams.js';
 import { Applier, type ApplierStats } from './apply/Applier.js';
 import { SourceConsumer } from './consume/SourceConsumer.js';
 import { planSources, type SourceCluster } from './consume/sources.js';
+import { VerifierPool } from './consume/VerifierPool.js';
 import { OutboxPublisher } from './feed/OutboxPublisher.js';
 import { LIVE_SCHEMA } from './store/locks.js';
 import { ProjectionStore } from './store/ProjectionStore.js';
@@ -43,10 +52,18 @@ export interface StartMirrorOptions {
   readonly statsIntervalMs?: number;
   /** Publish the applied feed and the DLQ outbox. Default true. */
   readonly publish?: boolean;
+  /**
+   * Worker threads that parse and verify records (0: on the main thread, Ed25519 on libuv's
+   * pool). Default: available parallelism − 2, at most 4 (0 on a two-core machine, where
+   * threads measured slower).
+   */
+  readonly verifyThreads?: number;
   /** Postgres connections. Default 4. */
   readonly poolSize?: number;
   /** Name of this instance in logs and Kafka client ids. Default `mirror-<region>-<pid>`. */
   readonly instance?: string;
+  /** Called after each commit with the events it applied, in applied order (instrumentation). */
+  readonly onApplied?: (events: readonly Envelope[], committedAt: number) => void;
 }
 
 /** Counters of what this instance did. */
@@ -149,6 +166,7 @@ export async function startMirror(
     logger,
     telemetry,
     onCommit: () => publisher?.wake(),
+    ...(options.onApplied ? { onApplied: options.onApplied } : {}),
     onGeneration: (previous, current) => {
       if (previous !== undefined) {
         logger.warn(
@@ -165,7 +183,7 @@ export async function startMirror(
     requestTimeoutMs: config.kafka.requestTimeoutMs,
     logger,
   });
-  const producer = new EventProducer(ownKafka, { deadlineMs: 10_000 });
+  const producer = new EventProducer(ownKafka, { deadlineMs: 10_000, maxBatchRecords: 2000 });
   if (options.publish !== false) {
     publisher = new OutboxPublisher(pool, producer, {
       region,
@@ -175,6 +193,14 @@ export async function startMirror(
     });
   }
 
+  const verifier = new VerifierPool({
+    keyring,
+    maxEventBytes: config.limits.maxEventBytes,
+    publicKeysPem: keys.publicKeysPem,
+    // On two cores Postgres, the brokers and the libuv pool already use the second core.
+    threads: options.verifyThreads ?? Math.max(0, Math.min(4, availableParallelism() - 2)),
+    logger,
+  });
   const sources = planSources(config, region);
   const consumers = sources.map(
     (cluster) =>
@@ -188,7 +214,7 @@ export async function startMirror(
           logger,
         }),
         applier,
-        classify: { keyring, maxEventBytes: config.limits.maxEventBytes },
+        classify: (records) => verifier.classify(records),
         logger,
       }),
   );
@@ -319,6 +345,7 @@ export async function startMirror(
       await Promise.all(consumers.map((c) => c.quiesce()));
       await applier.close();
       await Promise.all(consumers.map((c) => c.disconnect()));
+      await verifier.close();
       await app.close();
       await Promise.all(loops);
       await publisher?.stop();

@@ -1,4 +1,10 @@
-import { isConcordError, sleep, withRetry, type DomainRegistry } from '@concord/core';
+import {
+  isConcordError,
+  sleep,
+  withRetry,
+  type DomainRegistry,
+  type Envelope,
+} from '@concord/core';
 import { inTransaction, type pg } from '@concord/postgres';
 import type { Logger } from '@concord/telemetry';
 import { ProjectionStore } from '../store/ProjectionStore.js';
@@ -19,6 +25,8 @@ export interface ApplierOptions {
   readonly telemetry: MirrorTelemetry;
   /** Called after each commit that applied or rejected something (wakes the feed publisher). */
   readonly onCommit?: () => void;
+  /** Called after each commit with the events it applied (instrumentation, benchmarks). */
+  readonly onApplied?: (events: readonly Envelope[], committedAt: number) => void;
   /** Called when the projection generation changed under us (replay swapped the schema). */
   readonly onGeneration?: (previous: number | undefined, current: number) => void;
 }
@@ -40,6 +48,9 @@ export interface ApplierStats {
   failures: number;
   sweepUnparked: number;
   firstRoundStartedAt: number | undefined;
+  /** When the first transaction committed, and how many events it applied. */
+  firstCommitAt: number | undefined;
+  firstCommitApplied: number;
   lastCommitAt: number | undefined;
   lastError: string | undefined;
 }
@@ -71,6 +82,8 @@ export class Applier {
     failures: 0,
     sweepUnparked: 0,
     firstRoundStartedAt: undefined,
+    firstCommitAt: undefined,
+    firstCommitApplied: 0,
     lastCommitAt: undefined,
     lastError: undefined,
   };
@@ -226,6 +239,10 @@ export class Applier {
     s.parked += result.parked;
     s.unparked += result.unparked;
     s.lastCommitAt = committedAt;
+    if (s.firstCommitAt === undefined) {
+      s.firstCommitAt = committedAt;
+      s.firstCommitApplied = result.applied.length;
+    }
     telemetry.applyRounds.inc({ outcome: 'committed' });
     telemetry.roundDuration.observe((committedAt - startedAt) / 1000);
     telemetry.roundEvents.observe(records);
@@ -239,6 +256,7 @@ export class Applier {
     for (const row of result.dlqRows) metrics.dlq.inc({ reason: row.reason });
     if (result.conflictsDetected > 0) metrics.conflictsDetected.inc(result.conflictsDetected);
     telemetry.applied(result.applied, startedAt, committedAt);
+    if (result.applied.length > 0) this.options.onApplied?.(result.applied, committedAt);
     if (result.staleRows > 0) {
       this.options.logger.warn(
         { rows: result.staleRows },

@@ -2,8 +2,12 @@ import { backoffDelay, sleep } from '@concord/core';
 import { createConsumer, type Batch, type Consumer, type Kafka } from '@concord/kafka';
 import type { Logger } from '@concord/telemetry';
 import type { Applier } from '../apply/Applier.js';
-import type { PartitionSubmission, SubmissionOutcome } from '../apply/ApplyTypes.js';
-import { classifyRecords, type ClassifyOptions } from './classifyRecords.js';
+import type {
+  ClassifiedRecord,
+  PartitionSubmission,
+  SubmissionOutcome,
+} from '../apply/ApplyTypes.js';
+import type { RawRecord } from './classifyRecords.js';
 import type { SourceCluster } from './sources.js';
 
 export interface SourceConsumerOptions {
@@ -11,7 +15,8 @@ export interface SourceConsumerOptions {
   readonly groupId: string;
   readonly kafka: Kafka;
   readonly applier: Applier;
-  readonly classify: ClassifyOptions;
+  /** Parses and verifies the records of one fetch (a VerifierPool, or classifyRecords). */
+  readonly classify: (records: readonly RawRecord[]) => Promise<ClassifiedRecord[]>;
   readonly logger: Logger;
   /** Partition batches classified and queued at once. Default 8. */
   readonly partitionsConsumedConcurrently?: number;
@@ -178,7 +183,7 @@ export class SourceConsumer {
   ): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
     const state = this.state(key);
-    const records = await classifyRecords(batch.messages, this.options.classify);
+    const records = await this.options.classify(batch.messages);
     const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset;
     const submission: PartitionSubmission = {
       topic: batch.topic,

@@ -60,11 +60,47 @@ export function nulCharacterPath(value: unknown, path = '$'): string | undefined
   return undefined;
 }
 
+/** Parses one record value (schema, size, storable text); no signature check yet. */
+export function parseValue(
+  value: Uint8Array | null,
+  maxEventBytes: number,
+): { ok: true; envelope: Envelope } | { ok: false; rejection: Rejection } {
+  if (value === null || value.length === 0) {
+    return {
+      ok: false,
+      rejection: {
+        code: 'ENVELOPE_INVALID',
+        message: 'record has no value',
+        field: '$',
+        reason: 'empty',
+      },
+    };
+  }
+  const parsed = safeParseEnvelope(value, { maxBytes: maxEventBytes });
+  if (!parsed.ok) return { ok: false, rejection: rejectionOf(parsed.error) };
+  if (Buffer.from(value.buffer, value.byteOffset, value.byteLength).includes(NUL_ESCAPE)) {
+    const path = nulCharacterPath(parsed.envelope);
+    if (path !== undefined) {
+      return {
+        ok: false,
+        rejection: {
+          code: 'ENVELOPE_INVALID',
+          message: `envelope field ${path} contains U+0000, which Postgres cannot store`,
+          field: path,
+          reason: 'nul-character',
+        },
+      };
+    }
+  }
+  return { ok: true, envelope: parsed.envelope };
+}
+
 /**
  * Sorts the records of one fetch into valid events and rejected records (DLQ), in order:
  * schema and size first (`ENVELOPE_INVALID`, `ENVELOPE_TOO_LARGE`), then the signature against
  * the signing region's keys on libuv's thread pool (`SIGNATURE_INVALID`, `UNKNOWN_REGION`).
- * Never throws for a bad record.
+ * Never throws for a bad record. (The mirror runs the same steps in worker threads, see
+ * VerifierPool; this in-process form is the reference and the fallback.)
  */
 export async function classifyRecords(
   records: readonly RawRecord[],
@@ -74,50 +110,17 @@ export async function classifyRecords(
   const toVerify: { index: number; envelope: Envelope }[] = [];
   for (const record of records) {
     const offset = BigInt(record.offset);
-    const invalid = (rejection: Rejection): ClassifiedRecord => ({
-      kind: 'invalid',
-      offset,
-      rejection,
-      key: record.key,
-      value: record.value,
-      headers: record.headers,
-    });
-    if (record.value === null || record.value.length === 0) {
-      out.push(
-        invalid({
-          code: 'ENVELOPE_INVALID',
-          message: 'record has no value',
-          field: '$',
-          reason: 'empty',
-        }),
-      );
-      continue;
-    }
-    const parsed = safeParseEnvelope(record.value, { maxBytes: options.maxEventBytes });
+    const parsed = parseValue(record.value, options.maxEventBytes);
     if (!parsed.ok) {
-      out.push(invalid(rejectionOf(parsed.error)));
+      out.push(invalidRecord(record, offset, parsed.rejection));
       continue;
-    }
-    if (record.value.includes(NUL_ESCAPE)) {
-      const path = nulCharacterPath(parsed.envelope);
-      if (path !== undefined) {
-        out.push(
-          invalid({
-            code: 'ENVELOPE_INVALID',
-            message: `envelope field ${path} contains U+0000, which Postgres cannot store`,
-            field: path,
-            reason: 'nul-character',
-          }),
-        );
-        continue;
-      }
     }
     toVerify.push({ index: out.length, envelope: parsed.envelope });
     out.push({
       kind: 'event',
       offset,
       envelope: parsed.envelope,
-      text: record.value.toString('utf8'),
+      text: record.value!.toString('utf8'),
     });
   }
   if (toVerify.length > 0) {
@@ -128,16 +131,24 @@ export async function classifyRecords(
     results.forEach((result, i) => {
       if (result.ok) return;
       const { index } = toVerify[i]!;
-      const record = records[index]!;
-      out[index] = {
-        kind: 'invalid',
-        offset: out[index]!.offset,
-        rejection: rejectionOf(result.error),
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-      };
+      out[index] = invalidRecord(records[index]!, out[index]!.offset, rejectionOf(result.error));
     });
   }
   return out;
+}
+
+/** The DLQ-bound form of a rejected record. */
+export function invalidRecord(
+  record: RawRecord,
+  offset: bigint,
+  rejection: Rejection,
+): ClassifiedRecord {
+  return {
+    kind: 'invalid',
+    offset,
+    rejection,
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+  };
 }

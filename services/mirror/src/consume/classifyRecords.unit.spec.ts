@@ -7,7 +7,9 @@ import {
   signEnvelope,
   TestEventFactory,
 } from '@concord/core';
+import { createLogger } from '@concord/telemetry';
 import { classifyRecords, nulCharacterPath } from './classifyRecords.js';
+import { VerifierPool } from './VerifierPool.js';
 
 const us = generateRegionKeyPair();
 const eu = generateRegionKeyPair();
@@ -38,7 +40,7 @@ describe('classifyRecords', () => {
     );
   });
 
-  it('rejects, with a stable code and the field, everything else — in order, one result per record', async () => {
+  it('rejects, with a stable code and the field, everything else — in order, one result per record (and worker threads agree)', async () => {
     const good = signEnvelope(factory.event({ type: 'Set' }), createSigner('us', us.privateKey));
     const forged = signEnvelope(
       factory.event({ type: 'Set' }),
@@ -61,21 +63,32 @@ describe('classifyRecords', () => {
       factory.event({ type: 'Set', data: { name: 'a\u0000b' } }),
       createSigner('us', us.privateKey),
     );
-    const results = await classifyRecords(
-      [
-        record(Buffer.from([0xff, 0xfe, 0x00, 0x01]), 0),
-        record('{"v":1}', 1),
-        record(JSON.stringify(wrongSchema), 2),
-        record(serializeEnvelope(forged), 3),
-        record(serializeEnvelope(foreign), 4),
-        record(serializeEnvelope(notOrigin), 5),
-        record(serializeEnvelope(huge), 6),
-        record(null, 7),
-        record(serializeEnvelope(withNul), 8),
-        record(serializeEnvelope(good), 9),
-      ],
-      options,
-    );
+    const input = [
+      record(Buffer.from([0xff, 0xfe, 0x00, 0x01]), 0),
+      record('{"v":1}', 1),
+      record(JSON.stringify(wrongSchema), 2),
+      record(serializeEnvelope(forged), 3),
+      record(serializeEnvelope(foreign), 4),
+      record(serializeEnvelope(notOrigin), 5),
+      record(serializeEnvelope(huge), 6),
+      record(null, 7),
+      record(serializeEnvelope(withNul), 8),
+      record(serializeEnvelope(good), 9),
+    ];
+    const results = await classifyRecords(input, options);
+    const pool = new VerifierPool({
+      ...options,
+      threads: 2,
+      publicKeysPem: { us: [us.publicKey], eu: [eu.publicKey] },
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    try {
+      expect(pool.threads).toBe(2);
+      const threaded = await pool.classify([...input, ...input, ...input]);
+      expect(threaded).toEqual([...results, ...results, ...results]);
+    } finally {
+      await pool.close();
+    }
     const summary = results.map((r) =>
       r.kind === 'event'
         ? ['event', r.offset]

@@ -337,7 +337,7 @@ export class ProjectionStore implements ApplyStore {
       events.map((e) => e.envelope.causedBy ?? null),
       events.map((e) => e.envelope.idempotencyKey ?? null),
       events.map((e) => e.noop),
-      events.map((e) => e.text),
+      `[${events.map((e) => e.text).join(',')}]`,
       events.map((e) => e.position),
       events.map((e) => e.source),
       events.map((e) => acceptedAt(e.envelope)),
@@ -350,14 +350,15 @@ export class ProjectionStore implements ApplyStore {
           ${keep ? ', applied_seq' : ''})
        ${keep ? 'overriding system value' : ''}
        select u.id, u.stream, u.type, u.origin, u.wall, u.logical, u.parents::uuid[], u.caused_by,
-              u.ikey, u.noop, u.env -> 'data', u.env, u.pos, u.source, u.accepted, clock_timestamp()
+              u.ikey, u.noop, e.env -> 'data', e.env, u.pos, u.source, u.accepted, clock_timestamp()
               ${keep ? ', u.seq' : ''}
          from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                     $7::text[], $8::uuid[], $9::text[], $10::bool[], $11::jsonb[], $12::int[],
+                     $7::text[], $8::uuid[], $9::text[], $10::bool[], $12::int[],
                      $13::text[], $14::timestamptz[] ${keep ? ', $15::bigint[]' : ''})
               with ordinality
-              as u(id, stream, type, origin, wall, logical, parents, caused_by, ikey, noop, env,
+              as u(id, stream, type, origin, wall, logical, parents, caused_by, ikey, noop,
                    pos, source, accepted ${keep ? ', seq' : ''}, ord)
+         join jsonb_array_elements($11::jsonb) with ordinality as e(env, ord) on e.ord = u.ord
         order by u.ord`,
       values,
     );

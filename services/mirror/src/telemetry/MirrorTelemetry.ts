@@ -84,9 +84,10 @@ export class MirrorTelemetry {
    */
   applied(events: readonly Envelope[], startedAt: number, committedAt: number): void {
     const skew = new Map<string, number>();
+    const counts = new Map<string, number>();
     for (const event of events) {
       const origin = event.origin;
-      this.metrics.eventsApplied.inc({ origin });
+      counts.set(origin, (counts.get(origin) ?? 0) + 1);
       const accepted = event.meta.acceptedAt;
       if (typeof accepted === 'string') {
         const at = Date.parse(accepted);
@@ -114,6 +115,7 @@ export class MirrorTelemetry {
       );
       span.end(committedAt);
     }
+    for (const [origin, n] of counts) this.metrics.eventsApplied.inc({ origin }, n);
     for (const [origin, ms] of skew) this.metrics.hlcSkew.set({ origin }, ms / 1000);
   }
 }
