@@ -138,7 +138,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
-    ...(options.maxParamLength === undefined ? {} : { maxParamLength: options.maxParamLength }),
+    ...(options.maxParamLength === undefined
+      ? {}
+      : { routerOptions: { maxParamLength: options.maxParamLength } }),
     // Errors the router raises before any hook runs (a malformed percent-encoding, a path
     // parameter beyond maxParamLength) get the same JSON error body as everything else.
     frameworkErrors: (error, _request, reply) => {
