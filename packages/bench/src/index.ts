@@ -5,3 +5,4 @@ export {
   type ConvergenceBenchOptions,
   type ConvergenceBenchResult,
 } from './convergenceBench.js';
+export { runWriterBench } from './writerBench.js';

@@ -8,6 +8,7 @@ const SQLSTATE_CLASSES: ReadonlyArray<
   readonly [prefix: string, code: ErrorCode, retriable: boolean]
 > = [
   ['08', 'STORE_UNAVAILABLE', true], // connection exception
+  ['3D000', 'STORE_UNAVAILABLE', true], // database does not exist (yet: created by migrate)
   ['53', 'STORE_UNAVAILABLE', true], // insufficient resources (too many connections, disk full)
   ['57P', 'STORE_UNAVAILABLE', true], // operator intervention: admin shutdown, crash shutdown, cannot connect now
   ['40001', 'STORE_UNAVAILABLE', true], // serialization failure
