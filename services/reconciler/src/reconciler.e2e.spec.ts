@@ -139,6 +139,7 @@ describe('reconciler end to end (processes, own stack)', () => {
       converged: boolean;
       divergent: number;
       splitBrain: boolean;
+      reasons: readonly string[];
     }[] = [];
     const sampler = (async () => {
       while (!stop) {
@@ -150,6 +151,7 @@ describe('reconciler end to end (processes, own stack)', () => {
               converged: report.converged,
               divergent: report.divergentStreams.length,
               splitBrain: report.splitBrain.suspected,
+              reasons: report.splitBrain.reasons,
             });
         }
         await sleep(1000);
@@ -166,8 +168,19 @@ describe('reconciler end to end (processes, own stack)', () => {
     stop = true;
     await sampler;
     const inFlight = samples.filter((s) => !s.converged).length;
+    const conflicts = await Promise.all(
+      REGIONS.map(
+        async (r) =>
+          (
+            await db.query<{ n: number }>(
+              r,
+              `select count(*)::int as n from projection.conflicts where detected_at > now() - interval '70 seconds'`,
+            )
+          )[0]!.n,
+      ),
+    );
     log(
-      `steady load: ${result.ok} writes in 60 s (${JSON.stringify(result.failed)} refused), ${samples.length} convergence samples, ${inFlight} with in-flight differences, max divergent ${Math.max(...samples.map((s) => s.divergent))}`,
+      `steady load: ${result.ok} writes in 60 s (${JSON.stringify(result.failed)} refused), conflicts detected per region ${conflicts.join('/')}, ${samples.length} convergence samples, ${inFlight} with in-flight differences, max divergent ${Math.max(...samples.map((s) => s.divergent))}, split-brain reasons ${JSON.stringify([...new Set(samples.flatMap((s) => s.reasons))])}`,
     );
     expect(result.ok).toBeGreaterThan(1000);
     expect(samples.length).toBeGreaterThan(100);

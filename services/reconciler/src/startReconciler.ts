@@ -236,14 +236,17 @@ export async function startReconciler(
     auth: config.auth,
     bodyLimit: 1024 * 1024,
     readiness: async () => {
-      const [postgres, writerUp] = await Promise.all([
+      // Ready = able to resolve: Postgres answers, the writer answers, the region is not
+      // fenced (a fenced writer refuses merges too). Peers probe this to decide failover.
+      const [postgres, writerUp, fence] = await Promise.all([
         store.ping().catch(() => false),
         writer.healthy(500).then(
           () => true,
           () => false,
         ),
+        store.fence().catch(() => undefined),
       ]);
-      return { postgres, writer: writerUp };
+      return { postgres, writer: writerUp, unfenced: fence !== undefined && !fence.fenced };
     },
     openapi: {
       title: 'Concord reconciler',

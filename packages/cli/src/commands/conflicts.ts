@@ -68,7 +68,9 @@ async function pickRegion(
   );
 }
 
-const short = (id: string | null | undefined) => (id ? id.slice(0, 8) : '-');
+/** The tail of an id (UUIDv7 ids share their leading timestamp digits; the tail tells them apart). */
+const short = (id: string | null | undefined) => (id ? `…${id.slice(-8)}` : '-');
+const SHOWN_PER_BRANCH = 10;
 
 function register(program: Command, ctx: CliContext): void {
   const conflicts = program
@@ -167,8 +169,12 @@ function register(program: Command, ctx: CliContext): void {
       ctx.out(`  owner    ${view.owner}   failover order ${view.failoverOrder.join(' → ')}`);
       ctx.out(`  detected ${c.detectedAt}${c.resolvedAt ? `   closed ${c.resolvedAt}` : ''}`);
       for (const branch of view.branches) {
-        ctx.out(`  branch ${branch.head}`);
-        for (const e of branch.events) {
+        ctx.out(`  branch ${branch.head} (${branch.events.length} events since the fork)`);
+        const shown = branch.events.slice(-SHOWN_PER_BRANCH);
+        if (shown.length < branch.events.length) {
+          ctx.out(`    … ${branch.events.length - shown.length} earlier (--json shows all)`);
+        }
+        for (const e of shown) {
           ctx.out(`    ${e.id}  ${e.origin}  ${e.type}  ${JSON.stringify(e.data)}`);
         }
       }

@@ -231,7 +231,15 @@ export function renderRegionStatus(regions: readonly RegionStatus[]): string {
       const c = s.convergence;
       const comparison = !c
         ? 'none yet'
-        : `${c.converged ? 'converged' : `${c.differingStreams} streams differ`}${c.unreachable.length ? ` (unreachable: ${c.unreachable.join(',')})` : ''} at ${c.comparedAt.slice(11, 19)}${c.convergenceSeconds !== null ? `, converged in ${seconds(c.convergenceSeconds)}` : ''}`;
+        : [
+            `${c.comparedAt.slice(11, 19)} ${c.converged ? 'converged' : `${c.differingStreams} streams differ`}`,
+            c.unreachable.length ? `unreachable: ${c.unreachable.join(',')}` : '',
+            c.convergenceSeconds !== null
+              ? `last convergence took ${seconds(c.convergenceSeconds)}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ');
       return [
         r.region,
         s.fenced ? `FENCED${s.fenceReason ? ` (${s.fenceReason})` : ''}` : 'no',

@@ -59,7 +59,8 @@ export class AntiEntropy {
   private readonly clock = new ConvergenceClock();
   private readonly stalls = new StallWatch();
   private readonly repairer: Repairer;
-  private previousDiffering: StreamId[] = [];
+  /** Streams that differed since the last converged comparison (the divergence episode). */
+  private episode = new Set<StreamId>();
   private suspected = false;
   private report: ConvergenceReport | undefined;
   private readonly now: () => number;
@@ -104,6 +105,11 @@ export class AntiEntropy {
   private async compare(): Promise<ConvergenceReport> {
     const { region: self, store, logger, metrics } = this.options;
     const started = this.now();
+    // Read before the snapshot: a write accepted later cannot be part of what is compared.
+    const lastWriteAt =
+      this.episode.size > 0
+        ? await store.lastWriteAt([...this.episode]).catch(() => undefined)
+        : undefined;
     const local = await this.options.digests.snapshot(0);
     const regions: Record<RegionId, RegionComparison> = {
       [self]: {
@@ -231,19 +237,32 @@ export class AntiEntropy {
       allReachable &&
       buckets.length === 0 &&
       Object.values(mismatches).every((list) => list.length === 0);
-    const lastWriteAt = await store.lastAcceptedAt(this.previousDiffering).catch(() => undefined);
-    const measured = this.clock.observe({ at: this.now(), converged, allReachable, lastWriteAt });
+    const measured = this.clock.observe({
+      at: local.computedAt,
+      converged,
+      allReachable,
+      lastWriteAt,
+    });
     if (measured !== undefined) {
       metrics.convergenceSeconds.set(measured);
       logger.info({ seconds: measured }, 'regions converged');
     }
-    this.previousDiffering = divergences.map((d) => d.stream);
+    if (converged) this.episode.clear();
+    else for (const d of divergences) this.episode.add(d.stream);
     metrics.divergentStreams.set(divergent.length);
 
-    const conflictsLastMinute = await store.conflictsDetectedWithin(60).catch(() => 0);
+    const rate = await store
+      .conflictRate()
+      .catch(() => ({ lastMinute: 0, baselinePerMinute: undefined }));
+    const conflictsLastMinute = rate.lastMinute;
     const stalledPairs = this.stalls.observe(now, missing, this.options.thresholds.stalledMs);
     const verdict = splitBrainVerdict(
-      { conflictsLastMinute, divergentStreams: divergent.length, stalledPairs },
+      {
+        conflictsLastMinute,
+        conflictsBaselinePerMinute: rate.baselinePerMinute,
+        divergentStreams: divergent.length,
+        stalledPairs,
+      },
       this.options.thresholds,
     );
     metrics.splitBrainSuspected.set(verdict.suspected ? 1 : 0);

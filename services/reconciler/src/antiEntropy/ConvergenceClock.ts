@@ -1,14 +1,15 @@
 /** One cross-region comparison, as the convergence clock needs it. */
 export interface ComparisonOutcome {
-  /** When the comparison finished (ms since the epoch). */
+  /** When the compared digests were read (ms since the epoch). */
   readonly at: number;
   /** Every region answered and every digest was equal. */
   readonly converged: boolean;
   /** Every region answered. */
   readonly allReachable: boolean;
   /**
-   * The newest accept time (ms) of the events of the streams that differed at the previous
-   * comparison, as held now — "the last write" the regions had to agree on.
+   * The newest accept time (ms) of a client write to the streams that differed since the last
+   * converged comparison — "the last write" the regions had to agree on (merges excluded: they
+   * are the convergence, not its cause).
    */
   readonly lastWriteAt: number | undefined;
 }

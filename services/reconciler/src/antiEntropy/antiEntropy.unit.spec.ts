@@ -254,7 +254,13 @@ describe('ConvergenceClock', () => {
 
 describe('splitBrainVerdict', () => {
   it('alarms on a conflict rate or a divergence above the thresholds', () => {
-    const t = { conflictsPerMinute: 10, divergentStreams: 3, stalledMs: 1000 };
+    const t = {
+      conflictsPerMinute: 10,
+      conflictSpikeFactor: 5,
+      conflictSpikeFloor: 4,
+      divergentStreams: 3,
+      stalledMs: 1000,
+    };
     expect(splitBrainVerdict({ conflictsLastMinute: 9, divergentStreams: 2 }, t).suspected).toBe(
       false,
     );
@@ -270,6 +276,27 @@ describe('splitBrainVerdict', () => {
         t,
       ).suspected,
     ).toBe(true);
+  });
+
+  it('a steady conflict rate is the workload; a spike over the last hour is not', () => {
+    const t = {
+      conflictsPerMinute: 1200,
+      conflictSpikeFactor: 5,
+      conflictSpikeFloor: 300,
+      divergentStreams: 10,
+      stalledMs: 30_000,
+    };
+    const verdict = (last: number, baseline?: number) =>
+      splitBrainVerdict(
+        { conflictsLastMinute: last, conflictsBaselinePerMinute: baseline, divergentStreams: 0 },
+        t,
+      ).suspected;
+    expect(verdict(400, 200)).toBe(false); // busy shared streams, as usual
+    expect(verdict(1000, 200)).toBe(true); // 5× the hour before
+    expect(verdict(299, 0)).toBe(false); // under the floor
+    expect(verdict(300, 0)).toBe(true); // from quiet to 300/min
+    expect(verdict(800)).toBe(false); // no hour to compare with: the absolute rate only
+    expect(verdict(1200)).toBe(true);
   });
 
   it('names region pairs that miss each other’s events for the stall time, both ways', () => {

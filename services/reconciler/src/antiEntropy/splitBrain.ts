@@ -5,6 +5,13 @@ import { MISSING_STATUS, type MissingEvent } from './classifyMissing.js';
 export interface SplitBrainThresholds {
   /** Conflicts detected in this region during the last minute, at or above which to alarm. */
   readonly conflictsPerMinute: number;
+  /**
+   * A spike: at least `conflictSpikeFloor` conflicts in the last minute and `conflictSpikeFactor`
+   * times the average minute of the hour before — judged once there is such an hour to compare
+   * with (`baselinePerMinute` known).
+   */
+  readonly conflictSpikeFactor: number;
+  readonly conflictSpikeFloor: number;
   /** Confirmed divergent streams at or above which to alarm. */
   readonly divergentStreams: number;
   /**
@@ -16,7 +23,9 @@ export interface SplitBrainThresholds {
 }
 
 export const DEFAULT_SPLIT_BRAIN_THRESHOLDS: SplitBrainThresholds = {
-  conflictsPerMinute: 300,
+  conflictsPerMinute: 1200,
+  conflictSpikeFactor: 5,
+  conflictSpikeFloor: 300,
   divergentStreams: 10,
   stalledMs: 30_000,
 };
@@ -52,13 +61,17 @@ export class StallWatch {
 /**
  * Whether to raise `concord_split_brain_suspected` (pure). Each signal means regions accept
  * writes without seeing each other: two regions each holding events the other has not
- * received for `stalledMs`; many concurrent writes turning into conflicts; many streams that
- * stay different after in-flight data had time to arrive. The operator decides whether to
+ * received for `stalledMs`; a burst of concurrent writes turning into conflicts (above an
+ * absolute rate, or a spike over the last hour's rate — a busy workload on shared streams has
+ * a steady conflict rate of its own); many streams that stay different after in-flight data
+ * had time to arrive. The operator decides whether to
  * fence (`concord fence <region>`); nothing is fenced automatically.
  */
 export function splitBrainVerdict(
   observed: {
     readonly conflictsLastMinute: number;
+    /** Average conflicts per minute over the hour before the last minute, when known. */
+    readonly conflictsBaselinePerMinute?: number | undefined;
     readonly divergentStreams: number;
     readonly stalledPairs?: readonly string[];
   },
@@ -70,9 +83,18 @@ export function splitBrainVerdict(
       `${pair}: each holds events the other has not received for ${Math.round(thresholds.stalledMs / 1000)} s`,
     );
   }
+  const baseline = observed.conflictsBaselinePerMinute;
   if (observed.conflictsLastMinute >= thresholds.conflictsPerMinute) {
     reasons.push(
       `${observed.conflictsLastMinute} conflicts detected in the last minute (threshold ${thresholds.conflictsPerMinute})`,
+    );
+  } else if (
+    baseline !== undefined &&
+    observed.conflictsLastMinute >= thresholds.conflictSpikeFloor &&
+    observed.conflictsLastMinute >= thresholds.conflictSpikeFactor * baseline
+  ) {
+    reasons.push(
+      `${observed.conflictsLastMinute} conflicts detected in the last minute, ${thresholds.conflictSpikeFactor}× or more the last hour's ${baseline.toFixed(1)}/min`,
     );
   }
   if (observed.divergentStreams >= thresholds.divergentStreams) {

@@ -77,6 +77,17 @@ export class ResolutionLoop {
     const { store, metrics } = this.options;
     const open = await store.openConflicts(this.options.batch ?? 500);
     metrics.conflictsOpen.set(await store.openConflictCount());
+    // A fenced region's writer refuses merges: its reconciler is not ready either, so the
+    // other regions stand in for the streams it owns.
+    if (open.length > 0 && (await store.fence()).fenced) {
+      return {
+        open: open.length,
+        emitted: 0,
+        duplicates: 0,
+        failed: 0,
+        skipped: { fenced: open.length },
+      };
+    }
     const skipped: Record<string, number> = {};
     let emitted = 0;
     let duplicates = 0;

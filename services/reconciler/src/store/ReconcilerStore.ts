@@ -272,6 +272,26 @@ export class ReconcilerStore {
     return rows[0]?.n ?? 0;
   }
 
+  /**
+   * Conflicts detected in the last minute, and the average per minute over the hour before it
+   * (undefined unless this region has events older than that hour: nothing to compare with).
+   */
+  async conflictRate(): Promise<{ lastMinute: number; baselinePerMinute: number | undefined }> {
+    const { rows } = await this.q<{ last: number; hour: number; old: boolean }>(
+      `select count(*) filter (where detected_at > now() - interval '1 minute')::int as last,
+              count(*) filter (where detected_at <= now() - interval '1 minute'
+                                 and detected_at > now() - interval '61 minutes')::int as hour,
+              exists (select 1 from ${P}.events
+                       where applied_at < now() - interval '61 minutes') as old
+         from ${P}.conflicts where detected_at > now() - interval '61 minutes'`,
+    );
+    const r = rows[0];
+    return {
+      lastMinute: r?.last ?? 0,
+      baselinePerMinute: r?.old ? r.hour / 60 : undefined,
+    };
+  }
+
   async openConflictCount(): Promise<number> {
     const { rows } = await this.q<{ n: number }>(
       `select count(*)::int as n from ${P}.conflicts where status = 'open'`,
@@ -327,11 +347,15 @@ export class ReconcilerStore {
     return { count: rows[0]?.n ?? 0, oldestSeconds: rows[0]?.oldest ?? null };
   }
 
-  /** The newest accept time (ms) among the events of `streams`. */
-  async lastAcceptedAt(streams: readonly StreamId[]): Promise<number | undefined> {
+  /**
+   * The newest accept time (ms) of a client write (not a merge: merges are the convergence
+   * itself) among the events of `streams`.
+   */
+  async lastWriteAt(streams: readonly StreamId[]): Promise<number | undefined> {
     if (streams.length === 0) return undefined;
     const { rows } = await this.q<{ at: Date | null }>(
-      `select max(accepted_at) as at from ${P}.events where stream = any($1::text[])`,
+      `select max(accepted_at) as at from ${P}.events
+        where stream = any($1::text[]) and type <> 'concord.merge'`,
       [streams],
     );
     return rows[0]?.at?.getTime();
