@@ -18,6 +18,11 @@ export interface ConsumerOptions {
   maxBytes?: number;
   /** Longest a fetch waits for data, in ms. Default 1000. */
   maxWaitTimeMs?: number;
+  /**
+   * Bytes a fetch waits for (up to `maxWaitTimeMs`) before the broker answers. Default 1: answer
+   * as soon as anything is there (lowest latency); more gathers larger batches.
+   */
+  minBytes?: number;
 }
 
 /**
@@ -34,6 +39,7 @@ export function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
     maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 1000,
+    minBytes: options.minBytes ?? 1,
     allowAutoTopicCreation: false,
     retry: {
       retries: 8,

@@ -58,6 +58,12 @@ export interface StartMirrorOptions {
    * threads measured slower).
    */
   readonly verifyThreads?: number;
+  /**
+   * Fetch shaping: bytes a source fetch waits for before the broker answers (default 1: at
+   * once), and the longest it waits (default 1000 ms; also the idle poll period).
+   */
+  readonly fetchMinBytes?: number;
+  readonly fetchMaxWaitMs?: number;
   /** Postgres connections. Default 4. */
   readonly poolSize?: number;
   /** Name of this instance in logs and Kafka client ids. Default `mirror-<region>-<pid>`. */
@@ -215,6 +221,8 @@ export async function startMirror(
         }),
         applier,
         classify: (records) => verifier.classify(records),
+        ...(options.fetchMinBytes === undefined ? {} : { fetchMinBytes: options.fetchMinBytes }),
+        ...(options.fetchMaxWaitMs === undefined ? {} : { fetchMaxWaitMs: options.fetchMaxWaitMs }),
         logger,
       }),
   );

@@ -213,9 +213,8 @@ export class Applier {
   }
 
   private async lockedStore(client: pg.PoolClient): Promise<ProjectionStore> {
-    await client.query('select pg_advisory_xact_lock($1)', [APPLY_LOCK]);
     const store = new ProjectionStore(client, LIVE_SCHEMA);
-    const generation = await store.generation();
+    const generation = await store.lockAndGeneration(APPLY_LOCK);
     if (generation !== this.generation) {
       const previous = this.generation;
       this.generation = generation;

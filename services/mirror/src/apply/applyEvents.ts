@@ -302,8 +302,11 @@ export async function persistStreamChanges(
     const changed = options.recheckConflicts
       ? outcomes
       : outcomes.filter((o) => !o.previous || o.previous.heads.join() !== o.heads.join());
+    // A stream that had one head (or none) has no open conflict: only look up the others.
     const open = await store.openConflicts(
-      changed.filter((o) => o.heads.length > 1 || o.previous).map((o) => o.stream),
+      changed
+        .filter((o) => (o.previous?.heads.length ?? 0) > 1 || options.recheckConflicts)
+        .map((o) => o.stream),
     );
     const openByStream = new Map<StreamId, typeof open>();
     for (const c of open) openByStream.set(c.stream, [...(openByStream.get(c.stream) ?? []), c]);

@@ -106,11 +106,11 @@ export async function applyRound(
   const result = await applyEvents(store, candidates, options);
   dlqRows.push(...result.dlq);
   await store.insertDlq(dlqRows);
-  await store.saveOffsets([...moved.values()]);
-  if (options.notify !== false && result.applied.length > 0) {
-    await store.notifyApplied(
-      notifyPayload(options.region, result.applied.length, result.touchedStreams),
-    );
-  }
+  await store.saveOffsets(
+    [...moved.values()],
+    options.notify !== false && result.applied.length > 0
+      ? notifyPayload(options.region, result.applied.length, result.touchedStreams)
+      : undefined,
+  );
   return { ...result, outcomes, dlqRows, redelivered };
 }

@@ -21,8 +21,11 @@ import {
 export interface GateStore {
   /** The applied events among `ids`, with their stream and fold position. */
   appliedAmong(ids: readonly EventId[]): Promise<ReadonlyMap<EventId, AppliedRef>>;
-  /** The ids among `ids` that are parked. */
-  parkedAmong(ids: readonly EventId[]): Promise<ReadonlySet<EventId>>;
+  /**
+   * In one look-up: the parked rows whose id is among `ids` or whose `missing` overlaps `ids`
+   * (the parked duplicates of a batch and the rows its events may unpark).
+   */
+  pendingAmongOrWaitingOn(ids: readonly EventId[]): Promise<PendingRow[]>;
   /** Parked rows whose `missing` overlaps `ids`, except the rows in `exclude`. */
   pendingWaitingOn(ids: readonly EventId[], exclude: readonly EventId[]): Promise<PendingRow[]>;
 }
@@ -91,7 +94,12 @@ export async function gatePass(
   const isApplied = (id: EventId) => applied.has(id);
 
   const duplicates: { candidate: Candidate; kind: DuplicateKind }[] = [];
-  const parkedIds = await store.parkedAmong([...new Set(incoming.map((c) => c.id))]);
+  const incomingIds = [...new Set(incoming.map((c) => c.id))];
+  // One round trip for the common case: the parked duplicates, and the rows this batch may
+  // unpark first (their `missing` overlaps the batch, hence the first ready ids).
+  const nearby = await store.pendingAmongOrWaitingOn(incomingIds);
+  const incomingSet = new Set(incomingIds);
+  const parkedIds = new Set(nearby.filter((row) => incomingSet.has(row.id)).map((row) => row.id));
   const candidates: Candidate[] = [];
   for (const candidate of incoming) {
     if (parkedIds.has(candidate.id))
@@ -109,9 +117,16 @@ export async function gatePass(
 
   const loaded = new Map<EventId, PendingRow>();
   const staleRows: EventId[] = [];
-  let frontier = first.ready.map((c) => c.id);
-  // Rows handed in directly (the safety sweep) are restored first.
-  let toRestore = [...initialRows];
+  // Restored first: the rows handed in (the safety sweep) and the prefetched rows waiting for
+  // what the batch made ready (the prefetch covers that first frontier); later frontiers — what
+  // the restored rows unpark — are asked of the store.
+  const firstReady = new Set(first.ready.map((c) => c.id));
+  const handed = new Set(initialRows.map((row) => row.id));
+  let toRestore = [
+    ...initialRows,
+    ...nearby.filter((row) => !handed.has(row.id) && row.missing.some((id) => firstReady.has(id))),
+  ];
+  let frontier: EventId[] = [];
   for (;;) {
     if (toRestore.length === 0) {
       if (frontier.length === 0) break;

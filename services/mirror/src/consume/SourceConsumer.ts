@@ -22,6 +22,9 @@ export interface SourceConsumerOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** How often committed source offsets are also committed to Kafka, in ms. Default 1000. */
   readonly commitIntervalMs?: number;
+  /** Fetch shaping (see createConsumer): bytes to wait for, and for how long at most. */
+  readonly fetchMinBytes?: number;
+  readonly fetchMaxWaitMs?: number;
 }
 
 interface PartitionState {
@@ -106,7 +109,15 @@ export class SourceConsumer {
     const { cluster, logger } = this.options;
     let attempt = 0;
     while (!this.stopped) {
-      const consumer = createConsumer(this.options.kafka, { groupId: this.options.groupId });
+      const consumer = createConsumer(this.options.kafka, {
+        groupId: this.options.groupId,
+        ...(this.options.fetchMinBytes === undefined
+          ? {}
+          : { minBytes: this.options.fetchMinBytes }),
+        ...(this.options.fetchMaxWaitMs === undefined
+          ? {}
+          : { maxWaitTimeMs: this.options.fetchMaxWaitMs }),
+      });
       this.consumer = consumer;
       const ended = new Promise<void>((resolve) => {
         this.wake = resolve;

@@ -27,6 +27,11 @@ export interface OutboxPublisherOptions {
   readonly batchSize?: number;
   /** How often to look for work without being woken, in ms. Default 1000. */
   readonly pollMs?: number;
+  /**
+   * Shortest time between two rounds, in ms: under a steady stream of small apply
+   * transactions, rounds gather several of them. Default 25.
+   */
+  readonly minIntervalMs?: number;
 }
 
 /** What the feed needs of an applied event (read straight from the events table). */
@@ -98,7 +103,11 @@ export class OutboxPublisher {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let lastRound = 0;
     while (!this.stopped) {
+      const wait = lastRound + (this.options.minIntervalMs ?? 25) - Date.now();
+      if (wait > 0) await sleep(wait);
+      lastRound = Date.now();
       try {
         this.woken = false;
         const more = await this.round();

@@ -44,8 +44,10 @@ export interface ApplyStore extends GateStore {
   storedOffsets(
     parts: readonly { topic: string; partition: number }[],
   ): Promise<Map<string, bigint>>;
+  /** Moves the offsets and, with `notify`, signals `concord_applied` (one statement). */
   saveOffsets(
     offsets: readonly { topic: string; partition: number; next: bigint }[],
+    notify?: string,
   ): Promise<void>;
   streamRows(streams: readonly StreamId[]): Promise<Map<StreamId, StreamRow>>;
   checkpointsAtOrBefore(
@@ -125,6 +127,21 @@ export class ProjectionStore implements ApplyStore {
     return this.client.query<R>(text, values);
   }
 
+  /**
+   * Takes the apply lock (`pg_advisory_xact_lock`) and reads the projection's generation in one
+   * round trip. The generation is read with the statement's snapshot, which may predate a swap
+   * committed while this statement waited: it only serves to notice the swap (a transaction
+   * later at worst); every later statement sees the swapped schema.
+   */
+  async lockAndGeneration(lock: number): Promise<number> {
+    const { rows } = await this.q<{ generation: string }>(
+      `select pg_advisory_xact_lock($1)::text as locked,
+              (select generation from ${this.s}.mirror_state) as generation`,
+      [lock],
+    );
+    return Number(rows[0]?.generation ?? 0);
+  }
+
   /** The projection's generation (changes when replay swaps the schema). */
   async generation(): Promise<number> {
     const { rows } = await this.q<{ generation: string }>(
@@ -156,22 +173,36 @@ export class ProjectionStore implements ApplyStore {
     }));
   }
 
+  /**
+   * Moves the source offsets (never backwards) and, when given, signals `concord_applied` — in
+   * one statement.
+   */
   async saveOffsets(
     offsets: readonly { topic: string; partition: number; next: bigint }[],
+    notify?: string,
   ): Promise<void> {
-    if (offsets.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.source_offsets (topic, partition, next_offset)
+    if (offsets.length === 0) {
+      if (notify !== undefined) await this.notifyApplied(notify);
+      return;
+    }
+    const upsert = `insert into ${this.s}.source_offsets (topic, partition, next_offset)
        select * from unnest($1::text[], $2::int[], $3::bigint[])
        on conflict (topic, partition) do update
          set next_offset = greatest(${this.s}.source_offsets.next_offset, excluded.next_offset),
-             updated_at = now()`,
-      [
-        offsets.map((o) => o.topic),
-        offsets.map((o) => o.partition),
-        offsets.map((o) => o.next.toString()),
-      ],
-    );
+             updated_at = now()`;
+    const values: unknown[] = [
+      offsets.map((o) => o.topic),
+      offsets.map((o) => o.partition),
+      offsets.map((o) => o.next.toString()),
+    ];
+    if (notify === undefined) await this.q(upsert, values);
+    else {
+      await this.q(`with saved as (${upsert} returning 1) select pg_notify($4, $5)`, [
+        ...values,
+        APPLIED_CHANNEL,
+        notify,
+      ]);
+    }
   }
 
   async appliedAmong(ids: readonly EventId[]): Promise<Map<EventId, AppliedRef>> {
@@ -181,15 +212,6 @@ export class ProjectionStore implements ApplyStore {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, { stream: r.stream, position: r.fold_pos }]));
-  }
-
-  async parkedAmong(ids: readonly EventId[]): Promise<Set<EventId>> {
-    if (ids.length === 0) return new Set();
-    const { rows } = await this.q<{ id: string }>(
-      `select id from ${this.s}.pending where id = any($1::uuid[])`,
-      [ids],
-    );
-    return new Set(rows.map((r) => r.id));
   }
 
   async pendingWaitingOn(
@@ -203,6 +225,18 @@ export class ProjectionStore implements ApplyStore {
          from ${this.s}.pending
         where missing && $1::uuid[] and not (id = any($2::uuid[]))`,
       [ids, exclude],
+    );
+    return rows.map(pendingRow);
+  }
+
+  async pendingAmongOrWaitingOn(ids: readonly EventId[]): Promise<PendingRow[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.q<PendingDbRow>(
+      `select id, envelope, envelope::text as text, missing, source,
+              (extract(epoch from parked_at) * 1000)::float8 as parked_ms
+         from ${this.s}.pending
+        where id = any($1::uuid[]) or missing && $1::uuid[]`,
+      [ids],
     );
     return rows.map(pendingRow);
   }

@@ -61,10 +61,6 @@ export class InMemoryProjectionStore implements ApplyStore {
     return found;
   }
 
-  async parkedAmong(ids: readonly EventId[]): Promise<Set<EventId>> {
-    return new Set(ids.filter((id) => this.pending.has(id)));
-  }
-
   async pendingWaitingOn(
     ids: readonly EventId[],
     exclude: readonly EventId[],
@@ -73,6 +69,13 @@ export class InMemoryProjectionStore implements ApplyStore {
     const skip = new Set(exclude);
     return [...this.pending.values()]
       .filter((p) => !skip.has(p.id) && p.missing.some((m) => wanted.has(m)))
+      .map((p) => clone(p));
+  }
+
+  async pendingAmongOrWaitingOn(ids: readonly EventId[]): Promise<PendingRow[]> {
+    const wanted = new Set(ids);
+    return [...this.pending.values()]
+      .filter((p) => wanted.has(p.id) || p.missing.some((m) => wanted.has(m)))
       .map((p) => clone(p));
   }
 
@@ -86,7 +89,11 @@ export class InMemoryProjectionStore implements ApplyStore {
     return found;
   }
 
-  async saveOffsets(offsets: readonly { topic: string; partition: number; next: bigint }[]) {
+  async saveOffsets(
+    offsets: readonly { topic: string; partition: number; next: bigint }[],
+    notify?: string,
+  ) {
+    if (notify !== undefined) this.notifications.push(notify);
     for (const o of offsets) {
       const key = `${o.topic}:${o.partition}`;
       const current = this.offsets.get(key);
