@@ -212,9 +212,20 @@ describe('reconciler end to end (processes, own stack)', () => {
       message: 'every conflict resolved',
     });
     const resolvedMs = Date.now() - healedAt;
-    const us = await convergence('us');
+    // Each reconciler's own measurement (concord_convergence_seconds) of this convergence.
+    const measured = await Promise.all(
+      REGIONS.map((r) =>
+        waitFor(
+          async () => {
+            const c = await convergence(r);
+            return c?.converged && Date.parse(c.comparedAt) > healedAt ? c : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 200, message: `${r} compared converged after heal` },
+        ),
+      ),
+    );
     log(
-      `after heal: verify exit 0 after ${(verifyMs / 1000).toFixed(1)} s; no open conflict after ${(resolvedMs / 1000).toFixed(1)} s; concord_convergence_seconds (us) ${us?.convergenceSeconds}`,
+      `after heal: verify exit 0 after ${(verifyMs / 1000).toFixed(1)} s; no open conflict after ${(resolvedMs / 1000).toFixed(1)} s; concord_convergence_seconds ${measured.map((c, i) => `${REGIONS[i]} ${c.convergenceSeconds}`).join(', ')}`,
     );
     expect(verifyMs).toBeLessThanOrEqual(10_000);
     await expectResolvedOnceEverywhere();

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type ConcordConfig, type RegionId } from '@concord/config';
@@ -81,6 +81,13 @@ export class DedicatedStack {
     await this.stack.links.heal().catch(() => undefined);
     await Promise.allSettled([...this.reconcilers.values()].map((s) => s.stop()));
     await this.services?.stop();
+    // Keep the services' logs for a look after the run (test/artifacts is git-ignored).
+    const logs = join(this.stateDir, 'logs');
+    if (existsSync(logs)) {
+      const kept = join(this.config.workspaceRoot, 'test', 'artifacts', 'reconciler-e2e-logs');
+      rmSync(kept, { recursive: true, force: true });
+      cpSync(logs, kept, { recursive: true });
+    }
     await this.stack.down({ purge: true });
     rmSync(this.stateDir, { recursive: true, force: true });
   }
