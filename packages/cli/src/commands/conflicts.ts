@@ -181,9 +181,11 @@ function register(program: Command, ctx: CliContext): void {
       if (view.contested.length > 0) {
         ctx.out('  contested fields:');
         for (const f of view.contested) {
-          ctx.out(
-            `    ${f.field}: written by ${f.writers.map(short).join(', ')}; fold keeps ${short(f.winner)}`,
-          );
+          const writers =
+            f.writers.length > 6
+              ? `${f.writers.slice(0, 3).map(short).join(', ')} … ${f.writers.slice(-2).map(short).join(', ')} (${f.writers.length} writes)`
+              : f.writers.map(short).join(', ');
+          ctx.out(`    ${f.field}: written by ${writers}; fold keeps ${short(f.winner)}`);
         }
       }
       if (view.resolvedBy) {
