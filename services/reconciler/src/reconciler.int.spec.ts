@@ -349,10 +349,13 @@ describe('reconciler: conflicts', () => {
       eu!.id,
       '--region',
       'us',
-      '--json',
+    );
+    process.stderr.write(
+      `$ concord conflicts resolve ${conflictId} --choose ${eu!.id} --region us\n${resolved.out}\n` +
+        `$ concord conflicts resolve ${lwwConflict} --choose ${us!.id} --region us\n${notManual.err}\n`,
     );
     expect(resolved.code).toBe(0);
-    const mergeId = (JSON.parse(resolved.out) as { merge: { id: string } }).merge.id;
+    const mergeId = /merge ([0-9a-f-]{36})/.exec(resolved.out)![1]!;
     const merges = await settled(stream);
     expect(merges.map((m) => m.id)).toEqual([mergeId]);
     for (const r of REGIONS) {
