@@ -20,6 +20,7 @@ import { freePort } from './testing/privatePostgres.fixtures.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
+  readModelDrift,
   prng,
   randomHistory,
   readTopic,
@@ -131,6 +132,7 @@ describe('mirror process killed with SIGKILL', () => {
     expect(applied.length).toBe(produced.size);
     expect(new Set(applied)).toEqual(produced);
     expect(await offsetsBehindLogEnd(config, pool)).toEqual([]);
+    expect(await readModelDrift(pool)).toEqual([]);
     const client = await pool.connect();
     try {
       const check = await checkProjection(client, 'projection', registry);

@@ -7,7 +7,7 @@ import {
   rollUpDigestSums,
   type UnsignedEnvelope,
 } from '@concord/core';
-import { defaultDomains } from '@concord/domains';
+import { cartLines, defaultDomains, type CartState } from '@concord/domains';
 import type { pg } from '@concord/postgres';
 import {
   cleanupNamespace,
@@ -121,6 +121,44 @@ describe('mirror: three regions', () => {
       } finally {
         client.release();
       }
+    }
+    // Read models follow the stream states (cart lines replaced batch after batch).
+    for (const pool of pools.values()) {
+      const carts = await pool.query<{ stream: string; sku: string; quantity: string }>(
+        'select stream, sku, quantity from projection.cart_items order by stream, sku',
+      );
+      const balances = await pool.query<{ stream: string; balance: string }>(
+        'select stream, balance from projection.account_balances order by stream',
+      );
+      const profiles = await pool.query<{ stream: string; doc: unknown }>(
+        'select stream, doc from projection.profiles order by stream',
+      );
+      const streams = Object.entries(views[0]!.streams);
+      expect(carts.rows).toEqual(
+        streams
+          .filter(([stream]) => stream.startsWith('cart-'))
+          .flatMap(([stream, s]) =>
+            cartLines(s.state as CartState).map((l) => ({
+              stream,
+              sku: l.sku,
+              quantity: String(l.quantity),
+            })),
+          ),
+      );
+      expect(carts.rows.length).toBeGreaterThan(0);
+      expect(balances.rows).toEqual(
+        streams
+          .filter(([stream]) => stream.startsWith('account-'))
+          .map(([stream, s]) => ({
+            stream,
+            balance: String((s.state as { balance: number }).balance),
+          })),
+      );
+      expect(profiles.rows).toEqual(
+        streams
+          .filter(([stream]) => stream.startsWith('profile-'))
+          .map(([stream, s]) => ({ stream, doc: s.state })),
+      );
     }
     const pending = await pools
       .get('us')!

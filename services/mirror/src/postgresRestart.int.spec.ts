@@ -13,6 +13,7 @@ import { PrivatePostgres } from './testing/privatePostgres.fixtures.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
+  readModelDrift,
   randomHistory,
   RegionProducers,
   signAll,
@@ -101,6 +102,7 @@ describe('Postgres of the region restarted under load', () => {
     expect(new Set(await appliedIds(pool))).toEqual(produced);
     expect((await appliedIds(pool)).length).toBe(produced.size);
     expect(await offsetsBehindLogEnd(config, pool)).toEqual([]);
+    expect(await readModelDrift(pool)).toEqual([]);
     const client = await pool.connect();
     try {
       const check = await checkProjection(client, 'projection', registry);

@@ -14,6 +14,7 @@ import { checkProjection, FEED_HEADERS, startMirror, type MirrorHandle } from '.
 import {
   appliedIds,
   offsetsBehindLogEnd,
+  readModelDrift,
   randomHistory,
   readTopic,
   regionPool,
@@ -101,6 +102,7 @@ describe('two mirror instances of one region', () => {
       client.release();
     }
     expect(await offsetsBehindLogEnd(config, pool)).toEqual([]);
+    expect(await readModelDrift(pool)).toEqual([]);
     // One publisher at a time (feed lock): the feed holds every id, first occurrences in applied order.
     const feed = await readTopic(config, 'us', topics(config).applied('us'), {
       expected: ids.size,

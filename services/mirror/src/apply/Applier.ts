@@ -8,6 +8,7 @@ import {
 import { inTransaction, type pg } from '@concord/postgres';
 import type { Logger } from '@concord/telemetry';
 import { ProjectionStore } from '../store/ProjectionStore.js';
+import { TransactionStore } from '../store/TransactionStore.js';
 import { APPLY_LOCK, LIVE_SCHEMA } from '../store/locks.js';
 import type { MirrorTelemetry } from '../telemetry/MirrorTelemetry.js';
 import type { PartitionSubmission, SubmissionOutcome } from './ApplyTypes.js';
@@ -178,15 +179,22 @@ export class Applier {
     const result = await withRetry(
       async () => {
         startedAt = Date.now();
-        return inTransaction(this.pool, async (client) => {
-          const store = await this.lockedStore(client);
-          return applyRound(store, submissions, {
-            region: this.options.region,
-            registry: this.options.registry,
-            readModels: this.options.readModels,
-            checkpointEvery: this.options.checkpointEvery,
-          });
-        });
+        return inTransaction(
+          this.pool,
+          async (client) => {
+            // The apply lock is taken with `begin`; the prefetch reads the generation.
+            const store = new TransactionStore(client, LIVE_SCHEMA);
+            const result = await applyRound(store, submissions, {
+              region: this.options.region,
+              registry: this.options.registry,
+              readModels: this.options.readModels,
+              checkpointEvery: this.options.checkpointEvery,
+            });
+            this.noteGeneration(store.generationSeen);
+            return result;
+          },
+          { lock: APPLY_LOCK },
+        );
       },
       {
         attempts: Number.MAX_SAFE_INTEGER,
@@ -214,13 +222,15 @@ export class Applier {
 
   private async lockedStore(client: pg.PoolClient): Promise<ProjectionStore> {
     const store = new ProjectionStore(client, LIVE_SCHEMA);
-    const generation = await store.lockAndGeneration(APPLY_LOCK);
-    if (generation !== this.generation) {
-      const previous = this.generation;
-      this.generation = generation;
-      this.options.onGeneration?.(previous, generation);
-    }
+    this.noteGeneration(await store.lockAndGeneration(APPLY_LOCK));
     return store;
+  }
+
+  private noteGeneration(generation: number | undefined): void {
+    if (generation === undefined || generation === this.generation) return;
+    const previous = this.generation;
+    this.generation = generation;
+    this.options.onGeneration?.(previous, generation);
   }
 
   private recordRound(

@@ -1,7 +1,7 @@
-import type { StreamId } from '@concord/core';
+import { bucketOf, dependenciesOf, type EventId, type StreamId } from '@concord/core';
 import { decideOffsets } from '../consume/offsetRule.js';
 import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
-import type { ApplyStore } from '../store/ProjectionStore.js';
+import type { ApplyStore, PrefetchHint } from '../store/ProjectionStore.js';
 import {
   candidateOf,
   sourceOf,
@@ -53,6 +53,7 @@ export async function applyRound(
 ): Promise<RoundResult> {
   const parts = new Map<string, { topic: string; partition: number }>();
   for (const s of submissions) parts.set(`${s.topic}:${s.partition}`, s);
+  if (store.prefetch) await store.prefetch(prefetchHint(submissions));
   const stored = await store.storedOffsets([...parts.values()]);
   const next = new Map(stored);
   const outcomes: SubmissionOutcome[] = [];
@@ -112,5 +113,28 @@ export async function applyRound(
       ? notifyPayload(options.region, result.applied.length, result.touchedStreams)
       : undefined,
   );
+  await store.flush?.();
   return { ...result, outcomes, dlqRows, redelivered };
+}
+
+/** Everything a round over these submissions may look up (a superset is fine). */
+export function prefetchHint(submissions: readonly PartitionSubmission[]): PrefetchHint {
+  const parts = new Map<string, { topic: string; partition: number }>();
+  const ids = new Set<EventId>();
+  const streams = new Set<StreamId>();
+  for (const s of submissions) {
+    parts.set(`${s.topic}:${s.partition}`, { topic: s.topic, partition: s.partition });
+    for (const r of s.records) {
+      if (r.kind !== 'event') continue;
+      ids.add(r.envelope.id);
+      for (const dep of dependenciesOf(r.envelope)) ids.add(dep);
+      streams.add(r.envelope.stream);
+    }
+  }
+  return {
+    parts: [...parts.values()],
+    ids: [...ids],
+    streams: [...streams],
+    buckets: [...new Set([...streams].map(bucketOf))],
+  };
 }

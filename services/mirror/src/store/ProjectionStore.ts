@@ -5,6 +5,15 @@ import type { StreamRow, SuffixEvent } from '../apply/foldStreams.js';
 import type { GateStore } from '../apply/gatePass.js';
 import type { DlqOutboxRow } from '../dlq/dlqRecord.js';
 
+/** What an apply transaction will look up, known from its records before the gate runs. */
+export interface PrefetchHint {
+  readonly parts: readonly { topic: string; partition: number }[];
+  /** The records' ids and their dependencies. */
+  readonly ids: readonly EventId[];
+  readonly streams: readonly StreamId[];
+  readonly buckets: readonly number[];
+}
+
 /** One event row to insert into `events`. */
 export interface EventInsert {
   readonly envelope: Envelope;
@@ -93,6 +102,20 @@ export interface ApplyStore extends GateStore {
   ): Promise<void>;
   upsertProfiles(rows: readonly { stream: string; doc: unknown }[]): Promise<void>;
   notifyApplied(payload: string): Promise<void>;
+  /** Reads ahead what a transaction will look up (optional: a plain store reads on demand). */
+  prefetch?(hint: PrefetchHint): Promise<void>;
+  /** Sends buffered writes (optional: a plain store writes at once). */
+  flush?(): Promise<void>;
+}
+
+/**
+ * A write whose SQL takes its parameters through `p` (which returns the `$n` placeholder), so
+ * several writes can be sent as one statement.
+ */
+export interface WriteOp {
+  /** The table written (writes of one table are never combined with a read of it). */
+  readonly table: string;
+  readonly sql: (p: (value: unknown) => string) => string;
 }
 
 /** Postgres literal of a uuid[] (ids are validated lower-case UUIDs). */
@@ -123,7 +146,7 @@ export class ProjectionStore implements ApplyStore {
     this.s = ident(schema);
   }
 
-  private async q<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+  protected async q<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
     return this.client.query<R>(text, values);
   }
 
@@ -181,28 +204,20 @@ export class ProjectionStore implements ApplyStore {
     offsets: readonly { topic: string; partition: number; next: bigint }[],
     notify?: string,
   ): Promise<void> {
-    if (offsets.length === 0) {
-      if (notify !== undefined) await this.notifyApplied(notify);
-      return;
+    const ops: WriteOp[] = [];
+    if (offsets.length > 0) {
+      ops.push({
+        table: 'source_offsets',
+        sql: (p) => `insert into ${this.s}.source_offsets (topic, partition, next_offset)
+          select * from unnest(${p(offsets.map((o) => o.topic))}::text[],
+                               ${p(offsets.map((o) => o.partition))}::int[],
+                               ${p(offsets.map((o) => o.next.toString()))}::bigint[])
+          on conflict (topic, partition) do update
+            set next_offset = greatest(${this.s}.source_offsets.next_offset, excluded.next_offset),
+                updated_at = now()`,
+      });
     }
-    const upsert = `insert into ${this.s}.source_offsets (topic, partition, next_offset)
-       select * from unnest($1::text[], $2::int[], $3::bigint[])
-       on conflict (topic, partition) do update
-         set next_offset = greatest(${this.s}.source_offsets.next_offset, excluded.next_offset),
-             updated_at = now()`;
-    const values: unknown[] = [
-      offsets.map((o) => o.topic),
-      offsets.map((o) => o.partition),
-      offsets.map((o) => o.next.toString()),
-    ];
-    if (notify === undefined) await this.q(upsert, values);
-    else {
-      await this.q(`with saved as (${upsert} returning 1) select pg_notify($4, $5)`, [
-        ...values,
-        APPLIED_CHANNEL,
-        notify,
-      ]);
-    }
+    await this.write(ops, notify);
   }
 
   async appliedAmong(ids: readonly EventId[]): Promise<Map<EventId, AppliedRef>> {
@@ -440,28 +455,27 @@ export class ProjectionStore implements ApplyStore {
 
   async upsertStreams(rows: readonly (StreamRow & { category: string })[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.streams
-         (stream, category, state, heads, version, ids_hash, state_hash, bucket, updated_at)
-       select u.stream, u.category, u.state, u.heads::uuid[], u.version, u.ids_hash, u.state_hash,
-              u.bucket, now()
-         from unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::int[], $6::text[],
-                     $7::text[], $8::smallint[])
-              as u(stream, category, state, heads, version, ids_hash, state_hash, bucket)
-       on conflict (stream) do update set
-         state = excluded.state, heads = excluded.heads, version = excluded.version,
-         ids_hash = excluded.ids_hash, state_hash = excluded.state_hash, updated_at = now()`,
-      [
-        rows.map((r) => r.stream),
-        rows.map((r) => r.category),
-        rows.map((r) => JSON.stringify(r.state)),
-        rows.map((r) => uuidArrayLiteral(r.heads)),
-        rows.map((r) => r.version),
-        rows.map((r) => r.idsHash),
-        rows.map((r) => r.stateHash),
-        rows.map((r) => r.bucket),
-      ],
-    );
+    await this.write([
+      {
+        table: 'streams',
+        sql: (p) => `insert into ${this.s}.streams
+           (stream, category, state, heads, version, ids_hash, state_hash, bucket, updated_at)
+         select u.stream, u.category, u.state, u.heads::uuid[], u.version, u.ids_hash,
+                u.state_hash, u.bucket, now()
+           from unnest(${p(rows.map((r) => r.stream))}::text[],
+                       ${p(rows.map((r) => r.category))}::text[],
+                       ${p(rows.map((r) => JSON.stringify(r.state)))}::jsonb[],
+                       ${p(rows.map((r) => uuidArrayLiteral(r.heads)))}::text[],
+                       ${p(rows.map((r) => r.version))}::int[],
+                       ${p(rows.map((r) => r.idsHash))}::text[],
+                       ${p(rows.map((r) => r.stateHash))}::text[],
+                       ${p(rows.map((r) => r.bucket))}::smallint[])
+                as u(stream, category, state, heads, version, ids_hash, state_hash, bucket)
+         on conflict (stream) do update set
+           state = excluded.state, heads = excluded.heads, version = excluded.version,
+           ids_hash = excluded.ids_hash, state_hash = excluded.state_hash, updated_at = now()`,
+      },
+    ]);
   }
 
   async deleteStreams(streams: readonly StreamId[]): Promise<void> {
@@ -484,14 +498,18 @@ export class ProjectionStore implements ApplyStore {
     rows: readonly { bucket: number; hash: string; streams: number }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.digest_buckets (bucket, hash, streams, updated_at)
-       select u.bucket, u.hash, u.streams, now()
-         from unnest($1::smallint[], $2::text[], $3::int[]) u(bucket, hash, streams)
-       on conflict (bucket) do update
-         set hash = excluded.hash, streams = excluded.streams, updated_at = now()`,
-      [rows.map((r) => r.bucket), rows.map((r) => r.hash), rows.map((r) => r.streams)],
-    );
+    await this.write([
+      {
+        table: 'digest_buckets',
+        sql: (p) => `insert into ${this.s}.digest_buckets (bucket, hash, streams, updated_at)
+         select u.bucket, u.hash, u.streams, now()
+           from unnest(${p(rows.map((r) => r.bucket))}::smallint[],
+                       ${p(rows.map((r) => r.hash))}::text[],
+                       ${p(rows.map((r) => r.streams))}::int[]) u(bucket, hash, streams)
+         on conflict (bucket) do update
+           set hash = excluded.hash, streams = excluded.streams, updated_at = now()`,
+      },
+    ]);
   }
 
   async openConflicts(
@@ -570,94 +588,158 @@ export class ProjectionStore implements ApplyStore {
 
   async insertPending(rows: readonly PendingInsert[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.pending (id, stream, envelope, missing, source, parked_at)
-       select u.id, u.stream, u.env, u.missing::uuid[], u.source, to_timestamp(u.parked_ms / 1000.0)
-         from unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::float8[])
-              as u(id, stream, env, missing, source, parked_ms)
-       on conflict (id) do nothing`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.stream),
-        rows.map((r) => r.text),
-        rows.map((r) => uuidArrayLiteral(r.missing)),
-        rows.map((r) => r.source),
-        rows.map((r) => r.parkedAt),
-      ],
-    );
+    await this.write([
+      {
+        table: 'pending',
+        sql: (
+          p,
+        ) => `insert into ${this.s}.pending (id, stream, envelope, missing, source, parked_at)
+         select u.id, u.stream, u.env, u.missing::uuid[], u.source,
+                to_timestamp(u.parked_ms / 1000.0)
+           from unnest(${p(rows.map((r) => r.id))}::uuid[], ${p(rows.map((r) => r.stream))}::text[],
+                       ${p(rows.map((r) => r.text))}::jsonb[],
+                       ${p(rows.map((r) => uuidArrayLiteral(r.missing)))}::text[],
+                       ${p(rows.map((r) => r.source))}::text[],
+                       ${p(rows.map((r) => r.parkedAt))}::float8[])
+                as u(id, stream, env, missing, source, parked_ms)
+         on conflict (id) do nothing`,
+      },
+    ]);
   }
 
   async deletePending(ids: readonly EventId[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.q(`delete from ${this.s}.pending where id = any($1::uuid[])`, [ids]);
+    await this.write([
+      {
+        table: 'pending',
+        sql: (p) => `delete from ${this.s}.pending where id = any(${p(ids)}::uuid[])`,
+      },
+    ]);
   }
 
   async updatePendingMissing(
     rows: readonly { id: EventId; missing: readonly EventId[] }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `update ${this.s}.pending p set missing = u.missing::uuid[]
-         from unnest($1::uuid[], $2::text[]) u(id, missing) where p.id = u.id`,
-      [rows.map((r) => r.id), rows.map((r) => uuidArrayLiteral(r.missing))],
-    );
+    await this.write([
+      {
+        table: 'pending',
+        sql: (p) => `update ${this.s}.pending t set missing = u.missing::uuid[]
+           from unnest(${p(rows.map((r) => r.id))}::uuid[],
+                       ${p(rows.map((r) => uuidArrayLiteral(r.missing)))}::text[]) u(id, missing)
+          where t.id = u.id`,
+      },
+    ]);
   }
 
   async insertDlq(rows: readonly DlqOutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.dlq_outbox (key, value, headers, reason)
-       select * from unnest($1::bytea[], $2::bytea[], $3::jsonb[], $4::text[])`,
-      [
-        rows.map((r) => r.key),
-        rows.map((r) => r.value),
-        rows.map((r) => JSON.stringify(r.headers)),
-        rows.map((r) => r.reason),
-      ],
-    );
+    await this.write([
+      {
+        table: 'dlq_outbox',
+        sql: (p) => `insert into ${this.s}.dlq_outbox (key, value, headers, reason)
+         select * from unnest(${p(rows.map((r) => r.key))}::bytea[],
+                              ${p(rows.map((r) => r.value))}::bytea[],
+                              ${p(rows.map((r) => JSON.stringify(r.headers)))}::jsonb[],
+                              ${p(rows.map((r) => r.reason))}::text[])`,
+      },
+    ]);
   }
 
   async upsertBalances(
     rows: readonly { stream: string; balance: string; bounced: number }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.account_balances (stream, balance, bounced, updated_at)
-       select u.stream, u.balance, u.bounced, now()
-         from unnest($1::text[], $2::numeric[], $3::int[]) u(stream, balance, bounced)
-       on conflict (stream) do update
-         set balance = excluded.balance, bounced = excluded.bounced, updated_at = now()`,
-      [rows.map((r) => r.stream), rows.map((r) => r.balance), rows.map((r) => r.bounced)],
-    );
+    await this.write([
+      {
+        table: 'account_balances',
+        sql: (p) => `insert into ${this.s}.account_balances (stream, balance, bounced, updated_at)
+         select u.stream, u.balance, u.bounced, now()
+           from unnest(${p(rows.map((r) => r.stream))}::text[],
+                       ${p(rows.map((r) => r.balance))}::numeric[],
+                       ${p(rows.map((r) => r.bounced))}::int[]) u(stream, balance, bounced)
+         on conflict (stream) do update
+           set balance = excluded.balance, bounced = excluded.bounced, updated_at = now()`,
+      },
+    ]);
   }
 
+  /**
+   * The lines of the given carts become `lines`: lines no longer there are deleted, the others
+   * upserted (disjoint rows, so both can run in one statement).
+   */
   async replaceCartLines(
     carts: readonly StreamId[],
     lines: readonly { stream: string; sku: string; quantity: string }[],
   ): Promise<void> {
     if (carts.length === 0) return;
-    await this.q(`delete from ${this.s}.cart_items where stream = any($1::text[])`, [carts]);
-    if (lines.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.cart_items (stream, sku, quantity)
-       select * from unnest($1::text[], $2::text[], $3::bigint[])`,
-      [lines.map((l) => l.stream), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
-    );
+    const ops: WriteOp[] = [
+      {
+        table: 'cart_items',
+        sql: (p) => `delete from ${this.s}.cart_items c
+          where c.stream = any(${p(carts)}::text[])
+            and not exists (
+              select 1 from unnest(${p(lines.map((l) => l.stream))}::text[],
+                                   ${p(lines.map((l) => l.sku))}::text[]) n(stream, sku)
+               where n.stream = c.stream and n.sku = c.sku)`,
+      },
+    ];
+    if (lines.length > 0) {
+      ops.push({
+        table: 'cart_items',
+        sql: (p) => `insert into ${this.s}.cart_items (stream, sku, quantity)
+          select * from unnest(${p(lines.map((l) => l.stream))}::text[],
+                               ${p(lines.map((l) => l.sku))}::text[],
+                               ${p(lines.map((l) => l.quantity))}::bigint[])
+          on conflict (stream, sku) do update set quantity = excluded.quantity`,
+      });
+    }
+    await this.write(ops);
   }
 
   async upsertProfiles(rows: readonly { stream: string; doc: unknown }[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.q(
-      `insert into ${this.s}.profiles (stream, doc, updated_at)
-       select u.stream, u.doc, now() from unnest($1::text[], $2::jsonb[]) u(stream, doc)
-       on conflict (stream) do update set doc = excluded.doc, updated_at = now()`,
-      [rows.map((r) => r.stream), rows.map((r) => JSON.stringify(r.doc))],
-    );
+    await this.write([
+      {
+        table: 'profiles',
+        sql: (p) => `insert into ${this.s}.profiles (stream, doc, updated_at)
+         select u.stream, u.doc, now()
+           from unnest(${p(rows.map((r) => r.stream))}::text[],
+                       ${p(rows.map((r) => JSON.stringify(r.doc)))}::jsonb[]) u(stream, doc)
+         on conflict (stream) do update set doc = excluded.doc, updated_at = now()`,
+      },
+    ]);
   }
 
   /** Tells listeners of `concord_applied` (delivered at commit). */
   async notifyApplied(payload: string): Promise<void> {
-    await this.q('select pg_notify($1, $2)', [APPLIED_CHANNEL, payload]);
+    await this.write([], payload);
+  }
+
+  /**
+   * Runs writes as one statement — each a data-modifying CTE, on disjoint rows — followed by an
+   * optional `pg_notify('concord_applied', …)` (delivered at commit).
+   */
+  protected async execute(ops: readonly WriteOp[], notify?: string): Promise<void> {
+    if (ops.length === 0 && notify === undefined) return;
+    const values: unknown[] = [];
+    const p = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (ops.length === 1 && notify === undefined) {
+      await this.q(ops[0]!.sql(p), values);
+      return;
+    }
+    const ctes = ops.map((op, i) => `w${i} as (${op.sql(p)})`);
+    const tail =
+      notify === undefined ? 'select 1' : `select pg_notify(${p(APPLIED_CHANNEL)}, ${p(notify)})`;
+    await this.q(ctes.length > 0 ? `with ${ctes.join(',\n')}\n${tail}` : tail, values);
+  }
+
+  /** Where writes go: executed at once here; buffered until `flush` by a TransactionStore. */
+  protected async write(ops: readonly WriteOp[], notify?: string): Promise<void> {
+    await this.execute(ops, notify);
   }
 }
 

@@ -12,7 +12,7 @@ import {
   type UnsignedEnvelope,
   withRetry,
 } from '@concord/core';
-import { defaultDomains } from '@concord/domains';
+import { cartLines, defaultDomains, type CartState } from '@concord/domains';
 import { createKafka, EventProducer, topicOffsets, type OutgoingRecord } from '@concord/kafka';
 import { createPool, type pg } from '@concord/postgres';
 
@@ -352,4 +352,46 @@ export async function offsetsBehindLogEnd(config: ConcordConfig, pool: pg.Pool):
     }
   }
   return behind;
+}
+
+/**
+ * The differences between a projection's read models and what its stream states say (empty
+ * when they agree): cart lines, balances, profiles.
+ */
+export async function readModelDrift(pool: pg.Pool): Promise<string[]> {
+  const drift: string[] = [];
+  const states = await pool.query<{ stream: string; state: unknown }>(
+    'select stream, state from projection.streams order by stream',
+  );
+  const carts = await pool.query<{ stream: string; sku: string; quantity: string }>(
+    'select stream, sku, quantity from projection.cart_items order by stream, sku',
+  );
+  const balances = await pool.query<{ stream: string; balance: string }>(
+    'select stream, balance from projection.account_balances order by stream',
+  );
+  const profiles = await pool.query<{ stream: string; doc: unknown }>(
+    'select stream, doc from projection.profiles order by stream',
+  );
+  const expectedCarts = states.rows
+    .filter((r) => r.stream.startsWith('cart-'))
+    .flatMap((r) =>
+      cartLines(r.state as CartState).map((l) => `${r.stream}/${l.sku}=${l.quantity}`),
+    );
+  const actualCarts = carts.rows.map((r) => `${r.stream}/${r.sku}=${r.quantity}`);
+  if (JSON.stringify(expectedCarts) !== JSON.stringify(actualCarts)) drift.push('cart_items');
+  const expectedBalances = states.rows
+    .filter((r) => r.stream.startsWith('account-'))
+    .map((r) => `${r.stream}=${(r.state as { balance: number }).balance}`);
+  if (
+    JSON.stringify(expectedBalances) !==
+    JSON.stringify(balances.rows.map((r) => `${r.stream}=${r.balance}`))
+  )
+    drift.push('account_balances');
+  const expectedProfiles = states.rows.filter((r) => r.stream.startsWith('profile-'));
+  if (
+    JSON.stringify(expectedProfiles.map((r) => [r.stream, r.state])) !==
+    JSON.stringify(profiles.rows.map((r) => [r.stream, r.doc]))
+  )
+    drift.push('profiles');
+  return drift;
 }
