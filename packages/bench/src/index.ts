@@ -6,3 +6,5 @@ export {
   type ConvergenceBenchResult,
 } from './convergenceBench.js';
 export { runWriterBench } from './writerBench.js';
+export { BENCH_NAMES, renderBenchReport, type BenchName } from './benchReport.js';
+export { runMirrorBench, type MirrorBenchOptions, type MirrorBenchResult } from './mirrorBench.js';

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../CommandModule.js';
+import { benchCommand } from './bench.js';
 import { chaosCommand } from './chaos.js';
 import { conflictsCommand } from './conflicts.js';
 import { demoCommand } from './demo.js';
@@ -26,4 +27,5 @@ export const commands: readonly CommandModule[] = [
   verifyCommand,
   conflictsCommand,
   fenceCommand,
+  benchCommand,
 ];

@@ -1,0 +1,137 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import {
+  renderBenchReport,
+  runConvergenceBench,
+  runCoreBench,
+  runMirrorBench,
+  runWriterBench,
+} from '@concord/bench';
+import type { ConcordConfig } from '@concord/config';
+import { quantile } from '@concord/chaos';
+import { ConcordError } from '@concord/core';
+import type { CliContext } from '../CliContext.js';
+import type { CommandModule } from '../CommandModule.js';
+import { progressPrinter } from '../output/progressPrinter.js';
+
+function resultsDir(config: ConcordConfig): string {
+  return join(config.workspaceRoot, 'bench', 'results');
+}
+
+function record(ctx: CliContext, config: ConcordConfig, name: string, result: object): void {
+  const dir = resultsDir(config);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`,
+  );
+  ctx.err(`wrote ${file}`);
+}
+
+function writeReport(ctx: CliContext, config: ConcordConfig): void {
+  const file = join(config.workspaceRoot, 'bench', 'REPORT.md');
+  writeFileSync(file, renderBenchReport(resultsDir(config)));
+  ctx.out(`report: ${file}`);
+}
+
+const positive = (v: string, name: string) => {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0)
+    throw new ConcordError('VALIDATION_FAILED', `${name} must be a positive number (got "${v}")`);
+  return x;
+};
+
+type Bench = (
+  ctx: CliContext,
+  config: ConcordConfig,
+  opts: Record<string, string | undefined>,
+) => Promise<void>;
+
+const BENCHES: Record<string, { description: string; run: Bench }> = {
+  core: {
+    description: 'fold fast/slow path, causal gate with 100k parked, sign/verify (no stack needed)',
+    run: async (ctx, config) => record(ctx, config, 'core', await runCoreBench()),
+  },
+  writer: {
+    description:
+      'writer appends/s and latency vs a raw kafkajs idempotent producer (needs the stack)',
+    run: async (ctx, config) =>
+      record(ctx, config, 'writer', await runWriterBench(config, { log: (l) => ctx.err(l) })),
+  },
+  mirror: {
+    description:
+      'mirror apply rate vs a raw batched insert; replication lag at 1,000 events/s (needs the stack)',
+    run: async (ctx, config) =>
+      record(ctx, config, 'mirror', await runMirrorBench({ progress: (l) => ctx.err(l) })),
+  },
+  convergence: {
+    description:
+      'time to converge after a 60 s partition with 5,000 writes per side on ≥ 500 conflicting streams',
+    run: async (ctx, config, opts) => {
+      const runs = [];
+      const count = Math.round(positive(opts.runs ?? '1', '--runs'));
+      for (let i = 0; i < count; i++) {
+        ctx.err(`convergence run ${i + 1}/${count}`);
+        runs.push(
+          await runConvergenceBench(config, {
+            partitionSec: positive(opts.partition ?? '60', '--partition'),
+            writesPerSide: Math.round(positive(opts.writes ?? '5000', '--writes')),
+            streams: Math.round(positive(opts.streams ?? '600', '--streams')),
+            progress: progressPrinter(ctx),
+            log: (l) => ctx.err(l),
+          }),
+        );
+      }
+      const secs = runs
+        .map((r) => r.convergenceSec ?? Number.POSITIVE_INFINITY)
+        .sort((a, b) => a - b);
+      record(ctx, config, 'convergence', {
+        ...runs[runs.length - 1],
+        runs,
+        p95Sec: quantile(secs, 0.95),
+      });
+    },
+  },
+};
+
+function register(program: Command, ctx: CliContext): void {
+  const bench = program
+    .command('bench')
+    .description(
+      'benchmarks with same-run baselines; results in bench/results/, summary in bench/REPORT.md',
+    );
+  for (const [name, b] of Object.entries(BENCHES)) {
+    const cmd = bench.command(name).description(b.description);
+    if (name === 'convergence') {
+      cmd
+        .option('--partition <seconds>', 'how long the WAN is cut', '60')
+        .option('--writes <n>', 'acknowledged writes per side', '5000')
+        .option('--streams <n>', 'streams both sides write to', '600')
+        .option('--runs <n>', 'repeat and report the p95', '1');
+    }
+    cmd.action(async (opts: Record<string, string | undefined>) => {
+      const config = ctx.config();
+      await b.run(ctx, config, opts);
+      writeReport(ctx, config);
+    });
+  }
+  bench
+    .command('all')
+    .description('core, writer, mirror and convergence, then bench/REPORT.md')
+    .action(async () => {
+      const config = ctx.config();
+      for (const [name, b] of Object.entries(BENCHES)) {
+        ctx.err(`== bench ${name}`);
+        await b.run(ctx, config, {});
+      }
+      writeReport(ctx, config);
+    });
+  bench
+    .command('report')
+    .description('regenerate bench/REPORT.md from bench/results/*.json')
+    .action(() => writeReport(ctx, ctx.config()));
+}
+
+export const benchCommand: CommandModule = { name: 'bench', register };
