@@ -88,7 +88,17 @@ export interface ConcordConfig {
   readonly reconciler: {
     readonly ownerFailoverMs: number;
     readonly antiEntropyIntervalMs: number;
+    readonly pollMs: number;
+    readonly splitBrain: {
+      readonly conflictsPerMinute: number;
+      readonly conflictSpikeFactor: number;
+      readonly conflictSpikeFloor: number;
+      readonly divergentStreams: number;
+      readonly stalledMs: number;
+    };
   };
+  /** Address the services listen on. */
+  readonly bindHost: string;
   /** Wall-clock shift for fault injection (0 in normal operation). */
   readonly clock: { readonly offsetMs: number };
   readonly tracing: {

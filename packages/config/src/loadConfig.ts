@@ -232,7 +232,16 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
     reconciler: {
       ownerFailoverMs: read('ownerFailoverMs'),
       antiEntropyIntervalMs: read('antiEntropyIntervalMs'),
+      pollMs: read('reconcilerPollMs'),
+      splitBrain: {
+        conflictsPerMinute: read('splitBrainConflictsPerMinute'),
+        conflictSpikeFactor: read('splitBrainConflictSpike'),
+        conflictSpikeFloor: read('splitBrainConflictSpikeFloor'),
+        divergentStreams: read('splitBrainDivergentStreams'),
+        stalledMs: read('splitBrainStallMs'),
+      },
     },
+    bindHost: read('bindHost'),
     clock: { offsetMs: read('clockOffsetMs') },
     tracing: { exporter: read('tracesExporter'), otlpEndpoint: read('otlpEndpoint') },
     log: { level: read('logLevel') },

@@ -110,6 +110,14 @@ export const settings = {
     default: 'direct',
     doc: '`direct`: mirrors read remote regions’ topics across the WAN link; `mm2`: from local MirrorMaker 2 copies `<origin>.<ns>.events.<origin>`.',
   }),
+  bindHost: spec({
+    env: 'CONCORD_BIND_HOST',
+    schema: z
+      .string()
+      .regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'must be an IP address (e.g. 0.0.0.0) or localhost'),
+    default: '127.0.0.1',
+    doc: 'Address the services listen on. 127.0.0.1 for the local stack; 0.0.0.0 in containers.',
+  }),
   kafkaVersion: spec({
     env: 'CONCORD_KAFKA_VERSION',
     schema: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version like 4.1.2'),
@@ -220,6 +228,42 @@ export const settings = {
     schema: int(100, 86_400_000),
     default: 5_000,
     doc: 'Period of the reconciler’s cross-region digest comparison, in ms.',
+  }),
+  reconcilerPollMs: spec({
+    env: 'CONCORD_RECONCILER_POLL_MS',
+    schema: int(10, 60_000),
+    default: 250,
+    doc: 'How often the reconciler looks for open conflicts to resolve, in ms.',
+  }),
+  splitBrainConflictsPerMinute: spec({
+    env: 'CONCORD_SPLIT_BRAIN_CONFLICTS_PER_MINUTE',
+    schema: int(1, 10_000_000),
+    default: 1200,
+    doc: 'Split-brain suspicion: conflicts detected in one minute at or above this.',
+  }),
+  splitBrainConflictSpike: spec({
+    env: 'CONCORD_SPLIT_BRAIN_CONFLICT_SPIKE',
+    schema: int(1, 1000),
+    default: 5,
+    doc: 'Split-brain suspicion: the last minute’s conflicts are this many times the previous hour’s average…',
+  }),
+  splitBrainConflictSpikeFloor: spec({
+    env: 'CONCORD_SPLIT_BRAIN_CONFLICT_SPIKE_FLOOR',
+    schema: int(1, 10_000_000),
+    default: 300,
+    doc: '…and at least this many (so a quiet system’s few conflicts never count as a spike).',
+  }),
+  splitBrainDivergentStreams: spec({
+    env: 'CONCORD_SPLIT_BRAIN_DIVERGENT_STREAMS',
+    schema: int(1, 10_000_000),
+    default: 10,
+    doc: 'Split-brain suspicion: streams confirmed divergent at or above this.',
+  }),
+  splitBrainStallMs: spec({
+    env: 'CONCORD_SPLIT_BRAIN_STALL_MS',
+    schema: int(1000, 86_400_000),
+    default: 30_000,
+    doc: 'Split-brain suspicion: two regions each missing the other’s events for this long (a partition with writes on both sides).',
   }),
   clockOffsetMs: spec({
     env: 'CONCORD_CLOCK_OFFSET_MS',

@@ -33,6 +33,8 @@ async function main(argv: readonly string[]): Promise<void> {
     logger,
     metrics: createMetrics({ region, service: 'reconciler' }),
     tracer: tracing.tracer,
+    host: config.bindHost,
+    tuning: { resolvePollMs: config.reconciler.pollMs, splitBrain: config.reconciler.splitBrain },
   });
   onShutdownSignal(logger, async () => {
     await reconciler.close();

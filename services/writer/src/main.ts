@@ -32,6 +32,9 @@ async function main(argv: readonly string[]): Promise<void> {
     logger,
     metrics: createMetrics({ region, service: 'writer' }),
     tracer: tracing.tracer,
+    host: config.bindHost,
+    // Fault injection only (CONCORD_CLOCK_OFFSET_MS): a machine clock that runs ahead or behind.
+    ...(config.clock.offsetMs !== 0 ? { now: () => Date.now() + config.clock.offsetMs } : {}),
   });
   onShutdownSignal(logger, async () => {
     await writer.close();
