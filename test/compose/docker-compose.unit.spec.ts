@@ -48,6 +48,7 @@ describe('docker-compose.yml', () => {
         const service = compose.services[`${kind}-${region}`]!;
         const config = loadConfig({ env: stringEnv(service), cwd: root });
         expect(config.region).toBe(region);
+        expect(config.bindHost).toBe('0.0.0.0');
         const port = config.byRegion[region]![kind].port;
         expect(port).toBe(defaults.byRegion[region]![kind].port);
         expect(service.ports).toEqual([`${port}:${port}`]);

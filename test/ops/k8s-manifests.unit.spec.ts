@@ -94,6 +94,7 @@ describe('Kubernetes manifests', () => {
       };
       const config = loadConfig({ env, cwd: k8s });
       expect(config.region).toBe(region);
+      expect(config.bindHost).toBe('0.0.0.0'); // reachable by probes and other pods
       for (const d of deployments) {
         const kind = d.metadata.name.replace('concord-', '') as 'writer' | 'mirror' | 'reconciler';
         expect(config.byRegion[region]![kind].port).toBe(container(d).ports[0]!.containerPort);
