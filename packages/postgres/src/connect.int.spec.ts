@@ -21,6 +21,37 @@ async function terminate(pid: number): Promise<void> {
   await admin.end();
 }
 
+describe('inTransaction with a lock', () => {
+  it('takes the advisory lock with begin: transactions holding it run one at a time', async () => {
+    await migrate(url);
+    const pool = createPool(url, { max: 4 });
+    try {
+      const spans: [number, number][] = [];
+      await Promise.all(
+        [1, 2, 3].map(() =>
+          inTransaction(
+            pool,
+            async (client) => {
+              const started = Date.now();
+              await client.query('select pg_sleep(0.1)');
+              spans.push([started, Date.now()]);
+            },
+            { lock: 424242 },
+          ),
+        ),
+      );
+      spans.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++)
+        expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+      await expect(inTransaction(pool, async () => 1, { lock: 1.5 })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('a connection lost while a client is checked out', () => {
   it('is a retriable error of the next query, never an uncaught exception', async () => {
     await migrate(url);

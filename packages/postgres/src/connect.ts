@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ConcordError } from '@concord/core';
 import { mapPgError } from './pgErrors.js';
 
 export interface PoolOptions {
@@ -62,11 +63,27 @@ export async function withClient<T>(
   }
 }
 
+/** Options of {@link inTransaction}. */
+export interface TransactionOptions {
+  /**
+   * Take `pg_advisory_xact_lock(lock)` at the start, in the same round trip as `begin` (a
+   * safe integer).
+   */
+  readonly lock?: number;
+}
+
 /** Runs `fn` in one transaction; maps driver errors to ConcordErrors. */
 export async function inTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
+  options: TransactionOptions = {},
 ): Promise<T> {
+  const { lock } = options;
+  if (lock !== undefined && !Number.isSafeInteger(lock)) {
+    throw new ConcordError('VALIDATION_FAILED', 'inTransaction: lock must be a safe integer', {
+      details: { field: 'lock', value: lock },
+    });
+  }
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -81,7 +98,10 @@ export async function inTransaction<T>(
   };
   client.on('error', onError);
   try {
-    await client.query('begin');
+    // Simple protocol, two statements, one round trip.
+    await client.query(
+      lock === undefined ? 'begin' : `begin; select pg_advisory_xact_lock(${lock})`,
+    );
     const result = await fn(client);
     await client.query('commit');
     return result;
