@@ -33,7 +33,7 @@ export interface StartMirrorOptions {
   readonly region?: RegionId;
   /** HTTP port (0: any free port). Default: `config.byRegion[region].mirror.port`. */
   readonly port?: number;
-  /** HTTP listen address. Default `0.0.0.0`. */
+  /** HTTP listen address. Default `config.bindHost` (CONCORD_BIND_HOST). */
   readonly host?: string;
   readonly logger?: Logger;
   /** Prometheus metrics (a fresh registry by default). */
@@ -276,7 +276,7 @@ export async function startMirror(
     },
     status: statusNow,
   });
-  await app.listen({ port: options.port ?? rc.mirror.port, host: options.host ?? '0.0.0.0' });
+  await app.listen({ port: options.port ?? rc.mirror.port, host: options.host ?? config.bindHost });
   const address = app.server.address();
   const port =
     typeof address === 'object' && address ? address.port : (options.port ?? rc.mirror.port);
