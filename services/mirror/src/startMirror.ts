@@ -221,6 +221,10 @@ export async function startMirror(
         }),
         applier,
         classify: (records) => verifier.classify(records),
+        storedOffsets: (parts) =>
+          withClient(pool, (client) =>
+            new ProjectionStore(client, LIVE_SCHEMA).storedOffsets(parts),
+          ),
         ...(options.fetchMinBytes === undefined ? {} : { fetchMinBytes: options.fetchMinBytes }),
         ...(options.fetchMaxWaitMs === undefined ? {} : { fetchMaxWaitMs: options.fetchMaxWaitMs }),
         logger,

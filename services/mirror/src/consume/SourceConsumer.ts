@@ -22,6 +22,13 @@ export interface SourceConsumerOptions {
   readonly partitionsConsumedConcurrently?: number;
   /** How often committed source offsets are also committed to Kafka, in ms. Default 1000. */
   readonly commitIntervalMs?: number;
+  /**
+   * The stored next offsets of partitions (Postgres): on assignment the consumer seeks there,
+   * so it neither re-reads what is applied nor starts after it.
+   */
+  readonly storedOffsets?: (
+    parts: readonly { topic: string; partition: number }[],
+  ) => Promise<ReadonlyMap<string, bigint>>;
   /** Fetch shaping (see createConsumer): bytes to wait for, and for how long at most. */
   readonly fetchMinBytes?: number;
   readonly fetchMaxWaitMs?: number;
@@ -129,12 +136,12 @@ export class SourceConsumer {
           if (!event.payload.restart) resolve();
         });
         consumer.on(consumer.events.GROUP_JOIN, (event) => {
-          // New assignment: forget gap bookkeeping (outcomes of older fetches become stale).
+          // New assignment: forget gap bookkeeping (outcomes of older fetches become stale)
+          // and start each partition at its stored offset.
           this.partitions.clear();
-          logger.info(
-            { cluster: cluster.name, assignment: event.payload.memberAssignment },
-            'source partitions assigned',
-          );
+          const assignment = event.payload.memberAssignment;
+          logger.info({ cluster: cluster.name, assignment }, 'source partitions assigned');
+          void this.seekToStored(consumer, assignment);
         });
       });
       try {
@@ -258,6 +265,28 @@ export class SourceConsumer {
       );
     }
     this.seek(state, topic, partition, outcome.stored);
+  }
+
+  private async seekToStored(
+    consumer: Consumer,
+    assignment: Readonly<Record<string, readonly number[]>>,
+  ): Promise<void> {
+    if (!this.options.storedOffsets) return;
+    const parts = Object.entries(assignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    try {
+      const stored = await this.options.storedOffsets(parts);
+      if (consumer !== this.consumer) return;
+      for (const { topic, partition } of parts) {
+        const offset = stored.get(`${topic}:${partition}`);
+        if (offset !== undefined)
+          this.seek(this.state(`${topic}:${partition}`), topic, partition, offset);
+      }
+    } catch (error) {
+      // The offset rule repairs the position on the first batch anyway.
+      this.options.logger.debug({ err: error }, 'could not read stored offsets on assignment');
+    }
   }
 
   private seek(state: PartitionState, topic: string, partition: number, offset: bigint): void {
