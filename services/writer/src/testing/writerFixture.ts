@@ -8,7 +8,7 @@ import { topics, type ConcordConfig } from '@concord/config';
 import {
   bucketOf,
   DomainRegistry,
-  eventSetHash,
+  eventSetSum,
   foldStream,
   stateHash,
   streamCategory,
@@ -226,7 +226,7 @@ export async function seedProjection(pool: pg.Pool, events: readonly Envelope[])
         JSON.stringify(fold.state),
         fold.heads,
         fold.version,
-        eventSetHash(events.map((e) => e.id)),
+        eventSetSum(events.map((e) => e.id)),
         stateHash(fold.state),
         bucketOf(stream),
       ],
