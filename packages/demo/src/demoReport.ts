@@ -80,6 +80,7 @@ export function demoReport(history: History, s: DemoSummaryForReport): ReportDoc
         yLabel: 'ms',
         series: lagSeries(history, s.t0),
         bands,
+        spanGaps: false,
       },
       {
         id: 'conflicts',

@@ -17,6 +17,11 @@ export interface ReportChart {
   readonly yLabel: string;
   readonly series: readonly ReportSeries[];
   readonly bands?: readonly ReportBand[];
+  /**
+   * Draw a line across seconds without data (counters sampled every second: yes; latencies of
+   * events applied in that second: no — an empty second means nothing arrived). Default true.
+   */
+  readonly spanGaps?: boolean;
 }
 
 export interface ReportTable {

@@ -78,6 +78,7 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
         yLabel: 'ms',
         series: lagSeries(history, t0),
         bands,
+        spanGaps: false,
       },
       {
         id: 'conflicts',

@@ -54,6 +54,10 @@ const PAGE_SCRIPT = `
   doc.charts.forEach(function (chart) {
     var el = document.querySelector('[data-chart="' + chart.id + '"] .plot');
     var xs = Array.from(new Set([].concat.apply([], chart.series.map(function (s) { return s.points.map(function (p) { return p[0]; }); })))).sort(function (a, b) { return a - b; });
+    if (chart.spanGaps === false && xs.length > 1) {
+      // A point per second between the first and the last, so an empty second shows as a gap.
+      var filled = []; for (var x = xs[0]; x <= xs[xs.length - 1]; x += 1) filled.push(x); xs = filled;
+    }
     var data = [xs].concat(chart.series.map(function (s) {
       var m = new Map(s.points.map(function (p) { return [p[0], p[1]]; }));
       return xs.map(function (x) { return m.has(x) ? m.get(x) : null; });
@@ -63,7 +67,7 @@ const PAGE_SCRIPT = `
       scales: { x: { time: false } },
       axes: [{ label: 'seconds' }, { label: chart.yLabel }],
       series: [{ label: 't (s)' }].concat(chart.series.map(function (s, i) {
-        return { label: s.name, stroke: palette[i % palette.length], width: 1.5, spanGaps: true };
+        return { label: s.name, stroke: palette[i % palette.length], width: 1.5, spanGaps: chart.spanGaps !== false };
       })),
       plugins: [bandsPlugin(chart.bands || [])],
     };
