@@ -51,7 +51,7 @@ export async function runConvergenceBench(
   const sideA = config.regions.filter((r) => r !== isolate);
   const log = options.log ?? (() => undefined);
   const stack = new StackController(config);
-  await stack.up(options.progress ? { progress: options.progress } : undefined);
+  // runServices brings the stack up (idempotently) before starting the services.
   const supervisor = await runServices(
     config,
     options.progress ? { progress: options.progress } : {},

@@ -68,7 +68,7 @@ export async function demoRun(config: ConcordConfig, options: DemoOptions): Prom
 
   const stackWasUp = (await stackStatus(config)).running;
   const stack = new StackController(config);
-  await stack.up(options.progress ? { progress: options.progress } : undefined);
+  // runServices brings the stack up (idempotently) before starting the services.
   const supervisor = await runServices(
     config,
     options.progress ? { progress: options.progress } : {},

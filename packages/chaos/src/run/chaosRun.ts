@@ -52,7 +52,7 @@ export interface ChaosResult {
 export async function chaosRun(config: ConcordConfig, options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => undefined);
   const stack = new StackController(config);
-  await stack.up(options.progress ? { progress: options.progress } : undefined);
+  // runServices brings the stack up (idempotently) before starting the services.
   const supervisor = await runServices(
     config,
     options.progress ? { progress: options.progress } : {},
