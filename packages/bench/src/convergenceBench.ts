@@ -3,7 +3,7 @@ import { drainUntilConverged, verifyRegions, WriterClient, type AckedWrite } fro
 import type { ConcordConfig } from '@concord/config';
 import { DomainRegistry, sleep } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { ensureLocalTokens, runServices } from '@concord/runner';
+import { effectiveConfig, ensureLocalTokens, runServices } from '@concord/runner';
 import { StackController, type ProgressSink } from '@concord/stack';
 
 export interface ConvergenceBenchOptions {
@@ -41,9 +41,10 @@ export interface ConvergenceBenchResult {
  * Needs the local stack; runs the services itself.
  */
 export async function runConvergenceBench(
-  config: ConcordConfig,
+  requested: ConcordConfig,
   options: ConvergenceBenchOptions = {},
 ): Promise<ConvergenceBenchResult> {
+  let config = requested;
   const partitionSec = options.partitionSec ?? 60;
   const writesPerSide = options.writesPerSide ?? 5_000;
   const streamCount = options.streams ?? 600;
@@ -56,6 +57,7 @@ export async function runConvergenceBench(
     config,
     options.progress ? { progress: options.progress } : {},
   );
+  config = effectiveConfig(config);
   try {
     const tokens = ensureLocalTokens(config);
     const client = (r: string) =>

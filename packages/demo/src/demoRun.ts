@@ -14,7 +14,7 @@ import {
 import type { ConcordConfig } from '@concord/config';
 import { DomainRegistry, sleep } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { ensureLocalTokens, runServices } from '@concord/runner';
+import { effectiveConfig, ensureLocalTokens, runServices } from '@concord/runner';
 import { StackController, stackStatus, type LinkStatus, type ProgressSink } from '@concord/stack';
 import { DemoWorkload } from './DemoWorkload.js';
 import { demoReport, type DemoSample } from './demoReport.js';
@@ -57,7 +57,8 @@ export interface DemoResult {
  * in every region, cuts one region off for a while, heals, keeps writing, then proves the
  * regions converged and every invariant held, and writes an HTML + JSON report.
  */
-export async function demoRun(config: ConcordConfig, options: DemoOptions): Promise<DemoResult> {
+export async function demoRun(requested: ConcordConfig, options: DemoOptions): Promise<DemoResult> {
+  let config = requested;
   const durationSec = options.durationSec ?? 90;
   const partitionAt = options.partitionAtSec ?? Math.min(20, Math.round(durationSec * 0.22));
   const partitionFor = options.partitionForSec ?? Math.min(25, Math.round(durationSec * 0.28));
@@ -73,6 +74,7 @@ export async function demoRun(config: ConcordConfig, options: DemoOptions): Prom
     config,
     options.progress ? { progress: options.progress } : {},
   );
+  config = effectiveConfig(config); // Postgres/Redis where the stack really runs them
   const sampler = new RegionSampler(config);
   const view = new LiveView(options.interactive, options.write);
   try {

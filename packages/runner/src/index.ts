@@ -9,6 +9,7 @@ export {
   type LocalTokens,
 } from './localTokens.js';
 export {
+  effectiveConfig,
   readServicesStatus,
   runDetached,
   runnerPaths,

@@ -13,6 +13,7 @@ import {
   stopByPidFile,
   tailFile,
   waitForExit,
+  withStackEndpoints,
   writePidFile,
   type ProgressSink,
 } from '@concord/stack';
@@ -105,6 +106,15 @@ export async function runServices(
     });
   }
   return supervisor;
+}
+
+/**
+ * `config` pointed at where the running stack really keeps Postgres and Redis (stack.json):
+ * a private server runs elsewhere than the configured defaults. Unchanged without a stack.
+ */
+export function effectiveConfig(config: ConcordConfig): ConcordConfig {
+  const endpoints = readStackEndpoints(config);
+  return endpoints ? withStackEndpoints(config, endpoints) : config;
 }
 
 /** The supervisor's last published status, with each PID checked against the kernel. */

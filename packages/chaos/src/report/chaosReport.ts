@@ -26,6 +26,13 @@ export interface ChaosSummary {
   readonly check: CheckResult;
 }
 
+/** Failed writes per error code, most frequent first. */
+export function failureCodes(history: History): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const f of history.failed) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
 /** The verdict table rows: every anomaly kind with its count. */
 export function verdictRows(check: CheckResult): string[][] {
   return ANOMALY_KINDS.map((k) => [
@@ -100,6 +107,7 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
         rows: [
           ['acknowledged writes', String(s.check.stats.acked)],
           ['failed writes (ambiguous)', `${s.check.stats.failed} (${s.check.stats.ambiguous})`],
+          ...failureCodes(history).map(([code, count]) => [`  failed with ${code}`, String(count)]),
           ...Object.entries(s.check.stats.appliedPerRegion).map(([r, n]) => [
             `events applied in ${r}`,
             String(n),

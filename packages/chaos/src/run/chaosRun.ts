@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ConcordConfig } from '@concord/config';
 import { DomainRegistry, sleep } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { ensureLocalTokens, runServices } from '@concord/runner';
+import { effectiveConfig, ensureLocalTokens, runServices } from '@concord/runner';
 import { StackController, type ProgressSink } from '@concord/stack';
 import { checkHistory, type CheckResult } from '../checker/checkHistory.js';
 import type { History } from '../checker/History.js';
@@ -49,14 +49,19 @@ export interface ChaosResult {
  * faults, heals everything, drains until convergence (at most `drainSec`), observes every
  * region independently, checks the history and writes the reports. Same seed, same schedule.
  */
-export async function chaosRun(config: ConcordConfig, options: ChaosOptions): Promise<ChaosResult> {
+export async function chaosRun(
+  requested: ConcordConfig,
+  options: ChaosOptions,
+): Promise<ChaosResult> {
   const log = options.log ?? (() => undefined);
-  const stack = new StackController(config);
+  const stack = new StackController(requested);
   // runServices brings the stack up (idempotently) before starting the services.
   const supervisor = await runServices(
-    config,
+    requested,
     options.progress ? { progress: options.progress } : {},
   );
+  // The chaos stack runs Postgres and Redis privately: observe them where they really are.
+  const config = effectiveConfig(requested);
   const nemesis = new Nemesis({ stack, supervisor }, (e) => log(`${e.phase.padEnd(6)} ${e.text}`));
   try {
     const tokens = ensureLocalTokens(config);
@@ -80,7 +85,13 @@ export async function chaosRun(config: ConcordConfig, options: ChaosOptions): Pr
       for (const fault of plan) {
         await sleep(Math.max(0, startedAt + fault.at - Date.now()));
         await nemesis.inject(fault);
-        await sleep(Math.max(0, startedAt + fault.healAt - Date.now()));
+        // A slow injection (a writer restart) must not shrink the fault to nothing: it lasts
+        // until its planned heal, and at least min(planned length, 3 s) after it took effect.
+        const healAt = Math.max(
+          startedAt + fault.healAt,
+          Date.now() + Math.min(fault.healAt - fault.at, 3_000),
+        );
+        await sleep(Math.max(0, healAt - Date.now()));
         await nemesis.heal(fault);
       }
     })();
