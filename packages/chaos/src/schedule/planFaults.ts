@@ -64,6 +64,15 @@ function int(rng: RandomGenerator, min: number, max: number): number {
   return uniformInt(rng, min, max);
 }
 
+/** Fisher–Yates with the seeded generator. */
+function shuffle<T>(rng: RandomGenerator, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = int(rng, 0, i);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
 function pick<T>(rng: RandomGenerator, items: readonly T[]): T {
   return items[int(rng, 0, items.length - 1)] as T;
 }
@@ -149,9 +158,13 @@ export function planFaults(options: PlanOptions): PlannedFault[] {
   const end = options.durationMs - (options.quietMs ?? 15_000);
   const plan: PlannedFault[] = [];
   let at = int(rng, 3_000, 6_000);
+  // Kinds are drawn as shuffled rounds (every kind once per round), so a run meets every kind
+  // before any repeats: a 90 s run covers as many kinds as its faults allow.
+  let round: FaultKind[] = [];
   while (at < end) {
     const gap = int(rng, minGap, maxGap);
-    const kind = pick(rng, options.faults);
+    if (round.length === 0) round = shuffle(rng, [...new Set(options.faults)]);
+    const kind = round.pop()!;
     // Heal leaves at least 2 s of calm before the next fault and never passes the quiet period.
     const healAt = Math.min(at + int(rng, Math.floor(gap * 0.4), gap - 2_000), end);
     if (healAt <= at) break;

@@ -37,6 +37,19 @@ describe('planFaults', () => {
     );
   });
 
+  it('meets every kind before repeating one', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const kinds = planFaults({
+        seed,
+        durationMs: 300_000,
+        faults: [...FAULT_KINDS],
+        regions,
+      }).map((f) => f.action.kind);
+      expect(new Set(kinds.slice(0, FAULT_KINDS.length)).size).toBe(FAULT_KINDS.length);
+      expect(new Set(kinds).size).toBe(FAULT_KINDS.length);
+    }
+  });
+
   it('draws partitions of every shape over real region pairs', () => {
     const plan = planFaults({ seed: 1, durationMs: 2_000_000, faults: ['partition'], regions });
     const shapes = new Set(plan.map((f) => (f.action.kind === 'partition' ? f.action.shape : '')));

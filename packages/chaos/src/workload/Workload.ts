@@ -99,7 +99,7 @@ export class Workload {
     let body: Omit<AppendBody, 'idempotencyKey'>;
     if (accountOp) {
       stream = this.accountStream(uniformInt(this.rng, 0, (this.options.accounts ?? 4) - 1));
-      const deposit = uniformInt(this.rng, 0, 9) < 3;
+      const deposit = uniformInt(this.rng, 0, 9) < 5; // keep accounts funded: withdrawals stay interesting
       body = {
         type: deposit ? 'Deposited' : 'Withdrawn',
         data: { amount: uniformInt(this.rng, 1, deposit ? 300 : 200) },
