@@ -12,3 +12,4 @@ export {
 } from './testStack.js';
 export { waitFor } from './waitFor.js';
 export { CHROMIUM_PATH, launchChromium } from './browser.js';
+export { runConcord, type ConcordRun } from './runConcord.js';

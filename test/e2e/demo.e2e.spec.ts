@@ -1,0 +1,74 @@
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { launchChromium, runConcord } from '../support/index.js';
+
+const artifacts = resolve(import.meta.dirname, '../artifacts');
+
+describe('concord demo (the main job)', () => {
+  it('converges after a 40 s run with ap cut off, and its report renders in headless Chromium', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'demo-'));
+    const run = await runConcord(['demo', '--duration', '40', '--out', out], {
+      timeoutMs: 480_000,
+    });
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.stdout).toMatch(
+      /converged in \d+(\.\d+)? s after heal; \d+ streams identical in every region/,
+    );
+
+    const report = JSON.parse(readFileSync(join(out, 'demo-report.json'), 'utf8')) as {
+      ok: boolean;
+      isolated: string;
+      partition: { fromSec: number; toSec: number };
+      convergedAfterHealSec: number;
+      writes: { acked: number; transfers: number };
+      verify: { converged: boolean; differing: unknown[] };
+      check: {
+        ok: boolean;
+        counts: Record<string, number>;
+        stats: { conflicts: number; merges: number };
+      };
+    };
+    expect(report.ok).toBe(true);
+    expect(report.isolated).toBe('ap');
+    expect(report.partition.toSec - report.partition.fromSec).toBeGreaterThanOrEqual(8);
+    expect(report.verify).toMatchObject({ converged: true, differing: [] });
+    expect(Object.values(report.check.counts).every((n) => n === 0)).toBe(true);
+    expect(report.convergedAfterHealSec).toBeLessThan(10);
+    expect(report.writes.acked).toBeGreaterThan(500);
+    expect(report.writes.transfers).toBeGreaterThan(10);
+    expect(report.check.stats.merges).toBeGreaterThan(0); // concurrent writes were merged
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(join(out, 'demo-report.html')).href);
+      await page.waitForSelector('body[data-charts-rendered="4"]', { timeout: 15_000 });
+      expect(errors).toEqual([]);
+      expect(await page.getAttribute('#verdict', 'class')).toContain('ok');
+      for (const id of ['lag', 'conflicts', 'throughput', 'pending']) {
+        expect(
+          await page.locator(`[data-chart="${id}"][data-rendered="true"] canvas`).count(),
+          id,
+        ).toBe(1);
+        expect(
+          Number(await page.getAttribute(`[data-chart="${id}"]`, 'data-points')),
+        ).toBeGreaterThan(30);
+      }
+      expect(await page.textContent('[data-chart="lag"] .legend')).toContain('ap cut off');
+      const results = await page
+        .locator('section:has(h2:text("Invariants")) tbody tr td:nth-child(3)')
+        .allTextContents();
+      expect(results.length).toBe(9);
+      expect(new Set(results)).toEqual(new Set(['ok']));
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'demo-report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
