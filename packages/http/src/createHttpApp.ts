@@ -130,7 +130,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   assertAuthConfigured(options.auth);
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    // One line per request comes from our onResponse hook (with route and status), not fastify's.
+    // Our onResponse hook measures every request and logs failures; fastify's per-request lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     requestIdHeader: false,
