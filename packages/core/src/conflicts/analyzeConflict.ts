@@ -2,6 +2,7 @@ import type { EventId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import { conflictId } from '../envelope/ids.js';
 import { streamCategory } from '../envelope/streamCategory.js';
 import type { ConflictBranch, ConflictContext, DomainModule } from '../domain/DomainModule.js';
+import { upcastEvent } from '../domain/upcastEvent.js';
 import { foldStream } from '../fold/foldStream.js';
 import type { StreamFold } from '../fold/StreamFold.js';
 import type { Conflict } from './Conflict.js';
@@ -31,16 +32,28 @@ export function causalPast(
 }
 
 /**
+ * The fold with its events as the module reads them (upcast to its schema versions), so the
+ * domain's hooks see one format whatever version each event was written in. Copies only what
+ * changes.
+ */
+function upcastFold<S>(fold: StreamFold<S>, module: DomainModule<S>): StreamFold<S> {
+  const order = fold.order.map((event) => upcastEvent(module, event));
+  return order.every((event, i) => event === fold.order[i]) ? fold : { ...fold, order };
+}
+
+/**
  * Folds the stream and, when it has several heads, builds the conflict record and the context
- * its domain's hooks read. `null` when there is at most one head.
+ * its domain's hooks read (events upcast to the versions the module reads). `null` when there
+ * is at most one head.
  */
 export function analyzeConflict<S>(
   input: StreamInput<S>,
   module: DomainModule<S>,
 ): { conflict: Conflict; context: ConflictContext<S> } | null {
-  const fold =
+  const folded =
     input.fold ?? foldStream(input.events as readonly UnsignedEnvelope[], module.reducer);
-  if (fold.heads.length < 2) return null;
+  if (folded.heads.length < 2) return null;
+  const fold = upcastFold(folded, module);
   const heads = [...fold.heads];
   const byId = new Map(fold.order.map((event) => [event.id, event] as const));
   const pasts = heads.map((head) => causalPast(head, byId));

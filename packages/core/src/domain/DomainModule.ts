@@ -1,12 +1,15 @@
 import type { EventId, StreamId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import type { JsonObject } from '../json/JsonValue.js';
 import type { StreamFold } from '../fold/StreamFold.js';
+import type { EventSchema } from './EventSchema.js';
+import { normalizeDomain } from './normalizeDomain.js';
 
 /**
  * The pure state machine of a category: `evolve` folds one event into the state. It must be
  * total and deterministic (no clock, no randomness, no IO, never throw for a valid envelope)
  * and must not mutate its input: the fold keeps earlier states as snapshots. States must be
- * JSON values, because their canonical JSON is what the state digest hashes.
+ * JSON values, because their canonical JSON is what the state digest hashes. The author's
+ * `evolve` sees every event at the schema version the module reads (see `events`).
  */
 export interface Reducer<S> {
   initialState(): S;
@@ -81,6 +84,14 @@ export interface DomainModule<S = unknown> {
   /** The category it serves (`account` serves `account-42`, `account:7`). */
   readonly category: string;
   readonly reducer: Reducer<S>;
+  /**
+   * The event types it interprets, each with its schema version and the upcasters from older
+   * versions (docs/schema-evolution.md). Absent: any type, version 1 only. Present: exactly
+   * these types. An event of another type, or of a newer version than the module reads, is one
+   * it cannot interpret: a region running this module parks it until its code is upgraded.
+   * The reducer and the conflict hooks see every event upcast to the version the module reads.
+   */
+  readonly events?: Readonly<Record<string, EventSchema>>;
   readonly policy: ResolutionPolicy;
   /** For `custom`: the merge's data (a JSON object), a pure function of the context. */
   resolve?(context: ConflictContext<S>): JsonObject;
@@ -93,13 +104,20 @@ export interface DomainModule<S = unknown> {
   manualMerge?(context: ConflictContext<S>, resolution: ManualResolution): JsonObject;
   /**
    * Called by the writer before a command is appended, with the current (possibly stale)
-   * projection state: returns the data to write (possibly enriched), or throws
-   * ConcordError('DOMAIN_REJECTED'). Must be pure.
+   * projection state: returns the data to write (possibly enriched), in the version the module
+   * reads (the writer downcasts it to the write version), or throws
+   * ConcordError('DOMAIN_REJECTED'). Must be pure. Accepting the payloads of older clients is
+   * its job too.
    */
   prepare?(state: S, command: DomainCommand): JsonObject;
 }
 
-/** Identity helper that infers `S` for a module literal. */
+/**
+ * Infers `S` for a module literal, checks its event schemas and returns it with the upcasting
+ * reducer (see `normalizeDomain`).
+ *
+ * @throws ConcordError VALIDATION_FAILED for an inconsistent schema (a missing upcaster…).
+ */
 export function defineDomain<S>(module: DomainModule<S>): DomainModule<S> {
-  return module;
+  return normalizeDomain(module);
 }

@@ -1,12 +1,19 @@
-import type { StreamId } from '../envelope/Envelope.js';
+import type { EventId, StreamId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import { streamCategory } from '../envelope/streamCategory.js';
 import { ConcordError } from '../errors/ConcordError.js';
+import { SCHEMA_UPGRADE_DEPENDENCY } from '../gate/holds.js';
+import type { JsonObject } from '../json/JsonValue.js';
 import type { DomainModule } from './DomainModule.js';
+import type { SchemaGap } from './EventSchema.js';
 import { mergePatchDomain } from './mergePatchDomain.js';
+import { normalizeDomain } from './normalizeDomain.js';
+import { encodeForWrite, schemaGapOf } from './upcastEvent.js';
 
 /**
  * The domain modules of a deployment, by stream category. A category without a module gets
- * the default merge-patch module (policy `lww`), so every stream can be folded.
+ * the default merge-patch module (policy `lww`), so every stream can be folded. Modules are
+ * normalized on the way in (`normalizeDomain`): what `forStream(s).reducer` folds is always
+ * upcast to the version the module reads.
  */
 export class DomainRegistry {
   private readonly modules = new Map<string, DomainModule>();
@@ -18,7 +25,8 @@ export class DomainRegistry {
 
   /**
    * Adds a module.
-   * @throws ConcordError VALIDATION_FAILED when the category already has one.
+   * @throws ConcordError VALIDATION_FAILED when the category already has one, or its event
+   * schemas are inconsistent.
    */
   register(module: DomainModule): this {
     if (this.modules.has(module.category)) {
@@ -30,7 +38,7 @@ export class DomainRegistry {
         },
       );
     }
-    this.modules.set(module.category, module);
+    this.modules.set(module.category, normalizeDomain(module));
     return this;
   }
 
@@ -54,6 +62,36 @@ export class DomainRegistry {
   /** True when the category has a registered (non-default) module. */
   has(category: string): boolean {
     return this.modules.has(category);
+  }
+
+  /**
+   * What this deployment's code cannot interpret about an event (an unknown type or a newer
+   * schema version than its module reads), or `undefined` when it can fold it.
+   */
+  schemaGap(event: Pick<UnsignedEnvelope, 'stream' | 'type' | 'meta'>): SchemaGap | undefined {
+    return schemaGapOf(this.forStream(event.stream), event);
+  }
+
+  /**
+   * The causal gate's hold (`CausalGateOptions.hold`): {@link SCHEMA_UPGRADE_DEPENDENCY} for an
+   * event this code cannot interpret, so it stays parked until the code is upgraded.
+   */
+  readonly holdFor = (
+    event: Pick<UnsignedEnvelope, 'stream' | 'type' | 'meta'>,
+  ): EventId | undefined =>
+    this.schemaGap(event) === undefined ? undefined : SCHEMA_UPGRADE_DEPENDENCY;
+
+  /**
+   * The data and schema version to write for a command of `stream` whose data is in the version
+   * the module reads (downcast to the type's write version).
+   * @throws ConcordError DOMAIN_REJECTED (a type the module does not list, or a downcaster's).
+   */
+  encodeForWrite(
+    stream: StreamId,
+    type: string,
+    data: JsonObject,
+  ): { readonly data: JsonObject; readonly version: number } {
+    return encodeForWrite(this.forStream(stream), type, data);
   }
 
   /** Registered categories, sorted. */

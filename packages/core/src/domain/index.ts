@@ -11,6 +11,16 @@ export {
   type ResolutionPolicy,
 } from './DomainModule.js';
 export { DomainRegistry } from './DomainRegistry.js';
+export type { Downcaster, EventSchema, SchemaGap, Upcaster } from './EventSchema.js';
+export { authoredReducer, normalizeDomain, withWriteVersions } from './normalizeDomain.js';
+export {
+  encodeForWrite,
+  readVersionOf,
+  schemaGapError,
+  schemaGapOf,
+  upcastEvent,
+  writeVersionOf,
+} from './upcastEvent.js';
 export {
   mergePatchContestedFields,
   mergePatchDomain,

@@ -27,12 +27,17 @@ export interface EnvelopeMeta {
   traceparent?: string;
   /** ISO-8601 time the writer accepted the event. */
   acceptedAt?: string;
+  /**
+   * The schema version of `data` (an integer ≥ 1; absent: 1). The one key of `meta` the fold
+   * reads, as decoding input — see `schemaVersionOf` and docs/schema-evolution.md.
+   */
+  schemaVersion?: number;
   [key: string]: JsonValue | undefined;
 }
 
 /**
- * An envelope before signing (DESIGN §2). Everything the fold reads is here; `meta` is not
- * read by the fold.
+ * An envelope before signing (DESIGN §2). Everything the fold reads is here; of `meta` the fold
+ * reads only `schemaVersion` (how to decode `data`, never state; ignored for merges).
  */
 export interface UnsignedEnvelope<D = JsonObject> {
   readonly v: 1;

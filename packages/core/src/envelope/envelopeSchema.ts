@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { findNonJson, isJsonObject, type JsonObject } from '../json/JsonValue.js';
 import { isReservedType, MERGE_EVENT_TYPE, type EnvelopeMeta } from './Envelope.js';
+import { isSchemaVersion, MAX_SCHEMA_VERSION, SCHEMA_VERSION_KEY } from './schemaVersion.js';
 import {
   ENVELOPE_LIMITS,
   REGION_PATTERN,
@@ -38,6 +39,14 @@ export function createEnvelopeSchema(options: { maxDepth?: number; signed?: bool
       !(typeof signedBy === 'string' && REGION_PATTERN.test(signedBy))
     ) {
       ctx.addIssue({ code: 'custom', message: 'must be a region id', path: ['signedBy'] });
+    }
+    const version = (value as EnvelopeMeta)[SCHEMA_VERSION_KEY];
+    if (version !== undefined && !isSchemaVersion(version)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an integer from 1 to ${MAX_SCHEMA_VERSION}`,
+        path: [SCHEMA_VERSION_KEY],
+      });
     }
   });
   const shape = {

@@ -60,4 +60,11 @@ export {
   verifyEnvelopes,
   type VerificationResult,
 } from './signEnvelope.js';
+export {
+  isSchemaVersion,
+  MAX_SCHEMA_VERSION,
+  SCHEMA_VERSION_KEY,
+  schemaVersionOf,
+  withSchemaVersion,
+} from './schemaVersion.js';
 export { streamCategory } from './streamCategory.js';

@@ -12,7 +12,7 @@ import {
   type ParkedEvent,
 } from './GateDecision.js';
 
-export interface CausalGateOptions {
+export interface CausalGateOptions<E extends Causal = Causal> {
   /** Clock for `parkedAt` (ms). Default `Date.now`. */
   now?: () => number;
   /**
@@ -20,6 +20,15 @@ export interface CausalGateOptions {
    * when the gate is the only record of what is applied (tests, simulations).
    */
   appliedCacheSize?: number;
+  /**
+   * A pseudo-dependency an event must wait for although its real dependencies are applied, or
+   * `undefined` — e.g. `registry.holdFor`, which holds events whose schema version this code
+   * cannot read (`SCHEMA_UPGRADE_DEPENDENCY`). Asked when the dependencies are complete.
+   * A held event stays parked with the hold as its only missing id (never applied, so nothing
+   * arriving releases it) and its dependants wait for it; `restore` asks again, so code that
+   * reads the event releases it on start-up. Default: nothing is held.
+   */
+  hold?: (event: E) => EventId | undefined;
 }
 
 interface ParkedEntry<E> {
@@ -49,14 +58,16 @@ interface Pending<E> {
  */
 export class CausalGate<E extends Causal = Causal> {
   private readonly now: () => number;
+  private readonly hold: ((event: E) => EventId | undefined) | undefined;
   private readonly applied: AppliedIdCache;
   private readonly parked = new Map<EventId, ParkedEntry<E>>();
   private readonly waiters = new Map<EventId, EventId[]>();
   private generation = 0;
   private lastParkedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: CausalGateOptions = {}) {
+  constructor(options: CausalGateOptions<E> = {}) {
     this.now = options.now ?? Date.now;
+    this.hold = options.hold;
     this.applied = new AppliedIdCache(options.appliedCacheSize ?? 100_000);
   }
 
@@ -159,12 +170,22 @@ export class CausalGate<E extends Causal = Causal> {
     }
     for (const { event, missing, parkedAt } of decision.parked) {
       this.parked.set(event.id, { event, missing: new Set(missing), parkedAt });
-      for (const dep of missing) {
-        const list = this.waiters.get(dep);
-        if (list) list.push(event.id);
-        else this.waiters.set(dep, [event.id]);
-      }
+      for (const dep of missing) this.addWaiter(dep, event.id);
     }
+    // Dependencies complete (the loop above emptied `missing`), but held.
+    for (const { id, hold } of decision.held) {
+      const entry = this.parked.get(id);
+      if (!entry) continue;
+      entry.missing.clear();
+      entry.missing.add(hold);
+      this.addWaiter(hold, id);
+    }
+  }
+
+  private addWaiter(dep: EventId, waiter: EventId): void {
+    const list = this.waiters.get(dep);
+    if (list) list.push(waiter);
+    else this.waiters.set(dep, [waiter]);
   }
 
   /** Tells the gate ids are applied that did not pass through it (e.g. a rebuild). */
@@ -254,9 +275,17 @@ export class CausalGate<E extends Causal = Causal> {
     const remaining = new Map<EventId, number>();
     const ready: E[] = [];
     const unparked: EventId[] = [];
+    const held: { id: EventId; hold: EventId }[] = [];
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i] as EventId;
       const own = pending.get(id);
+      const hold = this.hold?.(own ? own.event : (this.parked.get(id) as ParkedEntry<E>).event);
+      if (hold !== undefined) {
+        // Complete but held: it stays parked, and whatever waits for it keeps waiting.
+        if (own) own.missing.add(hold);
+        else held.push({ id, hold });
+        continue;
+      }
       if (own) {
         ready.push(own.event);
         if (restoring) unparked.push(id);
@@ -290,6 +319,6 @@ export class CausalGate<E extends Causal = Causal> {
     if (restoring) {
       for (const p of parked) this.lastParkedAt = Math.max(this.lastParkedAt, p.parkedAt);
     }
-    return { generation: this.generation, ready, unparked, parked, duplicates };
+    return { generation: this.generation, ready, unparked, parked, held, duplicates };
   }
 }

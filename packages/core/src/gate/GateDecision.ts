@@ -46,8 +46,16 @@ export interface GateDecision<E> {
   readonly ready: readonly E[];
   /** Ids of previously parked events that are in `ready` (remove them from the parked store). */
   readonly unparked: readonly EventId[];
-  /** Incoming events that must wait (store them as parked). */
+  /**
+   * Incoming (or restored) events that must wait (store them as parked): for missing
+   * dependencies, or held (`missing` is then the hold alone, e.g. SCHEMA_UPGRADE_DEPENDENCY).
+   */
   readonly parked: readonly ParkedEvent<E>[];
+  /**
+   * Previously parked events whose last dependency arrived in this batch but which are held:
+   * they stay parked, now missing only `hold` (update their stored `missing`).
+   */
+  readonly held: readonly { readonly id: EventId; readonly hold: EventId }[];
   /** Incoming events dropped as duplicates, with the reason. */
   readonly duplicates: readonly DuplicateEvent<E>[];
 }

@@ -10,3 +10,4 @@ export {
   type GateStats,
   type ParkedEvent,
 } from './GateDecision.js';
+export { SCHEMA_UPGRADE_DEPENDENCY } from './holds.js';

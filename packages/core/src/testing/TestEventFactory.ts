@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Hlc } from '../clock/Hlc.js';
 import type { EventId, RegionId, StreamId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import { newEventId } from '../envelope/ids.js';
+import { withSchemaVersion } from '../envelope/schemaVersion.js';
 import type { JsonObject } from '../json/JsonValue.js';
 
 /** A test event: only what matters to the test; the factory fills in the rest. */
@@ -15,6 +16,8 @@ export interface EventSpec {
   readonly hlc?: Hlc;
   readonly idempotencyKey?: string;
   readonly causedBy?: EventId;
+  /** `meta.schemaVersion` (default: none, i.e. version 1). */
+  readonly schemaVersion?: number;
 }
 
 /**
@@ -69,7 +72,7 @@ export class TestEventFactory {
       parents,
       ...(spec.causedBy === undefined ? {} : { causedBy: spec.causedBy }),
       ...(spec.idempotencyKey === undefined ? {} : { idempotencyKey: spec.idempotencyKey }),
-      meta: {},
+      meta: withSchemaVersion({}, spec.schemaVersion ?? 1),
     };
     this.record(event);
     return event;

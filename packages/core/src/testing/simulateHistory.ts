@@ -3,6 +3,7 @@ import { HybridLogicalClock } from '../clock/HybridLogicalClock.js';
 import type { Hlc } from '../clock/Hlc.js';
 import type { EventId, RegionId, StreamId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import { newEventId } from '../envelope/ids.js';
+import { withSchemaVersion } from '../envelope/schemaVersion.js';
 import { isConcordError } from '../errors/ConcordError.js';
 import type { JsonObject } from '../json/JsonValue.js';
 import { buildManualMerge, buildMerge } from '../conflicts/buildMerge.js';
@@ -136,8 +137,9 @@ export function simulateHistory(
         ? [...region.log].reverse().find((event) => event.stream !== stream)?.id
         : undefined;
       let data = step.data;
+      let version = 1;
       try {
-        data =
+        const prepared =
           module.prepare?.(view.state, {
             stream,
             type: step.type,
@@ -145,6 +147,8 @@ export function simulateHistory(
             idempotencyKey: step.idempotencyKey,
             causedBy,
           }) ?? data;
+        // Written like a writer does: at the type's write version.
+        ({ data, version } = registry.encodeForWrite(stream, step.type, prepared));
       } catch (error) {
         if (isConcordError(error, 'DOMAIN_REJECTED')) {
           rejected++;
@@ -165,7 +169,7 @@ export function simulateHistory(
         parents,
         ...(causedBy === undefined ? {} : { causedBy }),
         ...(step.idempotencyKey === undefined ? {} : { idempotencyKey: step.idempotencyKey }),
-        meta: {},
+        meta: withSchemaVersion({}, version),
       };
       created.push(event);
       createdIds.add(event.id);
