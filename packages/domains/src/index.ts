@@ -8,13 +8,18 @@ import { cartDomain } from './cart/cartDomain.js';
 import { profileDomain } from './profile/profileDomain.js';
 
 export {
+  ACCOUNT_CURRENCY,
   ACCOUNT_EVENTS,
+  ACCOUNT_SCHEMAS,
   accountDomain,
+  accountModule,
   compensationsOf,
+  type AccountRelease,
   type AccountState,
   type BouncedWithdrawal,
   type Compensation,
 } from './account/accountDomain.js';
+export { accountDomainV1 } from './account/accountDomainV1.js';
 export { CART_EVENTS, cartDomain, cartLines, type CartState } from './cart/cartDomain.js';
 export { PROFILE_EVENTS, profileDomain, type ProfileState } from './profile/profileDomain.js';
 

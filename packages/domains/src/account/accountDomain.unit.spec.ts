@@ -36,7 +36,7 @@ describe('account domain', () => {
 
   it('prepare rejects overdrafts, non-positive and non-integer amounts, closed accounts', () => {
     const given = spec.given(opened, deposit(50));
-    given.prepare(withdraw(50)).then({ amount: 50 });
+    given.prepare(withdraw(50)).then({ amount: 50, currency: 'EUR' });
     given.prepare(withdraw(51)).rejects('DOMAIN_REJECTED');
     given.prepare(deposit(0)).rejects('DOMAIN_REJECTED');
     given.prepare(deposit(-5)).rejects('DOMAIN_REJECTED');

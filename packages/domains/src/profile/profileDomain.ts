@@ -1,4 +1,10 @@
-import { ConcordError, mergePatchDomain, type DomainModule, type JsonObject } from '@concord/core';
+import {
+  ConcordError,
+  defineDomain,
+  mergePatchDomain,
+  type DomainModule,
+  type JsonObject,
+} from '@concord/core';
 
 /** The event types of a `profile-*` stream. */
 export const PROFILE_EVENTS = {
@@ -14,7 +20,7 @@ const base = mergePatchDomain('profile');
  * A user profile: the state is a JSON document, each `ProfileUpdated` is a merge patch, and
  * concurrent edits resolve per field, last writer (in fold order) wins — policy `lww`.
  */
-export const profileDomain: DomainModule<ProfileState> = {
+export const profileDomain: DomainModule<ProfileState> = defineDomain<ProfileState>({
   ...base,
   prepare(_state, command): JsonObject {
     if (command.type !== PROFILE_EVENTS.updated) {
@@ -24,4 +30,4 @@ export const profileDomain: DomainModule<ProfileState> = {
     }
     return command.data;
   },
-};
+});
