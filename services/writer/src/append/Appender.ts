@@ -1,6 +1,7 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import {
   ConcordError,
+  encodeForWrite,
   ENVELOPE_LIMITS,
   findNonJson,
   hlcSuccessor,
@@ -12,8 +13,10 @@ import {
   MERGE_EVENT_TYPE,
   newEventId,
   parseUnsignedEnvelope,
+  schemaVersionOf,
   serializeEnvelope,
   signEnvelope,
+  withSchemaVersion,
   type DomainModule,
   type DomainRegistry,
   type Envelope,
@@ -132,10 +135,11 @@ function hashOf(event: Envelope): string {
  * The append path of DESIGN §8, in this order: fence → idempotency fast path (Redis) →
  * per-stream serialisation (in-process queue + Redis lock) → [in the critical section]
  * own chain + projection snapshot → idempotency (the projection is the truth) → heads
- * (projection heads + own unprojected events) → expected heads → domain `prepare` → HLC stamp
- * after the parents → sign → produce and wait for the Kafka ack. Only after the ack: the own
- * chain, the idempotency record and the heads cache are written. Nothing is written anywhere
- * before the ack, so a failed append leaves nothing behind.
+ * (projection heads + own unprojected events) → expected heads → domain `prepare` → encoding
+ * at the type's write version (`meta.schemaVersion`) → HLC stamp after the parents → sign →
+ * produce and wait for the Kafka ack. Only after the ack: the own chain, the idempotency record
+ * and the heads cache are written. Nothing is written anywhere before the ack, so a failed
+ * append leaves nothing behind.
  */
 export class Appender {
   private storeDownUntil = 0;
@@ -181,6 +185,7 @@ export class Appender {
           {
             eventId: result.event.id,
             type: result.event.type,
+            schemaVersion: schemaVersionOf(result.event),
             parents: result.event.parents.length,
             ms: Math.round((performance.now() - started) * 10) / 10,
           },
@@ -261,7 +266,11 @@ export class Appender {
         { details: { heads: parents, expected: command.expectedHeads } },
       );
     }
-    const data = this.prepare(domain, snapshot, remaining, command);
+    const { data, version } = this.encode(
+      domain,
+      command.type,
+      this.prepare(domain, snapshot, remaining, command),
+    );
     // A fence set while this append waited for its turn applies to it too.
     deps.fence.assertOpen();
     const hlc = this.stamp(heads, command.causedBy, snapshot, logger);
@@ -278,7 +287,7 @@ export class Appender {
         parents,
         ...(command.causedBy === undefined ? {} : { causedBy: command.causedBy }),
         ...(key === undefined ? {} : { idempotencyKey: key }),
-        meta: { payloadHash: hash },
+        meta: withSchemaVersion({ payloadHash: hash }, version),
       },
       context,
     );
@@ -615,6 +624,33 @@ export class Appender {
       );
     }
     return data;
+  }
+
+  /**
+   * The prepared data (in the version the module reads) at the type's write version, and that
+   * version: what goes into `data` and `meta.schemaVersion` (docs/schema-evolution.md).
+   */
+  private encode(
+    domain: DomainModule,
+    type: string,
+    data: JsonObject,
+  ): { readonly data: JsonObject; readonly version: number } {
+    let encoded: { data: unknown; version: number };
+    try {
+      encoded = encodeForWrite(domain, type, data);
+    } catch (error) {
+      if (error instanceof ConcordError) throw error;
+      throw new ConcordError('INTERNAL', `a downcaster of domain ${domain.category} failed`, {
+        cause: error,
+      });
+    }
+    if (!isJsonObject(encoded.data) || findNonJson(encoded.data, ENVELOPE_LIMITS.maxDepth)) {
+      throw new ConcordError(
+        'INTERNAL',
+        `a downcaster of domain ${domain.category} returned no valid JSON object`,
+      );
+    }
+    return { data: encoded.data, version: encoded.version };
   }
 
   /**

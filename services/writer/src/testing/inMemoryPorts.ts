@@ -104,7 +104,9 @@ export class InMemoryFenceStore implements FenceStore {
 }
 
 /** An Appender wired to in-memory ports (no Redis: the in-process queue and caches only). */
-export function inMemoryAppender(options: { fenced?: () => boolean; now?: () => number } = {}) {
+export function inMemoryAppender(
+  options: { fenced?: () => boolean; now?: () => number; domains?: DomainRegistry } = {},
+) {
   const log = new InMemoryEventLog();
   const projection = new InMemoryProjection();
   const logger = createLogger({ service: 'writer', region: 'us', level: 'silent' });
@@ -123,7 +125,7 @@ export function inMemoryAppender(options: { fenced?: () => boolean; now?: () => 
     signer: createSigner('us', generateRegionKeyPair().privateKey),
     clock: new HybridLogicalClock({ now }),
     now,
-    domains: new DomainRegistry(defaultDomains),
+    domains: options.domains ?? new DomainRegistry(defaultDomains),
     log,
     snapshots: projection,
     chains,
