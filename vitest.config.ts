@@ -32,13 +32,21 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: everywhere('unit'), testTimeout: 60_000 },
+        // Projects run one after the other (groupOrder): int and e2e share one local stack and
+        // fault-inject it (stop brokers, cut links), so they must never overlap.
+        test: {
+          name: 'unit',
+          include: everywhere('unit'),
+          testTimeout: 60_000,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
         test: {
           name: 'int',
           include: everywhere('int'),
+          sequence: { groupOrder: 1 },
           globalSetup: ['test/support/stack-global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
@@ -51,6 +59,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: everywhere('e2e'),
+          sequence: { groupOrder: 2 },
           globalSetup: ['test/support/stack-global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
