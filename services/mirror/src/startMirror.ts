@@ -295,6 +295,11 @@ export async function startMirror(
       metrics.pendingOldest.set(pending.oldestSeconds ?? 0);
       metrics.conflictsOpen.set(o.openConflicts);
       telemetry.pendingOverdue.set(pending.overdueCount);
+      telemetry.pendingSchema.reset();
+      for (const k of pending.schema.kinds) {
+        const labels = { category: k.category, type: k.type, version: String(k.version) };
+        telemetry.pendingSchema.set(labels, k.count);
+      }
       telemetry.feedBacklog.set(o.feedBacklog);
       telemetry.dlqBacklog.set(o.dlqBacklog);
       if (pending.overdueCount > 0 && Date.now() - lastOverdueLog > 60_000) {
@@ -327,7 +332,18 @@ export async function startMirror(
   };
 
   every(options.statsIntervalMs ?? 1000, refreshGauges, 'gauges');
-  every(options.sweepIntervalMs ?? 30_000, () => applier.sweep(), 'sweep');
+  // Events held for their schema version that this code reads: applied before consuming.
+  await applier.releaseHeld().catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not release held events at start-up (the sweep retries)');
+  });
+  every(
+    options.sweepIntervalMs ?? 30_000,
+    async () => {
+      await applier.releaseHeld();
+      await applier.sweep();
+    },
+    'sweep',
+  );
   publisher?.start();
   for (const consumer of consumers) consumer.start();
   logger.info(

@@ -1,5 +1,7 @@
 import {
   isConcordError,
+  readVersionOf,
+  schemaVersionOf,
   sleep,
   withRetry,
   type DomainRegistry,
@@ -48,6 +50,9 @@ export interface ApplierStats {
   transactions: number;
   failures: number;
   sweepUnparked: number;
+  /** Events held for their schema version, and held events released after an upgrade. */
+  schemaHeld: number;
+  schemaReleased: number;
   firstRoundStartedAt: number | undefined;
   /** When the first transaction committed, and how many events it applied. */
   firstCommitAt: number | undefined;
@@ -82,6 +87,8 @@ export class Applier {
     transactions: 0,
     failures: 0,
     sweepUnparked: 0,
+    schemaHeld: 0,
+    schemaReleased: 0,
     firstRoundStartedAt: undefined,
     firstCommitAt: undefined,
     firstCommitApplied: 0,
@@ -247,6 +254,7 @@ export class Applier {
     s.dlq += result.dlqRows.length;
     s.parked += result.parked;
     s.unparked += result.unparked;
+    this.noteHeld(result.held);
     s.lastCommitAt = committedAt;
     if (s.firstCommitAt === undefined) {
       s.firstCommitAt = committedAt;
@@ -279,6 +287,82 @@ export class Applier {
       );
     }
     if (result.applied.length > 0 || result.dlqRows.length > 0) this.options.onCommit?.();
+  }
+
+  /** Counts and reports events this code could not interpret (held for their schema version). */
+  private noteHeld(held: readonly Envelope[]): void {
+    if (held.length === 0) return;
+    this.stats.schemaHeld += held.length;
+    this.options.telemetry.schemaHeld.inc(held.length);
+    this.options.logger.warn(
+      {
+        held: held.length,
+        events: held.slice(0, 20).map((e) => ({
+          id: e.id,
+          stream: e.stream,
+          type: e.type,
+          schemaVersion: schemaVersionOf(e),
+          origin: e.origin,
+        })),
+      },
+      'events parked: this code cannot interpret their schema version or type (applied once the region runs code that reads them)',
+    );
+  }
+
+  /**
+   * Releases the events held for their schema version that this code reads (after an
+   * upgrade): restores them into the gate, which applies them and then their dependants in
+   * causal order; the rest stays held. Returns how many parked events were applied. Runs at start-up and with every sweep (another instance of the
+   * region may run other code), in transactions of at most `limit` held rows.
+   */
+  async releaseHeld(limit = 1000): Promise<number> {
+    const { registry } = this.options;
+    let released = 0;
+    for (;;) {
+      const result = await inTransaction(this.pool, async (client) => {
+        const store = await this.lockedStore(client);
+        const readable = (await store.heldKinds()).filter((k) => {
+          const reads = readVersionOf(registry.forCategory(k.category), k.type);
+          return reads !== undefined && k.version <= reads;
+        });
+        if (readable.length === 0) return undefined;
+        const rows = await store.heldRows(readable, limit);
+        if (rows.length === 0) return undefined;
+        const applied = await applyEvents(
+          store,
+          [],
+          {
+            region: this.options.region,
+            registry,
+            readModels: this.options.readModels,
+            checkpointEvery: this.options.checkpointEvery,
+          },
+          rows,
+        );
+        if (applied.applied.length > 0) {
+          await store.notifyApplied(
+            notifyPayload(this.options.region, applied.applied.length, applied.touchedStreams),
+          );
+        }
+        return { applied, rows: rows.length };
+      });
+      // Nothing held that this code reads, or nothing released (must not happen): done.
+      if (!result || result.applied.unparked === 0) return released;
+      const committedAt = Date.now();
+      released += result.applied.unparked;
+      this.stats.schemaReleased += result.applied.unparked;
+      this.stats.applied += result.applied.applied.length;
+      this.options.telemetry.schemaReleased.inc(result.applied.unparked);
+      this.options.telemetry.applied(result.applied.applied, committedAt, committedAt);
+      if (result.applied.applied.length > 0)
+        this.options.onApplied?.(result.applied.applied, committedAt);
+      this.options.logger.info(
+        { released: result.applied.unparked, applied: result.applied.applied.length },
+        'applied events held for their schema version (and their dependants): this code reads them',
+      );
+      this.options.onCommit?.();
+      if (result.rows < limit) return released;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import {
   adjustSum,
   analyzeConflict,
+  SCHEMA_UPGRADE_DEPENDENCY,
   digestLine,
   EMPTY_SET_SUM,
   type DomainRegistry,
@@ -51,6 +52,11 @@ export interface ApplyEventsResult {
   /** Applied events, in applied order. */
   readonly applied: readonly Envelope[];
   readonly parked: number;
+  /**
+   * Events newly held for their schema version (parked, or parked rows whose dependencies
+   * arrived): this code cannot interpret them; they wait for an upgrade.
+   */
+  readonly held: readonly Envelope[];
   readonly unparked: number;
   readonly duplicates: ReadonlyMap<DuplicateKind | 'idempotency-noop', number>;
   /** DLQ rows written for refused events (by the screen). */
@@ -88,7 +94,9 @@ export async function applyEvents(
 ): Promise<ApplyEventsResult> {
   const now = options.now ?? Date.now;
   const duplicates = new Map<DuplicateKind | 'idempotency-noop', number>();
-  const gate = await gatePass(incoming, store, now, pendingRows);
+  // An event this code cannot interpret (schema version, type) is held: parked until upgraded.
+  const hold = (candidate: Candidate) => options.registry.holdFor(candidate.envelope);
+  const gate = await gatePass(incoming, store, now, pendingRows, hold);
   for (const d of gate.duplicates) count(duplicates, d.kind);
   const screen = screenReady(gate.ready, gate.applied);
 
@@ -213,9 +221,16 @@ export async function applyEvents(
     });
   });
 
+  const isHeld = (missing: readonly EventId[]) => missing.includes(SCHEMA_UPGRADE_DEPENDENCY);
+  const held = [
+    ...gate.parked.filter((p) => isHeld(p.missing)).map((p) => p.candidate.envelope),
+    ...gate.stillParkedRows.filter((r) => isHeld(r.missing)).map((r) => r.envelope),
+  ];
+
   return {
     applied: screen.accepted.map((c) => c.envelope),
     parked: parkedRows.length,
+    held,
     unparked: gate.unparkedRows.length - deferredRows.length,
     duplicates,
     dlq,

@@ -4,6 +4,7 @@ import {
   dependenciesOf,
   DUPLICATE_KINDS,
   type DuplicateKind,
+  type Envelope,
   type EventId,
 } from '@concord/core';
 import {
@@ -49,6 +50,7 @@ export interface GatePassResult {
   readonly stillParkedRows: readonly {
     readonly id: EventId;
     readonly missing: readonly EventId[];
+    readonly envelope: Envelope;
   }[];
   /** Incoming events dropped as duplicates. */
   readonly duplicates: readonly { readonly candidate: Candidate; readonly kind: DuplicateKind }[];
@@ -70,14 +72,17 @@ function sameIds(a: readonly EventId[], b: readonly EventId[]): boolean {
  * look-up) are restored into the gate, which unparks what is complete — across streams and
  * sources, transitively, including incoming events that were waiting for those rows. Nothing
  * is kept between transactions, so several mirror instances writing one database (a
- * rebalance) never act on a stale view of what is parked. `initialRows` (the safety sweep)
- * are pending rows to restore up front.
+ * rebalance) never act on a stale view of what is parked. `initialRows` (the safety sweep, the
+ * release of held events after an upgrade) are pending rows to restore up front. `hold` is the
+ * gate's hold: an event this code cannot interpret stays parked, missing only
+ * SCHEMA_UPGRADE_DEPENDENCY, and what depends on it waits for it.
  */
 export async function gatePass(
   incoming: readonly Candidate[],
   store: GateStore,
   now: () => number = Date.now,
   initialRows: readonly PendingRow[] = [],
+  hold?: (candidate: Candidate) => EventId | undefined,
 ): Promise<GatePassResult> {
   const applied = new Map<EventId, AppliedRef>();
   const notApplied = new Set<EventId>();
@@ -107,7 +112,11 @@ export async function gatePass(
     else candidates.push(candidate);
   }
 
-  const gate = new CausalGate<Candidate>({ now, appliedCacheSize: Infinity });
+  const gate = new CausalGate<Candidate>({
+    now,
+    appliedCacheSize: Infinity,
+    ...(hold === undefined ? {} : { hold }),
+  });
   await lookUp(gate.unknownIds(candidates));
   const first = gate.decide(candidates, isApplied);
   gate.commit(first);
@@ -160,13 +169,14 @@ export async function gatePass(
     });
   }
   const unparkedRows: EventId[] = [];
-  const stillParkedRows: { id: EventId; missing: EventId[] }[] = [];
+  const stillParkedRows: { id: EventId; missing: EventId[]; envelope: Envelope }[] = [];
   const stale = new Set(staleRows);
   for (const row of loaded.values()) {
     if (stale.has(row.id)) continue;
     const missing = gate.missingFor(row.id);
     if (missing === undefined) unparkedRows.push(row.id);
-    else if (!sameIds(missing, row.missing)) stillParkedRows.push({ id: row.id, missing });
+    else if (!sameIds(missing, row.missing))
+      stillParkedRows.push({ id: row.id, missing, envelope: row.envelope });
   }
   return { ready, parked, unparkedRows, staleRows, stillParkedRows, duplicates, applied };
 }

@@ -1,4 +1,9 @@
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import {
+  SCHEMA_UPGRADE_DEPENDENCY,
+  type Envelope,
+  type EventId,
+  type StreamId,
+} from '@concord/core';
 import { ident, type pg } from '@concord/postgres';
 import type { AppliedRef, PendingRow } from '../apply/ApplyTypes.js';
 import type { StreamRow, SuffixEvent } from '../apply/foldStreams.js';
@@ -268,6 +273,64 @@ export class ProjectionStore implements ApplyStore {
         order by p.parked_at
         limit $1`,
       [limit],
+    );
+    return rows.map(pendingRow);
+  }
+
+  /**
+   * The events held for their schema version (parked with SCHEMA_UPGRADE_DEPENDENCY in
+   * `missing`), counted by category, type and schema version.
+   */
+  async heldKinds(): Promise<HeldKind[]> {
+    const { rows } = await this.q<{
+      category: string;
+      type: string;
+      version: number;
+      n: string;
+      oldest_ms: number;
+    }>(
+      `select ${categorySql('stream')} as category, envelope->>'type' as type,
+              ${schemaVersionSql('envelope')} as version, count(*) as n,
+              (extract(epoch from min(parked_at)) * 1000)::float8 as oldest_ms
+         from ${this.s}.pending
+        where missing @> array[$1]::uuid[]
+        group by 1, 2, 3
+        order by 1, 2, 3`,
+      [SCHEMA_UPGRADE_DEPENDENCY],
+    );
+    return rows.map((r) => ({
+      category: r.category,
+      type: r.type,
+      version: r.version,
+      count: Number(r.n),
+      oldestParkedAt: r.oldest_ms,
+    }));
+  }
+
+  /** Held rows of the given (category, type, version) kinds, oldest first. */
+  async heldRows(
+    kinds: readonly Pick<HeldKind, 'category' | 'type' | 'version'>[],
+    limit: number,
+  ): Promise<PendingRow[]> {
+    if (kinds.length === 0) return [];
+    const { rows } = await this.q<PendingDbRow>(
+      `select p.id, p.envelope, p.envelope::text as text, p.missing, p.source,
+              (extract(epoch from p.parked_at) * 1000)::float8 as parked_ms
+         from ${this.s}.pending p
+         join unnest($2::text[], $3::text[], $4::int[]) k(category, type, version)
+           on ${categorySql('p.stream')} = k.category
+          and p.envelope->>'type' = k.type
+          and ${schemaVersionSql('p.envelope')} = k.version
+        where p.missing @> array[$1]::uuid[]
+        order by p.parked_at
+        limit $5`,
+      [
+        SCHEMA_UPGRADE_DEPENDENCY,
+        kinds.map((k) => k.category),
+        kinds.map((k) => k.type),
+        kinds.map((k) => k.version),
+        limit,
+      ],
     );
     return rows.map(pendingRow);
   }
@@ -742,6 +805,22 @@ export class ProjectionStore implements ApplyStore {
     await this.execute(ops, notify);
   }
 }
+
+/** A kind of held event: what this region's code could not interpret, and how many. */
+export interface HeldKind {
+  readonly category: string;
+  readonly type: string;
+  readonly version: number;
+  readonly count: number;
+  /** ms since the epoch. */
+  readonly oldestParkedAt: number;
+}
+
+/** `streamCategory(stream)` in SQL: the text before the first `-` or `:`. */
+const categorySql = (stream: string) => `substring(${stream} from '^[^:-]*')`;
+/** `schemaVersionOf(envelope)` in SQL (merges are never held, so their meta does not matter). */
+const schemaVersionSql = (envelope: string) =>
+  `coalesce((${envelope}->'meta'->>'schemaVersion')::int, 1)`;
 
 /** The Postgres NOTIFY channel the mirror signals applied events on (docs/mirror.md). */
 export const APPLIED_CHANNEL = 'concord_applied';

@@ -1,5 +1,6 @@
-import type { EventId } from '@concord/core';
+import { SCHEMA_UPGRADE_DEPENDENCY, type EventId } from '@concord/core';
 import { ident, type pg } from '@concord/postgres';
+import { ProjectionStore, type HeldKind } from './ProjectionStore.js';
 
 /** The parked events at a glance. */
 export interface PendingSummary {
@@ -10,10 +11,27 @@ export interface PendingSummary {
     id: EventId;
     stream: string;
     missing: EventId[];
+    /** `dependency`: waits for events; `schema-version`: this code cannot interpret it. */
+    reason: ParkReason;
     parkedAt: string;
     source: string;
   }[];
   readonly overdueCount: number;
+  /**
+   * The parked events held for their schema version (included in `count`): what this region's
+   * code cannot interpret yet, by category, type and version. Empty outside a rollout.
+   */
+  readonly schema: {
+    readonly count: number;
+    readonly kinds: readonly (Omit<HeldKind, 'oldestParkedAt'> & { oldestParkedAt: string })[];
+  };
+}
+
+/** Why an event is parked. */
+export type ParkReason = 'dependency' | 'schema-version';
+
+export function parkReason(missing: readonly EventId[]): ParkReason {
+  return missing.includes(SCHEMA_UPGRADE_DEPENDENCY) ? 'schema-version' : 'dependency';
 }
 
 export async function pendingSummary(
@@ -50,15 +68,22 @@ export async function pendingSummary(
           id: r.id,
           stream: r.stream,
           missing: r.missing,
+          reason: parkReason(r.missing),
           parkedAt: r.parked_at.toISOString(),
           source: r.source,
         }));
   const oldest = head.rows[0]?.oldest;
+  const count = Number(head.rows[0]?.n ?? 0);
+  const kinds = count === 0 ? [] : await new ProjectionStore(client, schema).heldKinds();
   return {
-    count: Number(head.rows[0]?.n ?? 0),
+    count,
     oldestSeconds: oldest === null || oldest === undefined ? undefined : Math.max(0, oldest),
     overdue,
     overdueCount,
+    schema: {
+      count: kinds.reduce((n, k) => n + k.count, 0),
+      kinds: kinds.map((k) => ({ ...k, oldestParkedAt: new Date(k.oldestParkedAt).toISOString() })),
+    },
   };
 }
 

@@ -20,6 +20,9 @@ export class MirrorTelemetry {
   readonly pendingOverdue: Gauge;
   readonly redelivered: Counter;
   readonly slowPath: Counter;
+  readonly schemaHeld: Counter;
+  readonly schemaReleased: Counter;
+  readonly pendingSchema: Gauge<'category' | 'type' | 'version'>;
   private readonly clock = new HybridLogicalClock({ maxDriftMs: Infinity });
 
   constructor(
@@ -74,6 +77,22 @@ export class MirrorTelemetry {
     this.slowPath = new Counter({
       name: 'concord_mirror_slow_path_streams_total',
       help: 'Stream folds that took the snapshot-rule recompute instead of the fast path.',
+      registers,
+    });
+    this.schemaHeld = new Counter({
+      name: 'concord_mirror_schema_held_total',
+      help: 'Events parked because this code cannot interpret their schema version or type (they wait for an upgrade; docs/schema-evolution.md).',
+      registers,
+    });
+    this.schemaReleased = new Counter({
+      name: 'concord_mirror_schema_released_total',
+      help: 'Events held for their schema version that upgraded code released and applied.',
+      registers,
+    });
+    this.pendingSchema = new Gauge({
+      name: 'concord_mirror_pending_schema_events',
+      help: 'Parked events held for their schema version, by category, type and version (part of concord_pending_events).',
+      labelNames: ['category', 'type', 'version'] as const,
       registers,
     });
   }

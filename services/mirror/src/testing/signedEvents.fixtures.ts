@@ -73,6 +73,8 @@ export function randomHistory(options: {
   syncRate?: number;
   /** Appended to every stream name (separate histories on separate streams). */
   streamSuffix?: string;
+  /** The writers' domain modules (e.g. one that writes newer schema versions). Default: shipped. */
+  registry?: DomainRegistry;
 }): UnsignedEnvelope[] {
   const random = prng(options.seed);
   const n = options.regions.length;
@@ -94,7 +96,7 @@ export function randomHistory(options: {
     ...simulateHistory(ops, {
       regions: options.regions,
       streams: TEST_STREAMS.slice(0, streams).map((s) => `${s}${options.streamSuffix ?? ''}`),
-      registry: new DomainRegistry(defaultDomains),
+      registry: options.registry ?? new DomainRegistry(defaultDomains),
       seed: `mirror-${options.seed}`,
     }).events,
   ];
