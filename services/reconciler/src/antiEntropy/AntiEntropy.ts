@@ -9,7 +9,12 @@ import type {
 import { inSpan, SpanAttr, type Metrics } from '@concord/telemetry';
 import type { DigestIdsResponse } from '../http/wire.js';
 import type { ReconcilerStore } from '../store/ReconcilerStore.js';
-import { classifyMissing, type MissingEvent, type StreamEventIds } from './classifyMissing.js';
+import {
+  classifyMissing,
+  MISSING_STATUS,
+  type MissingEvent,
+  type StreamEventIds,
+} from './classifyMissing.js';
 import { ConvergenceClock } from './ConvergenceClock.js';
 import { DivergenceTracker } from './DivergenceTracker.js';
 import type { DigestSnapshot, LocalDigests } from './LocalDigests.js';
@@ -63,6 +68,9 @@ export class AntiEntropy {
   private episode = new Set<StreamId>();
   private suspected = false;
   private report: ConvergenceReport | undefined;
+  /** The version gaps last logged, and when (logged on change, at most once a minute else). */
+  private lastGapKey = '[]';
+  private lastGapLog = 0;
   private readonly now: () => number;
   private rounds = 0;
 
@@ -273,6 +281,23 @@ export class AntiEntropy {
       else logger.info('split-brain suspicion cleared');
     }
 
+    const versionGaps: Record<RegionId, { events: number; streams: StreamId[] }> = {};
+    for (const m of missing) {
+      if (m.status !== MISSING_STATUS.schemaVersion) continue;
+      const gap = (versionGaps[m.region] ??= { events: 0, streams: [] });
+      gap.events++;
+      if (gap.streams.length < LIST_CAP && !gap.streams.includes(m.stream))
+        gap.streams.push(m.stream);
+    }
+    const gapKey = JSON.stringify(Object.entries(versionGaps).map(([r, g]) => [r, g.events]));
+    if (gapKey !== '[]' && (gapKey !== this.lastGapKey || now - this.lastGapLog > 60_000)) {
+      this.lastGapKey = gapKey;
+      this.lastGapLog = now;
+      logger.warn(
+        { versionGaps },
+        'version gap: regions hold events their code cannot interpret yet (not divergence; upgrade them)',
+      );
+    }
     const missingByRegion: Record<RegionId, Omit<MissingEvent, 'region'>[]> = {};
     for (const m of missing) {
       const list = (missingByRegion[m.region] ??= []);
@@ -293,6 +318,7 @@ export class AntiEntropy {
       missing: missingByRegion,
       projectionMismatches: mismatches,
       divergentStreams: divergent,
+      versionGaps,
       convergenceSeconds: this.clock.lastSeconds ?? null,
       repairs: { copied, recomputed },
       splitBrain: {

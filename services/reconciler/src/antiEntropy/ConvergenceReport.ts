@@ -29,6 +29,14 @@ export interface ConvergenceReport {
   >;
   /** Streams confirmed divergent (not in flight): `concord_divergent_streams`. */
   readonly divergentStreams: readonly StreamId[];
+  /**
+   * Version gaps, per region: events it received but holds because its code cannot interpret
+   * their schema version (or type) yet, and their streams (at most 200). Never divergence: the
+   * region is behind in code, not in data; upgrading it closes the gap (docs/schema-evolution.md).
+   */
+  readonly versionGaps: Readonly<
+    Record<RegionId, { readonly events: number; readonly streams: readonly StreamId[] }>
+  >;
   /** The last measured convergence time, seconds (`concord_convergence_seconds`). */
   readonly convergenceSeconds: number | null;
   readonly repairs: { readonly copied: number; readonly recomputed: readonly StreamId[] };

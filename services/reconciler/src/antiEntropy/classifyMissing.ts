@@ -6,12 +6,23 @@ export interface StreamEventIds {
   readonly events: readonly { readonly id: EventId; readonly source: string | null }[];
   /** Events parked by this region's causal gate (received, waiting for a dependency). */
   readonly pending: readonly EventId[];
+  /**
+   * Among `pending`, the events held for their schema version: received, but this region's
+   * code cannot interpret them until it is upgraded. Absent from regions on older code.
+   */
+  readonly held?: readonly EventId[];
 }
 
 /** Why an event is missing in a region. */
 export const MISSING_STATUS = {
   /** Received and parked by the causal gate: not missing, waiting for a dependency. */
   pending: 'pending',
+  /**
+   * Received and held: the region's code cannot interpret the event's schema version (or type)
+   * yet. Not divergence: a version gap, closed by upgrading that region
+   * (docs/schema-evolution.md).
+   */
+  schemaVersion: 'schema-version',
   /** The region's mirror has not consumed that far in the event's source: still in flight. */
   inFlight: 'in-flight',
   /** The region's mirror consumed past the event's source offset and does not hold it. */
@@ -44,7 +55,8 @@ export function parseSource(
  * `<ns>.events.<origin>:p@k` — an origin's events topic, the same topic at the same offsets for
  * every reader in `direct` mode — is in flight to region X while X's stored offset for that
  * partition is ≤ k, and lost once X consumed past it (X's offsets and applied set are committed
- * in one transaction, so this is not a race). Events parked in X are `pending`. Without a
+ * in one transaction, so this is not a race). Events parked in X are `pending` (or
+ * `schema-version` when X's code cannot interpret them yet). Without a
  * comparable source (the holder got it from a repair topic, or `mm2` mode, where every region
  * reads its own copy) the status is `unknown` and only the time rule can confirm it.
  *
@@ -75,12 +87,14 @@ export function classifyMissing(input: {
     for (const region of regions) {
       const have = applied.get(region)!;
       const parked = new Set(byRegion[region]!.pending);
+      const held = new Set(byRegion[region]!.held ?? []);
       for (const [id, heldBy] of [...holders].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         if (have.has(id)) continue;
         let status: MissingStatus;
         const source = sources.get(id);
         const offsets = input.offsets[region];
-        if (parked.has(id)) status = MISSING_STATUS.pending;
+        if (held.has(id)) status = MISSING_STATUS.schemaVersion;
+        else if (parked.has(id)) status = MISSING_STATUS.pending;
         else if (source && offsets) {
           const next = offsets.get(`${source.topic}:${source.partition}`);
           status =

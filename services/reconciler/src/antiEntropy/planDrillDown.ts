@@ -46,9 +46,9 @@ export function streamsToDrill(
 }
 
 /**
- * The candidates the confirmation rule watches: every missing event not provably in flight or
- * parked (`lost` ones are proven at once), every `state` divergence, and this region's stored
- * rows that disagree with the independent fold.
+ * The candidates the confirmation rule watches: every missing event not provably in flight,
+ * parked or held for its schema version (`lost` ones are proven at once), every `state`
+ * divergence, and this region's stored rows that disagree with the independent fold.
  */
 export function divergenceCandidates(input: {
   readonly missing: readonly MissingEvent[];
@@ -57,7 +57,12 @@ export function divergenceCandidates(input: {
 }): DivergenceCandidate[] {
   const candidates: DivergenceCandidate[] = [];
   for (const m of input.missing) {
-    if (m.status === MISSING_STATUS.inFlight || m.status === MISSING_STATUS.pending) continue;
+    if (
+      m.status === MISSING_STATUS.inFlight ||
+      m.status === MISSING_STATUS.pending ||
+      m.status === MISSING_STATUS.schemaVersion
+    )
+      continue;
     candidates.push({
       key: `missing:${m.region}:${m.id}`,
       fingerprint: m.stream,

@@ -127,7 +127,9 @@ export class ResolutionLoop {
   /** Resolves one conflict if this region should; returns what happened. */
   private async resolve(
     conflict: OpenConflictRow,
-  ): Promise<'emitted' | 'duplicate' | 'manual' | 'not-responsible' | 'stale' | 'awaiting'> {
+  ): Promise<
+    'emitted' | 'duplicate' | 'manual' | 'not-responsible' | 'stale' | 'schema-version' | 'awaiting'
+  > {
     const { store, registry, regions, region, logger } = this.options;
     const module = registry.forStream(conflict.stream);
     const who = responsibility(conflict.stream, regions, region, this.options.isReachable);

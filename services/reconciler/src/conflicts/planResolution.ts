@@ -2,6 +2,7 @@ import {
   buildMerge,
   foldStream,
   RESOLUTION_POLICIES,
+  schemaGapOf,
   type Conflict,
   type DomainModule,
   type EventId,
@@ -34,9 +35,11 @@ export type ResolutionPlan =
       /**
        * `manual`: waits for an operator; `not-responsible`: another region resolves it;
        * `stale`: the stream's heads are no longer the conflict's (the projection is about to
-       * close or supersede it).
+       * close or supersede it); `schema-version`: the stream holds events this code cannot
+       * interpret (its mirror runs newer domain code) — a merge computed from a misread would
+       * differ from the other regions' merge, so it waits for this reconciler's upgrade.
        */
-      readonly reason: 'manual' | 'not-responsible' | 'stale';
+      readonly reason: 'manual' | 'not-responsible' | 'stale' | 'schema-version';
       readonly owner: RegionId;
       readonly responsible?: RegionId | undefined;
     };
@@ -77,7 +80,11 @@ export function planResolution<S>(input: {
   if (module.policy === RESOLUTION_POLICIES.manual) {
     return { action: 'skip', reason: 'manual', owner: who.owner, responsible: self };
   }
-  const fold = foldStream(input.events(), module.reducer, { stream: conflict.stream });
+  const events = input.events();
+  if (events.some((event) => schemaGapOf(module, event) !== undefined)) {
+    return { action: 'skip', reason: 'schema-version', owner: who.owner, responsible: self };
+  }
+  const fold = foldStream(events, module.reducer, { stream: conflict.stream });
   if (fold.heads.length < 2 || !sameIds(fold.heads, conflict.heads)) {
     return { action: 'skip', reason: 'stale', owner: who.owner, responsible: self };
   }

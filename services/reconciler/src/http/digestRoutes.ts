@@ -42,6 +42,7 @@ export function rollupsResponse(snapshot: DigestSnapshot): DigestRollupsResponse
     projection: {
       mismatches: snapshot.mismatches,
       bucketMismatches: snapshot.bucketMismatches,
+      unverified: snapshot.unverified,
     },
   };
 }

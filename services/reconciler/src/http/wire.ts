@@ -1,4 +1,5 @@
 import type { Envelope, EventId, RegionId, StreamId } from '@concord/core';
+import type { StreamEventIds } from '../antiEntropy/classifyMissing.js';
 import type { ProjectionProblem } from '../antiEntropy/LocalDigests.js';
 
 /** `GET /v1/digest`: this region's bucket roll-ups, computed independently. */
@@ -16,6 +17,8 @@ export interface DigestRollupsResponse {
   readonly projection: {
     readonly mismatches: readonly { stream: StreamId; problems: readonly ProjectionProblem[] }[];
     readonly bucketMismatches: readonly number[];
+    /** Streams this reconciler's code cannot fold (a newer schema version): not checked. */
+    readonly unverified?: readonly { stream: StreamId; reason: 'schema-version' }[];
   };
 }
 
@@ -34,18 +37,13 @@ export interface DigestStreamsResponse {
   }[];
 }
 
-/** `GET /v1/digest?streams=…`: per stream, the applied ids (with source) and the parked ids. */
+/**
+ * `GET /v1/digest?streams=…`: per stream, the applied ids (with source), the parked ids and,
+ * among those, the ids held for their schema version (absent from reconcilers of older code).
+ */
 export interface DigestIdsResponse {
   readonly region: RegionId;
-  readonly streams: Readonly<
-    Record<
-      StreamId,
-      {
-        readonly events: readonly { readonly id: EventId; readonly source: string | null }[];
-        readonly pending: readonly EventId[];
-      }
-    >
-  >;
+  readonly streams: Readonly<Record<StreamId, StreamEventIds>>;
 }
 
 /** `GET /v1/events?ids=…`: the stored signed envelopes. */

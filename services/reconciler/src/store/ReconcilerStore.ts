@@ -1,5 +1,11 @@
-import type { EventId, Envelope, StreamId } from '@concord/core';
+import {
+  SCHEMA_UPGRADE_DEPENDENCY,
+  type EventId,
+  type Envelope,
+  type StreamId,
+} from '@concord/core';
 import { inTransaction, mapPgError, PROJECTION_SCHEMA, type pg } from '@concord/postgres';
+import type { StreamEventIds } from '../antiEntropy/classifyMissing.js';
 
 /** A conflict row of `projection.conflicts`. */
 export interface ConflictRow {
@@ -227,37 +233,39 @@ export class ReconcilerStore {
   }
 
   /**
-   * Per stream, the applied ids with their source and the parked ids — in ONE statement, so an
-   * event moving from pending to applied meanwhile is never seen in neither.
+   * Per stream, the applied ids with their source, the parked ids, and among those the ids held
+   * for their schema version (this region's code cannot interpret them yet) — in ONE statement,
+   * so an event moving from pending to applied meanwhile is never seen in neither.
    */
-  async streamIds(
-    streams: readonly StreamId[],
-  ): Promise<
-    Map<StreamId, { events: { id: EventId; source: string | null }[]; pending: EventId[] }>
-  > {
+  async streamIds(streams: readonly StreamId[]): Promise<Map<StreamId, StreamEventIds>> {
     const result = new Map<
       StreamId,
-      { events: { id: EventId; source: string | null }[]; pending: EventId[] }
+      { events: { id: EventId; source: string | null }[]; pending: EventId[]; held: EventId[] }
     >();
-    for (const stream of streams) result.set(stream, { events: [], pending: [] });
+    for (const stream of streams) result.set(stream, { events: [], pending: [], held: [] });
     if (streams.length === 0) return result;
     const { rows } = await this.q<{
-      kind: 'e' | 'p';
+      kind: 'e' | 'p' | 'h';
       stream: string;
       id: string;
       source: string | null;
     }>(
       `select 'e' as kind, stream, id::text, source from ${P}.events where stream = any($1::text[])
        union all
-       select 'p' as kind, stream, id::text, null from ${P}.pending where stream = any($1::text[])
+       select case when missing @> array[$2]::uuid[] then 'h' else 'p' end as kind, stream,
+              id::text, null
+         from ${P}.pending where stream = any($1::text[])
        order by 3`,
-      [streams],
+      [streams, SCHEMA_UPGRADE_DEPENDENCY],
     );
     for (const r of rows) {
       const entry = result.get(r.stream);
       if (!entry) continue;
       if (r.kind === 'e') entry.events.push({ id: r.id, source: r.source });
-      else entry.pending.push(r.id);
+      else {
+        entry.pending.push(r.id);
+        if (r.kind === 'h') entry.held.push(r.id);
+      }
     }
     return result;
   }
