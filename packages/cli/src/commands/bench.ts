@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   renderBenchReport,
@@ -15,12 +15,19 @@ import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
 import { progressPrinter } from '../output/progressPrinter.js';
 
-function resultsDir(config: ConcordConfig): string {
-  return join(config.workspaceRoot, 'bench', 'results');
+/** bench/results of the workspace, unless `--out` names another folder. */
+function resultsDir(config: ConcordConfig, out?: string): string {
+  return out ? resolve(out) : join(config.workspaceRoot, 'bench', 'results');
 }
 
-function record(ctx: CliContext, config: ConcordConfig, name: string, result: object): void {
-  const dir = resultsDir(config);
+function record(
+  ctx: CliContext,
+  config: ConcordConfig,
+  name: string,
+  result: object,
+  out?: string,
+): void {
+  const dir = resultsDir(config, out);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
   writeFileSync(
@@ -30,9 +37,11 @@ function record(ctx: CliContext, config: ConcordConfig, name: string, result: ob
   ctx.err(`wrote ${file}`);
 }
 
-function writeReport(ctx: CliContext, config: ConcordConfig): void {
-  const file = join(config.workspaceRoot, 'bench', 'REPORT.md');
-  writeFileSync(file, renderBenchReport(resultsDir(config)));
+function writeReport(ctx: CliContext, config: ConcordConfig, out?: string): void {
+  const file = out
+    ? join(resolve(out), 'REPORT.md')
+    : join(config.workspaceRoot, 'bench', 'REPORT.md');
+  writeFileSync(file, renderBenchReport(resultsDir(config, out)));
   ctx.out(`report: ${file}`);
 }
 
@@ -52,19 +61,31 @@ type Bench = (
 const BENCHES: Record<string, { description: string; run: Bench }> = {
   core: {
     description: 'fold fast/slow path, causal gate with 100k parked, sign/verify (no stack needed)',
-    run: async (ctx, config) => record(ctx, config, 'core', await runCoreBench()),
+    run: async (ctx, config, opts) => record(ctx, config, 'core', await runCoreBench(), opts.out),
   },
   writer: {
     description:
       'writer appends/s and latency vs a raw kafkajs idempotent producer (needs the stack)',
-    run: async (ctx, config) =>
-      record(ctx, config, 'writer', await runWriterBench(config, { log: (l) => ctx.err(l) })),
+    run: async (ctx, config, opts) =>
+      record(
+        ctx,
+        config,
+        'writer',
+        await runWriterBench(config, { log: (l) => ctx.err(l) }),
+        opts.out,
+      ),
   },
   mirror: {
     description:
       'mirror apply rate vs a raw batched insert; replication lag at 1,000 events/s (needs the stack)',
-    run: async (ctx, config) =>
-      record(ctx, config, 'mirror', await runMirrorBench({ progress: (l) => ctx.err(l) })),
+    run: async (ctx, config, opts) =>
+      record(
+        ctx,
+        config,
+        'mirror',
+        await runMirrorBench({ progress: (l) => ctx.err(l) }),
+        opts.out,
+      ),
   },
   convergence: {
     description:
@@ -87,11 +108,13 @@ const BENCHES: Record<string, { description: string; run: Bench }> = {
       const secs = runs
         .map((r) => r.convergenceSec ?? Number.POSITIVE_INFINITY)
         .sort((a, b) => a - b);
-      record(ctx, config, 'convergence', {
-        ...runs[runs.length - 1],
-        runs,
-        p95Sec: quantile(secs, 0.95),
-      });
+      record(
+        ctx,
+        config,
+        'convergence',
+        { ...runs[runs.length - 1], runs, p95Sec: quantile(secs, 0.95) },
+        opts.out,
+      );
     },
   },
 };
@@ -103,7 +126,10 @@ function register(program: Command, ctx: CliContext): void {
       'benchmarks with same-run baselines; results in bench/results/, summary in bench/REPORT.md',
     );
   for (const [name, b] of Object.entries(BENCHES)) {
-    const cmd = bench.command(name).description(b.description);
+    const cmd = bench
+      .command(name)
+      .description(b.description)
+      .option('--out <dir>', 'results folder (default: bench/results; REPORT.md goes beside it)');
     if (name === 'convergence') {
       cmd
         .option('--partition <seconds>', 'how long the WAN is cut', '60')
@@ -114,7 +140,7 @@ function register(program: Command, ctx: CliContext): void {
     cmd.action(async (opts: Record<string, string | undefined>) => {
       const config = ctx.config();
       await b.run(ctx, config, opts);
-      writeReport(ctx, config);
+      writeReport(ctx, config, opts.out);
     });
   }
   bench
