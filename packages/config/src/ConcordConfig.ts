@@ -3,6 +3,32 @@ export type RegionId = string;
 
 export type ReplicationMode = 'direct' | 'mm2';
 export type ServerMode = 'auto' | 'external' | 'private';
+export type KafkaSecurityProtocol = 'plaintext' | 'sasl_ssl';
+
+/**
+ * A value that must never reach a log or a printout: `JSON.stringify`, pino and
+ * `util.inspect` see `[redacted]`; only `reveal()` gives the value.
+ */
+export interface Secret {
+  reveal(): string;
+}
+
+/** How a client connects to a Kafka cluster: encryption, server verification, authentication. */
+export interface KafkaSecurity {
+  readonly protocol: KafkaSecurityProtocol;
+  /** PEM file of the CAs to trust (`sasl_ssl`); undefined: Node's built-in CAs. */
+  readonly caFile: string | undefined;
+  /** SCRAM-SHA-512 credentials (`sasl_ssl` only). */
+  readonly sasl:
+    | {
+        readonly mechanism: 'scram-sha-512';
+        readonly username: string;
+        /** From CONCORD_…_SASL_PASSWORD; `passwordFile` wins when both are set. */
+        readonly password: Secret | undefined;
+        readonly passwordFile: string | undefined;
+      }
+    | undefined;
+}
 
 export interface RegionConfig {
   readonly id: RegionId;
@@ -17,6 +43,11 @@ export interface RegionConfig {
     readonly controllerPort: number;
     /** Broker listener port dedicated to each reader region (the link proxy's upstream). */
     readonly peerPorts: Readonly<Record<RegionId, number>>;
+    /**
+     * How clients of other regions connect to this region's Kafka (CONCORD_KAFKA_SECURITY and
+     * friends, overridden per region). Clients inside the region always use plaintext.
+     */
+    readonly security: KafkaSecurity;
   };
   readonly postgres: {
     readonly url: string;
@@ -60,7 +91,11 @@ export interface ConcordConfig {
     readonly heapMb: number;
     readonly partitions: number;
     readonly requestTimeoutMs: number;
+    /** The global default of connections to other regions' Kafka (see RegionConfig.kafka.security). */
+    readonly security: KafkaSecurity;
   };
+  /** Local MirrorMaker 2 processes (`concord stack up --mm2`). */
+  readonly mm2: { readonly heapMb: number };
   readonly postgres: {
     readonly adminUrl: string;
     readonly mode: ServerMode;

@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConcordError } from '@concord/core';
-import type { ConcordConfig, LinkConfig, RegionConfig, RegionId } from './ConcordConfig.js';
+import type {
+  ConcordConfig,
+  KafkaSecurity,
+  KafkaSecurityProtocol,
+  LinkConfig,
+  RegionConfig,
+  RegionId,
+  Secret,
+} from './ConcordConfig.js';
 import { portLayout } from './layout.js';
 import {
   regionEnvPrefix,
@@ -74,6 +82,13 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
   const cacheDir = resolve(read('cacheDir') ?? join(homedir(), '.cache', 'concord'));
   const postgresUrl = read('postgresUrl');
   const redisUrl = read('redisUrl');
+  const kafkaSecurityRaw: SecurityInput = {
+    protocol: read('kafkaSecurity'),
+    caFile: read('kafkaCaFile'),
+    username: read('kafkaSaslUsername'),
+    password: read('kafkaSaslPassword'),
+    passwordFile: read('kafkaSaslPasswordFile'),
+  };
 
   if (region !== undefined && !regions.includes(region)) {
     issues.push({
@@ -164,6 +179,29 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
         upstreamPort: peerPorts[reader],
       });
     });
+    const protocolRaw = o.get('KAFKA_SECURITY');
+    if (protocolRaw !== undefined && !isProtocol(protocolRaw)) {
+      issues.push({
+        field: p + 'KAFKA_SECURITY',
+        message: 'must be plaintext or sasl_ssl',
+        value: protocolRaw,
+      });
+    }
+    const security = kafkaSecurity(
+      {
+        protocol:
+          protocolRaw !== undefined && isProtocol(protocolRaw)
+            ? protocolRaw
+            : kafkaSecurityRaw.protocol,
+        caFile: o.get('KAFKA_CA_FILE') ?? kafkaSecurityRaw.caFile,
+        username: o.get('KAFKA_SASL_USERNAME') ?? kafkaSecurityRaw.username,
+        password: o.get('KAFKA_SASL_PASSWORD') ?? kafkaSecurityRaw.password,
+        passwordFile: o.get('KAFKA_SASL_PASSWORD_FILE') ?? kafkaSecurityRaw.passwordFile,
+      },
+      // Name the variable the operator has to fix: the region's own when it set the protocol.
+      protocolRaw !== undefined ? p : 'CONCORD_',
+      issues,
+    );
     byRegion[id] = {
       id,
       index,
@@ -173,6 +211,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
         port: kafkaPort,
         controllerPort: portLayout.kafkaController(portBase, index),
         peerPorts,
+        security,
       },
       postgres: { url: pgUrl, database: databaseOf(pgUrl) ?? database },
       redis: {
@@ -209,7 +248,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
       heapMb: read('kafkaHeapMb'),
       partitions: read('kafkaPartitions'),
       requestTimeoutMs: read('kafkaRequestTimeoutMs'),
+      security: kafkaSecurity(kafkaSecurityRaw, 'CONCORD_', issues),
     },
+    mm2: { heapMb: read('mm2HeapMb') },
     postgres: {
       adminUrl: postgresUrl,
       mode: read('postgresMode'),
@@ -247,8 +288,78 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
     log: { level: read('logLevel') },
   };
 
-  if (issues.length > 0) throw configError(issues);
+  if (issues.length > 0) throw configError(dedupe(issues));
   return config;
+}
+
+interface SecurityInput {
+  readonly protocol: KafkaSecurityProtocol;
+  readonly caFile: string | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly passwordFile: string | undefined;
+}
+
+function isProtocol(value: string): value is KafkaSecurityProtocol {
+  return value === 'plaintext' || value === 'sasl_ssl';
+}
+
+/**
+ * A value that never reaches a log: JSON (pino), `util.inspect` and string conversion all
+ * see `[redacted]`.
+ */
+function secret(value: string): Secret {
+  const redacted = '[redacted]';
+  return Object.freeze({
+    reveal: () => value,
+    toJSON: () => redacted,
+    toString: () => redacted,
+    [Symbol.for('nodejs.util.inspect.custom')]: () => redacted,
+  });
+}
+
+/**
+ * Validates one Kafka security setting: `sasl_ssl` needs a user and a password (or password
+ * file). `prefix` names the variables in issues (`CONCORD_` or `CONCORD_<REGION>_`); a
+ * password never appears in an issue.
+ */
+function kafkaSecurity(input: SecurityInput, prefix: string, issues: ConfigIssue[]): KafkaSecurity {
+  const caFile = input.caFile === undefined ? undefined : resolve(input.caFile);
+  if (input.protocol === 'plaintext') return { protocol: 'plaintext', caFile, sasl: undefined };
+  const security = `${prefix}KAFKA_SECURITY`;
+  if (input.username === undefined) {
+    issues.push({
+      field: `${prefix}KAFKA_SASL_USERNAME`,
+      message: `required when ${security} is sasl_ssl`,
+    });
+  }
+  if (input.password === undefined && input.passwordFile === undefined) {
+    issues.push({
+      field: `${prefix}KAFKA_SASL_PASSWORD_FILE`,
+      message: `required (or ${prefix}KAFKA_SASL_PASSWORD) when ${security} is sasl_ssl`,
+    });
+  }
+  return {
+    protocol: 'sasl_ssl',
+    caFile,
+    sasl: {
+      mechanism: 'scram-sha-512',
+      username: input.username ?? '',
+      password: input.password === undefined ? undefined : secret(input.password),
+      passwordFile: input.passwordFile === undefined ? undefined : resolve(input.passwordFile),
+    },
+  };
+}
+
+/** The same issue reported for several regions is listed once. */
+function dedupe(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.field}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Asserts that the config names the region this process serves, and returns it. */
@@ -263,7 +374,11 @@ export function requireRegion(config: ConcordConfig): RegionConfig {
   return rc;
 }
 
-export function configError(issues: readonly ConfigIssue[]): ConcordError {
+export function configError(raw: readonly ConfigIssue[]): ConcordError {
+  // A password in a misspelt or misplaced variable must not be echoed back.
+  const issues = raw.map((i) =>
+    i.value !== undefined && /PAS[SW]|SECRET/.test(i.field) ? { ...i, value: '[redacted]' } : i,
+  );
   const lines = issues.map(
     (i) => `${i.field}: ${i.message}${i.value === undefined ? '' : ` (got "${i.value}")`}`,
   );

@@ -142,6 +142,46 @@ export const settings = {
     default: 5000,
     doc: 'kafkajs request timeout, in ms; also bounds how long a writer waits for an ack before answering 503.',
   }),
+  kafkaSecurity: spec({
+    env: 'CONCORD_KAFKA_SECURITY',
+    schema: z.enum(['plaintext', 'sasl_ssl']),
+    default: 'plaintext',
+    doc: 'Security of connections to another region’s Kafka (the WAN: a mirror reading a remote region in `direct` mode, MirrorMaker 2’s sources): `plaintext`, or `sasl_ssl` (TLS with hostname verification + SASL/SCRAM-SHA-512). Connections inside a region stay plaintext. `concord run` sets it, with the credentials below, on a stack brought up with `--secure` (docs/local-stack.md).',
+  }),
+  kafkaCaFile: spec({
+    env: 'CONCORD_KAFKA_CA_FILE',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '(Node’s built-in CAs)',
+    doc: 'PEM file of the CA certificates that sign the remote brokers’ certificates (`sasl_ssl`).',
+  }),
+  kafkaSaslUsername: spec({
+    env: 'CONCORD_KAFKA_SASL_USERNAME',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '(none)',
+    doc: 'SCRAM-SHA-512 user this process authenticates as on remote brokers (`sasl_ssl`; required then).',
+  }),
+  kafkaSaslPassword: spec({
+    env: 'CONCORD_KAFKA_SASL_PASSWORD',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '(none)',
+    doc: 'Its password. Prefer CONCORD_KAFKA_SASL_PASSWORD_FILE (the environment of a process is easy to leak); never logged or printed.',
+  }),
+  kafkaSaslPasswordFile: spec({
+    env: 'CONCORD_KAFKA_SASL_PASSWORD_FILE',
+    schema: z.string().min(1),
+    default: undefined,
+    defaultText: '(none)',
+    doc: 'File holding the password (first line; read when a Kafka client is created). Wins over CONCORD_KAFKA_SASL_PASSWORD.',
+  }),
+  mm2HeapMb: spec({
+    env: 'CONCORD_MM2_HEAP_MB',
+    schema: int(96, 8192),
+    default: 128,
+    doc: 'Maximum Java heap of each local MirrorMaker 2 process (`concord stack up --mm2`), in MiB.',
+  }),
   postgresUrl: spec({
     env: 'CONCORD_PG_URL',
     schema: url(['postgres:', 'postgresql:']),
@@ -314,6 +354,26 @@ export const regionSettings = {
   redisUrl: {
     suffix: 'REDIS_URL',
     doc: 'Redis URL of the region. Default: CONCORD_REDIS_URL (or the private server of the region).',
+  },
+  kafkaSecurity: {
+    suffix: 'KAFKA_SECURITY',
+    doc: 'How other regions’ clients reach this region’s Kafka: `plaintext` or `sasl_ssl`. Default: CONCORD_KAFKA_SECURITY.',
+  },
+  kafkaCaFile: {
+    suffix: 'KAFKA_CA_FILE',
+    doc: 'CA file for this region’s brokers. Default: CONCORD_KAFKA_CA_FILE.',
+  },
+  kafkaSaslUsername: {
+    suffix: 'KAFKA_SASL_USERNAME',
+    doc: 'SCRAM user on this region’s brokers (per-cluster credentials). Default: CONCORD_KAFKA_SASL_USERNAME.',
+  },
+  kafkaSaslPassword: {
+    suffix: 'KAFKA_SASL_PASSWORD',
+    doc: 'Its password (never logged). Default: CONCORD_KAFKA_SASL_PASSWORD.',
+  },
+  kafkaSaslPasswordFile: {
+    suffix: 'KAFKA_SASL_PASSWORD_FILE',
+    doc: 'File with its password. Default: CONCORD_KAFKA_SASL_PASSWORD_FILE.',
   },
   writerPort: { suffix: 'WRITER_PORT', doc: 'Writer HTTP port. Default from the port layout.' },
   reconcilerPort: {

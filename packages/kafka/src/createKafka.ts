@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { kafkajsSecurity, type KafkaSecurity } from './kafkaSecurity.js';
 
 /** The minimal logger kafkajs needs; a pino logger satisfies it. */
 export interface KafkaLogSink {
@@ -20,6 +21,11 @@ export interface CreateKafkaOptions {
   retry?: KafkaConfig['retry'];
   ssl?: KafkaConfig['ssl'];
   sasl?: KafkaConfig['sasl'];
+  /**
+   * Concord's security setting for this cluster (see `kafkaSecurityFor`): TLS with hostname
+   * verification and SCRAM-SHA-512 for `sasl_ssl`. Explicit `ssl`/`sasl` win over it.
+   */
+  security?: KafkaSecurity;
 }
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -45,6 +51,7 @@ function pinoLogCreator(sink: KafkaLogSink): logCreator {
  * its request deadline) and logs routed to the process logger.
  */
 export function createKafka(options: CreateKafkaOptions): Kafka {
+  const secured = kafkajsSecurity(options.security);
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
@@ -53,6 +60,7 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
     retry: options.retry ?? { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
     ...(options.logger ? { logCreator: pinoLogCreator(options.logger) } : {}),
+    ...secured,
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
   });

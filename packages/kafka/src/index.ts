@@ -12,5 +12,11 @@ export {
   type PartitionOffsets,
 } from './createConsumer.js';
 export { mapKafkaError } from './kafkaErrors.js';
+export {
+  kafkaSecurityFor,
+  kafkajsSecurity,
+  PLAINTEXT,
+  type KafkaSecurity,
+} from './kafkaSecurity.js';
 export { ensureTopics, type TopicSpec } from './topicsAdmin.js';
 export type { Batch, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';

@@ -32,6 +32,17 @@ const UNAVAILABLE_TYPES = new Set([
   'KAFKA_STORAGE_ERROR',
 ]);
 
+/** Refused credentials (wrong SCRAM user or password): retrying will not help. */
+const UNAUTHENTICATED_NAMES = new Set(['KafkaJSSASLAuthenticationError']);
+
+/** Authenticated but not allowed (the broker's ACLs). */
+const FORBIDDEN_TYPES = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
+
 /**
  * True when a timeout means the request may still have reached the broker: the outcome is
  * unknown, not failed. A refused or reset connection before sending is a definite failure.
@@ -58,6 +69,20 @@ export function mapKafkaError(error: unknown, context = 'kafka'): ConcordError {
     retriable?: boolean;
   };
   const message = `${context}: ${e.message ?? String(error)}`;
+  if (e.name !== undefined && UNAUTHENTICATED_NAMES.has(e.name)) {
+    return new ConcordError('UNAUTHORIZED', message, {
+      cause: error,
+      retriable: false,
+      details: { kafkaError: e.name },
+    });
+  }
+  if (e.type !== undefined && FORBIDDEN_TYPES.has(e.type)) {
+    return new ConcordError('FORBIDDEN', message, {
+      cause: error,
+      retriable: false,
+      details: { kafkaError: e.type },
+    });
+  }
   const unavailable =
     (e.name !== undefined && UNAVAILABLE_NAMES.has(e.name)) ||
     (e.type !== undefined && UNAVAILABLE_TYPES.has(e.type)) ||

@@ -11,7 +11,7 @@ import {
 } from '@concord/core';
 import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
 import { createHttpApp } from '@concord/http';
-import { createKafka, EventProducer } from '@concord/kafka';
+import { createKafka, EventProducer, kafkaSecurityFor } from '@concord/kafka';
 import { createPool, migrate, withClient } from '@concord/postgres';
 import { readRegionKeys } from '@concord/config';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
@@ -217,6 +217,8 @@ export async function startMirror(
           clientId: `concord-${instance}-from-${cluster.name}`,
           brokers: cluster.brokers,
           requestTimeoutMs: config.kafka.requestTimeoutMs,
+          // A cluster is named after the region it belongs to: TLS + SCRAM across regions.
+          security: kafkaSecurityFor(config, cluster.name, region),
           logger,
         }),
         applier,

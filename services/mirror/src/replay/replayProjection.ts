@@ -9,7 +9,7 @@ import {
   type Envelope,
 } from '@concord/core';
 import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
-import { createConsumer, createKafka, type Consumer } from '@concord/kafka';
+import { createConsumer, createKafka, kafkaSecurityFor, type Consumer } from '@concord/kafka';
 import {
   createPool,
   createProjectionSchema,
@@ -255,6 +255,7 @@ async function fromTopics(
         clientId: `concord-replay-${region}-from-${cluster.name}`,
         brokers: cluster.brokers,
         requestTimeoutMs: config.kafka.requestTimeoutMs,
+        security: kafkaSecurityFor(config, cluster.name, region),
       });
       const consumer = createConsumer(kafka, { groupId: group });
       consumers.push(consumer);
@@ -364,6 +365,7 @@ async function fromTopics(
         clientId: `concord-replay-${region}`,
         brokers: cluster.brokers,
         requestTimeoutMs: config.kafka.requestTimeoutMs,
+        security: kafkaSecurityFor(config, cluster.name, region),
       }).admin();
       await admin
         .connect()
