@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { regionEnvPrefix, type ConcordConfig, type RegionId } from '@concord/config';
-import type { StackEndpoints } from '@concord/stack';
+import { stackRegionEnv, stackServiceEnv, type StackEndpoints } from '@concord/stack';
 import type { LocalTokens } from './localTokens.js';
 import { SERVICE_KINDS, type ServiceKind, type ServiceSpec } from './ServiceSpec.js';
 
@@ -45,6 +45,10 @@ export function deploymentEnv(
     ...(config.tracing.otlpEndpoint ? { CONCORD_OTLP_ENDPOINT: config.tracing.otlpEndpoint } : {}),
     CONCORD_PG_URL: endpoints?.postgres.serverUrl ?? config.postgres.adminUrl,
     CONCORD_REDIS_URL: config.redis.url,
+    // The stack decides: an mm2 stack's services read the MirrorMaker copies, a secure stack's
+    // use SASL_SSL across regions (the per-service credentials: serviceSpecs).
+    ...(endpoints?.security ? {} : kafkaSecurityEnv(config)),
+    ...stackServiceEnv(endpoints),
   };
   for (const region of config.regions) {
     const prefix = regionEnvPrefix(region);
@@ -58,6 +62,26 @@ export function deploymentEnv(
     env[
       `${regionEnvPrefix(reader)}FROM_${regionEnvPrefix(origin).slice('CONCORD_'.length)}KAFKA_BROKERS`
     ] = brokers.join(',');
+  }
+  return env;
+}
+
+/**
+ * The caller's own Kafka security settings, made explicit per region (so per-region overrides
+ * survive); nothing when every region is plaintext. A password set directly (not as a file)
+ * is passed on as it came.
+ */
+function kafkaSecurityEnv(config: ConcordConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const region of config.regions) {
+    const s = config.byRegion[region]!.kafka.security;
+    if (s.protocol === 'plaintext') continue;
+    const prefix = regionEnvPrefix(region);
+    env[`${prefix}KAFKA_SECURITY`] = s.protocol;
+    if (s.caFile) env[`${prefix}KAFKA_CA_FILE`] = s.caFile;
+    if (s.sasl?.username) env[`${prefix}KAFKA_SASL_USERNAME`] = s.sasl.username;
+    if (s.sasl?.passwordFile) env[`${prefix}KAFKA_SASL_PASSWORD_FILE`] = s.sasl.passwordFile;
+    else if (s.sasl?.password) env[`${prefix}KAFKA_SASL_PASSWORD`] = s.sasl.password.reveal();
   }
   return env;
 }
@@ -81,7 +105,13 @@ export function serviceSpecs(
         region,
         command: process.execPath,
         args: [join(config.workspaceRoot, 'services', kind, 'dist', 'main.js')],
-        env: { ...base, ...options.env, ...options.envByService?.[name], CONCORD_REGION: region },
+        env: {
+          ...base,
+          ...stackRegionEnv(endpoints, region),
+          ...options.env,
+          ...options.envByService?.[name],
+          CONCORD_REGION: region,
+        },
         port: rc.port,
         url: rc.url,
         logFile: join(config.stateDir, 'logs', `${name}.log`),

@@ -6,14 +6,17 @@ import {
   type StackEndpoints,
 } from './endpoints/StackEndpoints.js';
 import { KafkaBroker, type BrokerStatus } from './kafka/KafkaBroker.js';
-import { ensureKafkaJars } from './kafka/kafkaJars.js';
+import { ensureKafkaJars, ensureMirrorMakerJars } from './kafka/kafkaJars.js';
 import { LinkControlClient } from './links/LinkControlClient.js';
 import { assertPortsFree } from './ports/portCheck.js';
 import { ensurePrivatePostgres, stopPrivatePostgres } from './postgres/PostgresServer.js';
 import { requireJava } from './prerequisites.js';
 import type { ProgressSink } from './progress.js';
 import { ensurePrivateRedis, stopPrivateRedis } from './redis/RedisServers.js';
+import { MirrorMakerProcess, type MirrorMakerStatus } from './mm2/MirrorMakerProcess.js';
+import { brokerSecurity, mirrorMakerSecurity } from './security/stackSecurity.js';
 import { stackDown, type StackDownOptions, type StackDownResult } from './stackDown.js';
+import { recordedModes } from './stackModes.js';
 import { stackStatus, type StackStatus } from './stackStatus.js';
 import { stackUp, type StackUpOptions, type StackUpResult } from './stackUp.js';
 
@@ -32,6 +35,17 @@ export interface BrokerControl {
   resume(): number | undefined;
 }
 
+/** Fault injection on the MirrorMaker 2 process replicating into one region (mm2 stacks). */
+export interface MirrorMakerControl {
+  status(): MirrorMakerStatus;
+  /** SIGTERM (offsets committed), SIGKILL after the grace period. */
+  stop(): Promise<number | undefined>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<number | undefined>;
+  /** Starts it (with the stack's recorded security) and waits until its flows consume. */
+  start(): Promise<void>;
+}
+
 /** Stop/start of a server the stack runs privately (fails when the stack uses an external one). */
 export interface ServerControl {
   stop(): Promise<number | undefined>;
@@ -45,7 +59,14 @@ async function startBroker(
   region: RegionId,
   progress?: ProgressSink,
 ): Promise<void> {
-  const broker = new KafkaBroker(config, region, requireJava());
+  // Started again as the stack was brought up: a secure stack's broker keeps its SASL_SSL listeners.
+  const secure = recordedModes(readStackEndpoints(config)).secure;
+  const broker = new KafkaBroker(
+    config,
+    region,
+    requireJava(),
+    secure ? brokerSecurity(config, region) : undefined,
+  );
   if (broker.process()) return broker.waitReady();
   const k = config.byRegion[region]!.kafka;
   await assertPortsFree([
@@ -99,6 +120,35 @@ export class StackController {
       kill: () => broker.kill(),
       pause: () => broker.pause(),
       resume: () => broker.resume(),
+    };
+  }
+
+  /** The MirrorMaker 2 process replicating into `target` (an mm2 stack). */
+  mirrorMaker(target: RegionId): MirrorMakerControl {
+    this.checkRegion(target);
+    const mm = new MirrorMakerProcess(this.config, target);
+    return {
+      status: () => mm.status(),
+      stop: () => mm.stop(),
+      kill: () => mm.kill(),
+      start: async () => {
+        if (mm.process()) return;
+        const modes = recordedModes(readStackEndpoints(this.config));
+        if (modes.replication !== 'mm2') {
+          throw new ConcordError(
+            'VALIDATION_FAILED',
+            'the stack runs in direct mode; bring it up with `concord stack up --mm2`',
+          );
+        }
+        const started = new MirrorMakerProcess(
+          this.config,
+          target,
+          requireJava(),
+          modes.secure ? mirrorMakerSecurity(this.config, target) : undefined,
+        );
+        const { logOffset } = started.start(await ensureMirrorMakerJars(this.config));
+        await started.waitReady(logOffset);
+      },
     };
   }
 

@@ -22,6 +22,8 @@ export interface ProcessFiles {
  * <state>/postgres/data, postgres.pid, postgres.log     (private Postgres only)
  * <state>/redis/<region>/redis.pid, redis.log, dump.rdb (private Redis only)
  * <state>/keys/ (unless CONCORD_KEYS_DIR)  <region>.key, <region>.pub
+ * <state>/security/ (0700, --secure)   ca.key, ca.crt, kafka-<region>.{key,crt,pem}, users/<region>.password
+ * <state>/mm2/<target>/ (--mm2)         mm2.properties, log4j2.properties, mm2.pid, logs/
  * ```
  */
 export interface StackPaths {
@@ -42,6 +44,31 @@ export interface StackPaths {
   readonly postgres: ProcessFiles & { readonly dataDir: string; readonly socketDir: string };
   readonly redis: (region: RegionId) => ProcessFiles;
   readonly kafkaJars: string;
+  /** Key material of a `--secure` stack (folder mode 0700, keys and passwords 0600). */
+  readonly security: {
+    readonly dir: string;
+    readonly caKey: string;
+    readonly caCert: string;
+    /** The broker's private key, its certificate, and both in one PEM (the broker's keystore). */
+    readonly broker: (region: RegionId) => {
+      readonly key: string;
+      readonly cert: string;
+      readonly keystore: string;
+    };
+    readonly usersDir: string;
+    /** Password of the SCRAM user region `reader` authenticates as on other regions' brokers. */
+    readonly password: (reader: RegionId) => string;
+    /** Which SCRAM users a broker's metadata holds (password fingerprints only). */
+    readonly scramStamp: (region: RegionId) => string;
+  };
+  /** The MirrorMaker 2 process replicating into `target` (`--mm2`). */
+  readonly mm2: (target: RegionId) => ProcessFiles & {
+    readonly logsDir: string;
+    readonly properties: string;
+    readonly log4jProperties: string;
+  };
+  readonly mm2Root: string;
+  readonly mm2Jars: string;
 }
 
 /** The state-folder layout of the stack described by `config`. */
@@ -51,6 +78,7 @@ export function stackPaths(
   const state = config.stateDir;
   const linksDir = join(state, 'links');
   const pgDir = join(state, 'postgres');
+  const securityDir = join(state, 'security');
   return {
     stateDir: state,
     stackJson: join(state, 'stack.json'),
@@ -87,5 +115,31 @@ export function stackPaths(
       return { dir, pidFile: join(dir, 'redis.pid'), logFile: join(dir, 'redis.log') };
     },
     kafkaJars: join(config.cacheDir, 'kafka', config.kafka.version, 'libs'),
+    security: {
+      dir: securityDir,
+      caKey: join(securityDir, 'ca.key'),
+      caCert: join(securityDir, 'ca.crt'),
+      broker: (region) => ({
+        key: join(securityDir, `kafka-${region}.key`),
+        cert: join(securityDir, `kafka-${region}.crt`),
+        keystore: join(securityDir, `kafka-${region}.pem`),
+      }),
+      usersDir: join(securityDir, 'users'),
+      password: (reader) => join(securityDir, 'users', `${reader}.password`),
+      scramStamp: (region) => join(state, 'kafka', region, 'scram.json'),
+    },
+    mm2: (target) => {
+      const dir = join(state, 'mm2', target);
+      return {
+        dir,
+        pidFile: join(dir, 'mm2.pid'),
+        logFile: join(dir, 'logs', 'stdout.log'),
+        logsDir: join(dir, 'logs'),
+        properties: join(dir, 'mm2.properties'),
+        log4jProperties: join(dir, 'log4j2.properties'),
+      };
+    },
+    mm2Root: join(state, 'mm2'),
+    mm2Jars: join(config.cacheDir, 'kafka', config.kafka.version, 'mm2-libs'),
   };
 }

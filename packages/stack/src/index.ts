@@ -1,7 +1,8 @@
 /**
  * @concord/stack — the local multi-region stack without Docker: one KRaft Kafka broker per
  * region from the Maven Central jars, WAN link proxies in a supervised daemon, Postgres and
- * Redis (configured servers or private ones), signing keys, topics and migrations.
+ * Redis (configured servers or private ones), signing keys, topics and migrations; optionally
+ * SASL_SSL cross-region listeners (`--secure`) and MirrorMaker 2 between regions (`--mm2`).
  * See docs/local-stack.md.
  */
 export { stackUp, type StackUpOptions, type StackUpResult } from './stackUp.js';
@@ -12,7 +13,34 @@ export {
   type StackDownResult,
 } from './stackDown.js';
 export { stackStatus, type PartState, type StackStatus } from './stackStatus.js';
-export { StackController, type BrokerControl, type ServerControl } from './StackController.js';
+export {
+  StackController,
+  type BrokerControl,
+  type MirrorMakerControl,
+  type ServerControl,
+} from './StackController.js';
+export {
+  recordedModes,
+  resolveStackModes,
+  stackRegionEnv,
+  stackServiceEnv,
+  type StackModeOptions,
+  type StackModes,
+} from './stackModes.js';
+export {
+  MirrorMakerProcess,
+  stopMirrorMakers,
+  type MirrorMakerStatus,
+} from './mm2/MirrorMakerProcess.js';
+export {
+  mirroredTopicsPattern,
+  renderMirrorMakerProperties,
+  type MirrorMakerSecurity,
+} from './mm2/mirrorMakerProperties.js';
+export { stackSecurity, type StackSecurity } from './security/stackSecurity.js';
+export { brokerSubjectAltNames, ensureStackCertificates } from './security/stackCertificates.js';
+export { readerAcls } from './security/readerAcls.js';
+export { SCRAM_MECHANISM, scramUsername } from './security/scramUsers.js';
 export {
   readStackEndpoints,
   requireStackEndpoints,
@@ -33,14 +61,19 @@ export {
   type LinkStatus,
 } from './links/linkSettings.js';
 export { LinkProxy, type LinkProxyOptions } from './links/LinkProxy.js';
-export { KafkaBroker, type BrokerStatus } from './kafka/KafkaBroker.js';
+export { KafkaBroker, type BrokerSecurity, type BrokerStatus } from './kafka/KafkaBroker.js';
 export { stackTopicSpecs, ensureStackTopics } from './kafka/stackTopics.js';
 export {
   renderServerProperties,
   peerListenerName,
   MAX_MESSAGE_BYTES,
 } from './kafka/serverProperties.js';
-export { ensureKafkaJars, kafkaJarsCached } from './kafka/kafkaJars.js';
+export {
+  ensureKafkaJars,
+  ensureMirrorMakerJars,
+  kafkaJarsCached,
+  mirrorMakerJarsCached,
+} from './kafka/kafkaJars.js';
 export { ensureSigningKeys, signingKeyFiles } from './keys/signingKeys.js';
 export {
   activateKey,
@@ -51,7 +84,7 @@ export {
   type RegionKeys,
 } from './keys/keyRotation.js';
 export { assertPortsFree, findListener, isPortFree, type PortClaim } from './ports/portCheck.js';
-export { findExecutable, requireJava, requireMaven } from './prerequisites.js';
+export { findExecutable, requireJava, requireMaven, requireOpenssl } from './prerequisites.js';
 export {
   canConnectPostgres,
   privatePostgresUrl,

@@ -55,3 +55,15 @@ export function requireMaven(): string {
   }
   return mvn;
 }
+
+/** openssl on PATH (needed to issue the certificates of a `--secure` stack), else PREREQUISITE_MISSING. */
+export function requireOpenssl(): string {
+  const openssl = findExecutable('openssl');
+  if (!openssl) {
+    throw prerequisiteMissing(
+      'openssl not found on PATH (needed to issue the TLS certificates of `stack up --secure`)',
+      'install it (apt-get install openssl)',
+    );
+  }
+  return openssl;
+}

@@ -9,11 +9,13 @@ import { stopByPidFile } from './process/processes.js';
 import { withStackLock } from './process/stackLock.js';
 import type { ProgressSink } from './progress.js';
 import { stackPaths } from './StackPaths.js';
+import { stopMirrorMakers } from './mm2/MirrorMakerProcess.js';
 
 export interface StackDownOptions {
   /**
    * Also delete the data: the state folder (broker logs, private Postgres/Redis data, link
-   * state, stack.json — the signing keys are kept), the regions' databases on an external
+   * state, MirrorMaker state, certificates and SCRAM passwords, stack.json — the signing keys
+   * are kept), the regions' databases on an external
    * Postgres and their keys on an external Redis.
    */
   readonly purge?: boolean;
@@ -56,6 +58,8 @@ export async function stackDown(
     };
     const endpoints = readStackEndpoints(config);
 
+    // MirrorMaker first: stopped while its brokers still answer, it commits its offsets.
+    for (const { target, pid } of await stopMirrorMakers(config)) record(`mm2 ${target}`, pid);
     const links = await stopLinkDaemon(config);
     links.forEach((pid, i) => record(i === 0 ? 'links' : 'links worker', pid));
     const kafkaRegions = regionsIn(join(config.stateDir, 'kafka'));

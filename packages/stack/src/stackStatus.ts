@@ -1,10 +1,13 @@
-import type { ConcordConfig, RegionId } from '@concord/config';
+import { readdirSync } from 'node:fs';
+import type { ConcordConfig, RegionId, ReplicationMode } from '@concord/config';
 import { readStackEndpoints, type StackEndpoints } from './endpoints/StackEndpoints.js';
 import { KafkaBroker, type BrokerStatus } from './kafka/KafkaBroker.js';
 import { LinkControlClient } from './links/LinkControlClient.js';
 import { linkDaemonProcesses } from './links/linkDaemonProcess.js';
 import type { LinkStatus } from './links/linkSettings.js';
+import { MirrorMakerProcess, type MirrorMakerStatus } from './mm2/MirrorMakerProcess.js';
 import { livePid, ProcessState } from './process/PidFile.js';
+import { recordedModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
 
 /** State of a process the stack runs. `paused` = SIGSTOP'ed. */
@@ -40,6 +43,15 @@ export interface StackStatus {
     readonly pid: number | undefined;
     readonly port: number | undefined;
   }[];
+  /** How regions replicate (stack.json; `direct` when it does not say). */
+  readonly replication: ReplicationMode;
+  /** Of the cross-region (PEER) listeners: `sasl_ssl` on a `--secure` stack. */
+  readonly security: 'plaintext' | 'sasl_ssl';
+  /**
+   * The MirrorMaker 2 processes: one per region in `mm2` mode (each replicating into its
+   * `target` from its `sources`); in `direct` mode only any still running.
+   */
+  readonly mirrorMakers: readonly MirrorMakerStatus[];
 }
 
 function partState(live: { state: ProcessState } | undefined): PartState {
@@ -78,6 +90,19 @@ export async function stackStatus(config: ConcordConfig): Promise<StackStatus> {
       port: mode === 'private' ? config.byRegion[region]!.redis.privatePort : undefined,
     };
   });
+  const modes = recordedModes(endpoints);
+  let mirrorMakers = config.regions.map((r) => new MirrorMakerProcess(config, r).status());
+  if (modes.replication !== 'mm2') {
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(paths.mm2Root);
+    } catch {
+      dirs = [];
+    }
+    mirrorMakers = dirs
+      .map((r) => new MirrorMakerProcess(config, r).status())
+      .filter((m) => m.state !== 'stopped');
+  }
   const linkDaemon = {
     state: partState(daemon.supervisor),
     pid: daemon.supervisor?.pid,
@@ -90,7 +115,8 @@ export async function stackStatus(config: ConcordConfig): Promise<StackStatus> {
     linkDaemon.state === 'running' &&
     links !== undefined &&
     (postgres.state === 'external' || postgres.state === 'running') &&
-    redis.every((r) => r.state === 'external' || r.state === 'running');
+    redis.every((r) => r.state === 'external' || r.state === 'running') &&
+    (modes.replication !== 'mm2' || mirrorMakers.every((m) => m.state === 'running'));
   return {
     running,
     stateDir: config.stateDir,
@@ -101,5 +127,8 @@ export async function stackStatus(config: ConcordConfig): Promise<StackStatus> {
     links,
     postgres,
     redis,
+    replication: modes.replication,
+    security: modes.secure ? 'sasl_ssl' : 'plaintext',
+    mirrorMakers,
   };
 }

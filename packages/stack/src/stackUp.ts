@@ -1,8 +1,12 @@
-import type { ConcordConfig, RegionId } from '@concord/config';
+import type { ConcordConfig, RegionId, ReplicationMode } from '@concord/config';
 import { migrate } from '@concord/postgres';
-import { writeStackEndpoints, type StackEndpoints } from './endpoints/StackEndpoints.js';
+import {
+  readStackEndpoints,
+  writeStackEndpoints,
+  type StackEndpoints,
+} from './endpoints/StackEndpoints.js';
 import { KafkaBroker } from './kafka/KafkaBroker.js';
-import { ensureKafkaJars } from './kafka/kafkaJars.js';
+import { ensureKafkaJars, ensureMirrorMakerJars } from './kafka/kafkaJars.js';
 import { ensureStackTopics } from './kafka/stackTopics.js';
 import { ensureSigningKeys } from './keys/signingKeys.js';
 import {
@@ -30,12 +34,30 @@ import {
   waitForRedis,
 } from './redis/RedisServers.js';
 import { livePid } from './process/PidFile.js';
+import { MirrorMakerProcess, stopMirrorMakers } from './mm2/MirrorMakerProcess.js';
+import { ensureReaderAcls } from './security/readerAcls.js';
+import { ensureScramPasswords, ensureScramUsers } from './security/scramUsers.js';
+import { ensureStackCertificates } from './security/stackCertificates.js';
+import { brokerSecurity, mirrorMakerSecurity, stackSecurity } from './security/stackSecurity.js';
+import { resolveStackModes, type StackModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
 
 export interface StackUpOptions {
   readonly progress?: ProgressSink;
   /** How long a broker may take to answer after its start. Default 90 s. */
   readonly readyTimeoutMs?: number;
+  /**
+   * `mm2`: run MirrorMaker 2 into every region (`stack up --mm2`); `direct`: stop it. Default:
+   * what the stack was brought up with (see resolveStackModes).
+   */
+  readonly replication?: ReplicationMode;
+  /**
+   * true: SASL_SSL on every cross-region listener, certificates and SCRAM users generated
+   * (`stack up --secure`); false: plaintext. Default: what the stack was brought up with.
+   */
+  readonly secure?: boolean;
+  /** How long to wait for MirrorMaker 2's flows to consume before going on. Default 60 s. */
+  readonly mirrorMakerReadyTimeoutMs?: number;
 }
 
 export interface StackUpResult {
@@ -45,6 +67,8 @@ export interface StackUpResult {
   /** Parts found running and left alone. */
   readonly alreadyRunning: readonly string[];
   readonly elapsedMs: number;
+  /** The modes the stack runs in now. */
+  readonly modes: StackModes;
 }
 
 /**
@@ -53,6 +77,11 @@ export interface StackUpResult {
  * missing), starts the brokers, link daemon, Postgres and Redis in parallel, then creates the
  * topics, runs the migrations, generates missing signing keys, waits until everything answers
  * and writes stack.json.
+ *
+ * A `secure` stack also issues its certificates and SCRAM passwords before anything starts,
+ * makes sure every broker holds its remote readers' SCRAM users and read-only ACLs once it
+ * answers; an `mm2` stack then starts (or restarts, when its configuration changed) one
+ * MirrorMaker 2 process per region and waits until each flow consumes.
  */
 export async function stackUp(
   config: ConcordConfig,
@@ -69,10 +98,32 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
   const paths = stackPaths(config);
 
   // 1. Decide and check everything before starting anything.
+  const modes = resolveStackModes(config, readStackEndpoints(config), options);
   const managed = config.regions.filter((r) => config.byRegion[r]!.kafka.managed);
-  const brokers = managed.map((r) => new KafkaBroker(config, r, 'java'));
-  const toStart = brokers.filter((b) => !b.process() || b.isStale());
-  const java = toStart.length > 0 ? requireJava() : 'java';
+  let reissued: RegionId[] = [];
+  if (modes.secure) {
+    reissued = await ensureStackCertificates(config, managed, progress);
+    ensureScramPasswords(config, config.regions);
+  }
+  const brokerOf = (r: RegionId, java = 'java') =>
+    new KafkaBroker(config, r, java, modes.secure ? brokerSecurity(config, r) : undefined);
+  const brokers = managed.map((r) => brokerOf(r));
+  // A broker whose certificate was just issued again restarts to serve it.
+  const toStart = brokers.filter((b) => !b.process() || b.isStale() || reissued.includes(b.region));
+  const mirrorMakers =
+    modes.replication === 'mm2'
+      ? config.regions.map(
+          (r) =>
+            new MirrorMakerProcess(
+              config,
+              r,
+              'java',
+              modes.secure ? mirrorMakerSecurity(config, r) : undefined,
+            ),
+        )
+      : [];
+  const mmToStart = mirrorMakers.filter((m) => !m.process() || m.isStale());
+  const java = toStart.length > 0 || mmToStart.length > 0 ? requireJava() : 'java';
   const [pgMode, redisMode] = await Promise.all([
     resolvePostgresMode(config),
     resolveRedisMode(config),
@@ -106,6 +157,8 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
   }
   await assertPortsFree(claims);
   const jars = toStart.length > 0 ? await ensureKafkaJars(config, progress) : paths.kafkaJars;
+  const mmJars =
+    mmToStart.length > 0 ? await ensureMirrorMakerJars(config, progress) : paths.mm2Jars;
 
   const generated = ensureSigningKeys(config);
   if (generated.length > 0)
@@ -118,7 +171,7 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
   const note = (part: string, how: 'started' | 'running') =>
     (how === 'started' ? started : alreadyRunning).push(part);
   const startBroker = async (broker: KafkaBroker) => {
-    const javaBroker = new KafkaBroker(config, broker.region, java);
+    const javaBroker = brokerOf(broker.region, java);
     if (broker.process()) {
       progress?.({
         part: 'kafka',
@@ -157,13 +210,18 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
       : []),
   ]);
 
-  // 3. Topics, databases and schema; then every part must answer.
+  // 3. Topics (and on a secure stack SCRAM users and ACLs), databases and schema; then every
+  //    part must answer.
   const ready = (r: RegionId) =>
     config.byRegion[r]!.kafka.managed === false ||
     new KafkaBroker(config, r).status().state === 'running';
   await Promise.all(
     config.regions.filter(ready).map(async (r) => {
-      await ensureStackTopics(config, r);
+      if (modes.secure && config.byRegion[r]!.kafka.managed) {
+        await ensureScramUsers(config, r, java, jars, progress);
+        await ensureReaderAcls(config, r);
+      }
+      await ensureStackTopics(config, r, modes.replication);
       progress?.({ part: 'topics', region: r, message: 'topics ready' });
     }),
   );
@@ -181,15 +239,65 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
     }),
   );
 
-  const endpoints = buildEndpoints(config, pgMode, redisMode);
+  // 4. MirrorMaker 2 once the target brokers and the topics exist (mm2), or none (direct).
+  if (modes.replication === 'mm2') {
+    for (const { target, pid } of await stopMirrorMakers(config, config.regions)) {
+      progress?.({
+        part: 'mm2',
+        message: `stopped MirrorMaker 2 into ${target} (pid ${pid}): no longer a region`,
+      });
+    }
+    await Promise.all(
+      mirrorMakers.map(async (m) => {
+        if (!mmToStart.includes(m)) return note(`mm2 ${m.target}`, 'running');
+        if (m.process()) {
+          progress?.({
+            part: 'mm2',
+            region: m.target,
+            message: 'configuration changed; restarting',
+          });
+          await m.stop();
+        }
+        const javaMm = new MirrorMakerProcess(
+          config,
+          m.target,
+          java,
+          modes.secure ? mirrorMakerSecurity(config, m.target) : undefined,
+        );
+        const { logOffset } = javaMm.start(mmJars, progress);
+        const flowing = await javaMm.waitReady(
+          logOffset,
+          options.mirrorMakerReadyTimeoutMs ?? 60_000,
+        );
+        progress?.({
+          part: 'mm2',
+          region: m.target,
+          message: flowing
+            ? `replicating (${((Date.now() - t0) / 1000).toFixed(1)} s)`
+            : 'started, but not every source answers yet (a cut link?); it keeps trying',
+        });
+        note(`mm2 ${m.target}`, 'started');
+      }),
+    );
+  } else {
+    for (const { target, pid } of await stopMirrorMakers(config)) {
+      progress?.({
+        part: 'mm2',
+        message: `stopped MirrorMaker 2 into ${target} (pid ${pid}): direct mode`,
+      });
+    }
+  }
+
+  const endpoints = buildEndpoints(config, pgMode, redisMode, modes);
   writeStackEndpoints(config, endpoints);
-  return { endpoints, started, alreadyRunning, elapsedMs: Date.now() - t0 };
+  return { endpoints, started, alreadyRunning, elapsedMs: Date.now() - t0, modes };
 }
 
 function buildEndpoints(
   config: ConcordConfig,
   pgMode: ResolvedServerMode,
   redisMode: ResolvedServerMode,
+  modes: StackModes,
 ): StackEndpoints {
   const byRegion: Record<RegionId, StackEndpoints['byRegion'][string]> = {};
   for (const r of config.regions) {
@@ -217,5 +325,17 @@ function buildEndpoints(
     },
     byRegion,
     links: managedLinks(config).map((l) => ({ ...l, bootstrap: `127.0.0.1:${l.proxyPort}` })),
+    replication: {
+      mode: modes.replication,
+      ...(modes.replication === 'mm2'
+        ? {
+            mirrorMakers: config.regions.map((target) => {
+              const m = new MirrorMakerProcess(config, target).status();
+              return { target, sources: m.sources, log: m.log };
+            }),
+          }
+        : {}),
+    },
+    ...(modes.secure ? { security: stackSecurity(config) } : {}),
   };
 }

@@ -7,10 +7,13 @@ import {
   readStackEndpoints,
   StackController,
   type LinkStatus,
+  type StackEndpoints,
+  type StackStatus,
 } from '@concord/stack';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
 import { progressPrinter } from '../output/progressPrinter.js';
+import { renderTable } from '../output/renderTable.js';
 import { renderEndpoints, renderLinks, renderStatus } from '../output/stackReport.js';
 
 /**
@@ -48,6 +51,49 @@ function printLinks(
   ctx.out(json ? JSON.stringify(links, null, 2) : renderLinks(links));
 }
 
+/** The replication and security lines of `stack up` (stack.json). */
+function renderModes(e: StackEndpoints): string {
+  const mm2 = e.replication?.mirrorMakers ?? [];
+  const lines = [
+    e.replication?.mode === 'mm2'
+      ? `replication: mm2 — MirrorMaker 2 ${mm2.map((m) => `${m.target} ← ${m.sources.join(',')}`).join('; ')} (mirrors read the local copies <origin>.<ns>.events.<origin>)`
+      : 'replication: direct (mirrors read other regions through the link proxies)',
+  ];
+  lines.push(
+    e.security
+      ? `cross-region listeners: SASL_SSL (${e.security.mechanism}, CA ${e.security.caFile}, users ${Object.values(
+          e.security.users,
+        )
+          .map((u) => u.username)
+          .join(', ')}; read-only ACLs)`
+      : 'cross-region listeners: PLAINTEXT',
+  );
+  return lines.join('\n');
+}
+
+/** `stack status`: the MirrorMaker 2 processes and the modes, after the common table. */
+function renderModeStatus(s: StackStatus): string {
+  const parts = [
+    `replication ${s.replication}; cross-region listeners ${s.security === 'sasl_ssl' ? 'SASL_SSL' : 'PLAINTEXT'}`,
+  ];
+  if (s.mirrorMakers.length > 0) {
+    parts.push(
+      '',
+      renderTable(
+        ['mm2 into', 'from', 'state', 'pid', 'log'],
+        s.mirrorMakers.map((m) => [
+          m.target,
+          m.sources.join(','),
+          m.state,
+          m.pid ? String(m.pid) : '-',
+          m.log,
+        ]),
+      ),
+    );
+  }
+  return parts.join('\n');
+}
+
 function register(program: Command, ctx: CliContext): void {
   const stack = program
     .command('stack')
@@ -59,16 +105,32 @@ function register(program: Command, ctx: CliContext): void {
     .command('up')
     .description('start every missing part of the stack (idempotent) and wait until all are ready')
     .option('--regions <list>', 'regions to run, comma-separated (sets CONCORD_REGIONS)')
+    .option(
+      '--mm2',
+      'run MirrorMaker 2 into every region; services read the local copies (CONCORD_REPLICATION_MODE=mm2)',
+    )
+    .option('--no-mm2', 'direct mode: stop MirrorMaker 2 (services read across the links)')
+    .option(
+      '--secure',
+      'SASL_SSL (TLS + SCRAM-SHA-512, read-only ACLs) on every cross-region listener; certificates and users generated',
+    )
+    .option('--no-secure', 'plaintext cross-region listeners')
     .option('--json', 'print the effective endpoints (stack.json) as JSON')
-    .action(async (opts: { regions?: string; json?: boolean }) => {
+    .action(async (opts: { regions?: string; json?: boolean; mm2?: boolean; secure?: boolean }) => {
       const config =
         opts.regions === undefined ? ctx.config() : ctx.config({ CONCORD_REGIONS: opts.regions });
-      const result = await new StackController(config).up({ progress: progressPrinter(ctx) });
+      // Without a flag the stack keeps the modes it runs in (stack.json).
+      const result = await new StackController(config).up({
+        progress: progressPrinter(ctx),
+        ...(opts.mm2 === undefined ? {} : { replication: opts.mm2 ? 'mm2' : 'direct' }),
+        ...(opts.secure === undefined ? {} : { secure: opts.secure }),
+      });
       if (opts.json) return ctx.out(JSON.stringify(result.endpoints, null, 2));
       const started = result.started.length
         ? `started ${result.started.join(', ')}`
         : 'nothing to start';
       ctx.out(renderEndpoints(result.endpoints));
+      ctx.out(renderModes(result.endpoints));
       ctx.out(
         `\nstack up in ${(result.elapsedMs / 1000).toFixed(1)} s — ${started}${result.alreadyRunning.length ? `; already running: ${result.alreadyRunning.join(', ')}` : ''}`,
       );
@@ -98,7 +160,11 @@ function register(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output (a stable shape)')
     .action(async (opts: { json?: boolean }) => {
       const status = await new StackController(stackConfig(ctx)).status();
-      ctx.out(opts.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+      ctx.out(
+        opts.json
+          ? JSON.stringify(status, null, 2)
+          : `${renderStatus(status)}\n\n${renderModeStatus(status)}`,
+      );
     });
 
   stack

@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ConcordConfig, RegionConfig, RegionId } from '@concord/config';
+import type { ConcordConfig, RegionConfig, RegionId, ReplicationMode } from '@concord/config';
 import { ConcordError } from '@concord/core';
 import type { ResolvedServerMode } from '../postgres/PostgresServer.js';
+import type { StackSecurity } from '../security/stackSecurity.js';
 import { stackPaths } from '../StackPaths.js';
 
 /**
@@ -44,6 +45,22 @@ export interface StackEndpoints {
     readonly upstreamPort: number;
     readonly bootstrap: string;
   }[];
+  /**
+   * How mirrors read other regions. `mm2`: a MirrorMaker 2 process per region (`mirrorMakers`,
+   * target ← sources) keeps local copies `<origin>.<ns>.events.<origin>`, and services of the
+   * stack run with CONCORD_REPLICATION_MODE=mm2. Absent in files written before modes existed
+   * (= direct).
+   */
+  readonly replication?: {
+    readonly mode: ReplicationMode;
+    readonly mirrorMakers?: readonly {
+      readonly target: RegionId;
+      readonly sources: readonly RegionId[];
+      readonly log: string;
+    }[];
+  };
+  /** Present on a `--secure` stack: how other regions' clients reach a broker's PEER listener. */
+  readonly security?: StackSecurity;
 }
 
 /** Writes stack.json atomically. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +7,14 @@ import { ConcordError, withRetry } from '@concord/core';
 import { livePid, ProcessState, type PidRecord } from '../process/PidFile.js';
 import { signalByPidFile, spawnDetached, stopByPidFile, tailFile } from '../process/processes.js';
 import type { ProgressSink } from '../progress.js';
+import {
+  brokerScramUsers,
+  scramCredential,
+  writeScramStamp,
+  type ScramUser,
+} from '../security/scramUsers.js';
 import { stackPaths } from '../StackPaths.js';
+import { runJavaTool } from './javaTool.js';
 import {
   brokerJvmArgs,
   renderLog4jProperties,
@@ -32,6 +38,12 @@ export function newClusterId(): string {
   }
 }
 
+/** How a broker of a `--secure` stack serves its PEER listeners (see renderServerProperties). */
+export interface BrokerSecurity {
+  /** PEM with the broker's private key and certificate. */
+  readonly keystore: string;
+}
+
 /**
  * The single-node KRaft broker of one region, run from the cached jars. Every method acts on
  * the process recorded in the region's PID file and nothing else.
@@ -43,6 +55,8 @@ export class KafkaBroker {
     private readonly config: ConcordConfig,
     readonly region: RegionId,
     private readonly java = 'java',
+    /** Set on a `--secure` stack: SASL_SSL PEER listeners, SCRAM users written at format. */
+    private readonly security?: BrokerSecurity,
   ) {
     this.files = stackPaths(config).kafka(region);
   }
@@ -66,7 +80,10 @@ export class KafkaBroker {
 
   /** The server.properties this config renders for the broker. */
   renderProperties(): string {
-    return renderServerProperties(this.config, this.region, { dataDir: this.files.dataDir });
+    return renderServerProperties(this.config, this.region, {
+      dataDir: this.files.dataDir,
+      ...(this.security ? { security: { keystore: this.security.keystore } } : {}),
+    });
   }
 
   /** True when the running broker was started with different properties than today's config. */
@@ -93,19 +110,28 @@ export class KafkaBroker {
         clusterId = newClusterId();
         writeFileSync(f.clusterIdFile, clusterId + '\n');
       }
+      // A secure stack's SCRAM users go into the metadata log with the format (KIP-900): they
+      // exist before any listener opens, and no extra JVM is needed to create them.
+      const users: ScramUser[] = this.security ? brokerScramUsers(this.config, this.region) : [];
       progress?.({
         part: 'kafka',
         region: this.region,
-        message: `formatting storage (cluster ${clusterId})`,
+        message: `formatting storage (cluster ${clusterId}${users.length ? `, SCRAM users ${users.map((u) => u.username).join(', ')}` : ''})`,
       });
-      await this.runTool(jarsDir, [
-        'format',
-        '--ignore-formatted',
-        '-t',
-        clusterId,
-        '-c',
-        f.serverProperties,
-      ]);
+      await this.runTool(
+        jarsDir,
+        [
+          'format',
+          '--ignore-formatted',
+          '-t',
+          clusterId,
+          '-c',
+          f.serverProperties,
+          ...users.flatMap((u) => ['--add-scram', scramCredential(u)]),
+        ],
+        users.map((u) => u.password),
+      );
+      if (users.length > 0) writeScramStamp(this.config, this.region, users);
     }
     const record = spawnDetached({
       command: this.java,
@@ -195,29 +221,21 @@ export class KafkaBroker {
     );
   }
 
-  private runTool(jarsDir: string, args: string[]): Promise<void> {
+  private async runTool(jarsDir: string, args: string[], secrets: string[] = []): Promise<void> {
     const f = this.files;
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        this.java,
-        [
-          ...brokerJvmArgs(this.config, jarsDir, f.log4jProperties, 'kafka.tools.StorageTool'),
-          ...args,
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'], cwd: f.dir },
-      );
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => {
-        if (code === 0) return resolve();
-        reject(
-          this.startFailed(
-            `storage format failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`,
-          ),
-        );
-      });
+    const { code, output } = await runJavaTool({
+      java: this.java,
+      cwd: f.dir,
+      secrets,
+      args: [
+        ...brokerJvmArgs(this.config, jarsDir, f.log4jProperties, 'kafka.tools.StorageTool'),
+        ...args,
+      ],
     });
+    if (code !== 0) {
+      throw this.startFailed(
+        `storage format failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`,
+      );
+    }
   }
 }

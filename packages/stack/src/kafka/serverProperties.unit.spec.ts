@@ -80,4 +80,31 @@ describe('renderServerProperties', () => {
     );
     expect(p.get('num.partitions')).toBe('2');
   });
+
+  it('secures only the PEER listeners on a secure stack: SASL_SSL, SCRAM, PEM keystore, ACLs', () => {
+    const p = parse(
+      renderServerProperties(config, 'us', {
+        dataDir: '/d',
+        security: { keystore: '/state/security/kafka-us.pem' },
+      }),
+    );
+    expect(p.get('listener.security.protocol.map')).toBe(
+      'LOCAL:PLAINTEXT,CONTROLLER:PLAINTEXT,PEER_EU:SASL_SSL,PEER_AP:SASL_SSL',
+    );
+    expect(p.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+    for (const listener of ['peer_eu', 'peer_ap']) {
+      expect(p.get(`listener.name.${listener}.scram-sha-512.sasl.jaas.config`)).toBe(
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      );
+    }
+    expect(p.get('ssl.keystore.type')).toBe('PEM');
+    expect(p.get('ssl.keystore.location')).toBe('/state/security/kafka-us.pem');
+    expect(p.get('authorizer.class.name')).toBe(
+      'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    );
+    // In-region clients and the broker itself (LOCAL, CONTROLLER) are ANONYMOUS: super user.
+    expect(p.get('super.users')).toBe('User:ANONYMOUS');
+    expect(p.get('allow.everyone.if.no.acl.found')).toBe('false');
+    expect(p.get('inter.broker.listener.name')).toBe('LOCAL');
+  });
 });
