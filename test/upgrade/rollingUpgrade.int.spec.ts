@@ -298,6 +298,22 @@ describe('rolling upgrade of the account domain (schema version 2)', () => {
     const after = await versioned();
     // Every region wrote 4 deposits and 4 withdrawals, all v2 (plus merges: never versioned).
     for (const r of REGIONS) expect(after[r]! - before[r]!).toBe(24);
+    // The balances read model follows the module with raised write versions, equal everywhere.
+    const balances = await Promise.all(
+      REGIONS.map((r) =>
+        db.query<{ stream: string; balance: string; state: { balance: number } }>(
+          r,
+          `select b.stream, b.balance::text as balance, s.state
+             from projection.account_balances b join projection.streams s using (stream)
+            order by b.stream`,
+        ),
+      ),
+    );
+    for (const rows of balances) {
+      expect(rows.map((row) => row.stream)).toEqual(ACCOUNTS);
+      for (const row of rows) expect(Number(row.balance)).toBe(row.state.balance);
+    }
+    expect(new Set(balances.map((rows) => JSON.stringify(rows))).size).toBe(1);
     log(`contract: ${written.length} events in total, converged`);
   }, 170_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictId, DomainRegistry } from '@concord/core';
+import { conflictId, DomainRegistry, withWriteVersions } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { conflictChanges, firstCovering } from './conflictLifecycle.js';
 import { readModelRows } from './readModels.js';
@@ -81,16 +81,20 @@ describe('read models', () => {
       ],
       profiles: [{ stream: 'profile-1', doc: { name: 'Ada' } }],
     });
-    // A deployment with its own `account` module gets no balances from Concord.
-    const custom = new DomainRegistry([{ ...accountDomain, category: 'account' } as never]);
+    const account = [
+      { stream: 'account-1', category: 'account', state: { balance: 1, bounced: [] } },
+    ];
+    // A deployment with its own `account` module (its own reducer) gets no balances from Concord.
+    const own = { ...accountDomain, reducer: { ...accountDomain.reducer } };
     expect(
-      readModelRows(
-        [{ stream: 'account-1', category: 'account', state: { balance: 1, bounced: [] } }],
-        custom,
-        {
-          account: accountDomain,
-        },
-      ).balances,
+      readModelRows(account, new DomainRegistry([own as never]), { account: accountDomain })
+        .balances,
     ).toEqual([]);
+    // The shipped module with raised write versions is the same reducer and state: served.
+    const raised = withWriteVersions(accountDomain, { Deposited: 2, Withdrawn: 2 });
+    expect(
+      readModelRows(account, new DomainRegistry([raised as never]), { account: accountDomain })
+        .balances,
+    ).toEqual([{ stream: 'account-1', balance: '1', bounced: 0 }]);
   });
 });

@@ -1,4 +1,9 @@
-import type { DomainRegistry, StreamId } from '@concord/core';
+import {
+  authoredReducer,
+  type DomainModule,
+  type DomainRegistry,
+  type StreamId,
+} from '@concord/core';
 import { cartLines, type AccountState, type CartState } from '@concord/domains';
 
 /** Rows of the example domains' read models, derived from new stream states. */
@@ -15,8 +20,9 @@ export interface ReadModelRows {
 /**
  * The read-model rows of the streams a transaction changed: one balance row per `account-*`
  * stream, the lines of each `cart-*` stream, the document of each `profile-*` stream. Only for
- * categories served by the shipped domain module (a deployment that registers its own
- * `account` module gets no balances row from Concord).
+ * categories served by the shipped domain module — or the shipped module with other write
+ * versions (`withWriteVersions`: same reducer, same state); a deployment that registers its own
+ * `account` module gets no balances row from Concord.
  */
 export function readModelRows(
   streams: readonly { stream: StreamId; category: string; state: unknown }[],
@@ -24,10 +30,12 @@ export function readModelRows(
   shipped: { account?: unknown; cart?: unknown; profile?: unknown },
 ): ReadModelRows {
   const rows: ReadModelRows = { balances: [], carts: [], cartLines: [], profiles: [] };
-  const served = (category: 'account' | 'cart' | 'profile') =>
-    shipped[category] !== undefined &&
-    registry.has(category) &&
-    registry.forCategory(category) === shipped[category];
+  const served = (category: 'account' | 'cart' | 'profile') => {
+    const module = shipped[category] as DomainModule | undefined;
+    if (module === undefined || !registry.has(category)) return false;
+    const registered = registry.forCategory(category);
+    return registered === module || authoredReducer(registered) === authoredReducer(module);
+  };
   const account = served('account');
   const cart = served('cart');
   const profile = served('profile');
