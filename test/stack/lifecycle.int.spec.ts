@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, topics, type ConcordConfig } from '@concord/config';
 import { createKafka } from '@concord/kafka';
-import { processState, StackController, stackPaths, type StackStatus } from '@concord/stack';
+import { createPool } from '@concord/postgres';
+import {
+  processState,
+  StackController,
+  stackPaths,
+  type ProgressEvent,
+  type StackStatus,
+} from '@concord/stack';
 import { uniqueNamespace } from '../support/index.js';
 
 /**
@@ -82,6 +89,21 @@ async function readAll(topic: string): Promise<string[]> {
   return values;
 }
 
+/** Runs `sql` on a region's database of the stack. */
+async function query(region: string, sql: string): Promise<{ n: string }[]> {
+  const pool = createPool(config.byRegion[region]!.postgres.url, { max: 1 });
+  try {
+    return (await pool.query<{ n: string }>(sql)).rows;
+  } finally {
+    await pool.end();
+  }
+}
+
+const MARKER = `insert into projection.events
+  (id, stream, type, origin, hlc_wall, hlc_logical, parents, data, envelope, fold_pos, source)
+  values (gen_random_uuid(), 'profile-marker', 'ProfileUpdated', 'us', 1, 0, '{}', '{}', '{}', 0, 'test')`;
+const COUNT = `select count(*) as n from projection.events where stream = 'profile-marker'`;
+
 describe('stack lifecycle (separate instance on port base 29000)', () => {
   it('up starts everything; a second up is a no-op that leaves every process alone', async () => {
     const first = await stack.up();
@@ -109,9 +131,27 @@ describe('stack lifecycle (separate instance on port base 29000)', () => {
     await producer.send({ topic, acks: -1, messages: [{ key: 'k', value }] });
     await producer.disconnect();
 
+    for (const r of ['us', 'eu']) await query(r, MARKER);
+
     await stack.down();
     await stack.up();
     expect(await readAll(topic)).toContain(value);
+    // The projections of the same logs are kept too.
+    for (const r of ['us', 'eu']) expect(await query(r, COUNT)).toEqual([{ n: '1' }]);
+  });
+
+  it("a broker whose storage is gone starts a new log: its region's database, which projected the old one, is recreated", async () => {
+    await stack.down();
+    rmSync(stackPaths(config).kafka('us').dir, { recursive: true, force: true });
+    const progress: ProgressEvent[] = [];
+    await stack.up({ progress: (e) => progress.push(e) });
+    const recreated = progress.filter((e) => e.part === 'postgres' && /recreated/.test(e.message));
+    expect(recreated.map((e) => e.region)).toEqual(['us']);
+    expect(recreated[0]!.message).toMatch(
+      /projected an earlier Kafka log \(cluster .+\); recreated for cluster /,
+    );
+    expect(await query('us', COUNT)).toEqual([{ n: '0' }]);
+    expect(await query('eu', COUNT)).toEqual([{ n: '1' }]);
   });
 
   it('down leaves no process of ours running', async () => {

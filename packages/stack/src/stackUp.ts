@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConcordConfig, RegionId, ReplicationMode } from '@concord/config';
-import { migrate } from '@concord/postgres';
+import { bindToLog, migrate } from '@concord/postgres';
 import {
   readStackEndpoints,
   writeStackEndpoints,
@@ -41,6 +43,7 @@ import { ensureStackCertificates } from './security/stackCertificates.js';
 import { brokerSecurity, mirrorMakerSecurity, stackSecurity } from './security/stackSecurity.js';
 import { resolveStackModes, type StackModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
+import { deleteRedisPrefix } from './stackDown.js';
 
 export interface StackUpOptions {
   readonly progress?: ProgressSink;
@@ -170,8 +173,12 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
   // 2. Start what is missing, in parallel.
   const note = (part: string, how: 'started' | 'running') =>
     (how === 'started' ? started : alreadyRunning).push(part);
+  // Regions whose broker storage is formatted by this call: a new, empty log.
+  const newLogs = new Set<RegionId>();
   const startBroker = async (broker: KafkaBroker) => {
     const javaBroker = brokerOf(broker.region, java);
+    if (!existsSync(join(paths.kafka(broker.region).dataDir, 'meta.properties')))
+      newLogs.add(broker.region);
     if (broker.process()) {
       progress?.({
         part: 'kafka',
@@ -230,7 +237,22 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
       const url = regionPostgresUrl(config, r, pgMode);
       await migrate(url);
       await waitForPostgres(url, 15_000);
-      await waitForRedis(regionRedisUrl(config, r, redisMode), 15_000);
+      const redisUrl = regionRedisUrl(config, r, redisMode);
+      await waitForRedis(redisUrl, 15_000);
+      const clusterIdFile = paths.kafka(r).clusterIdFile;
+      if (config.byRegion[r]!.kafka.managed && existsSync(clusterIdFile)) {
+        const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
+        const binding = await bindToLog(url, clusterId, { logIsNew: newLogs.has(r) });
+        if (binding.kind === 'recreated') {
+          // Idempotency keys and fences described the old log as well.
+          const keys = await deleteRedisPrefix(redisUrl, config.byRegion[r]!.redis.keyPrefix);
+          progress?.({
+            part: 'postgres',
+            region: r,
+            message: `database ${config.byRegion[r]!.postgres.database} projected an earlier Kafka log${binding.previousClusterId ? ` (cluster ${binding.previousClusterId})` : ''}; recreated for cluster ${clusterId}, ${keys} Redis keys of the old log deleted`,
+          });
+        }
+      }
       progress?.({
         part: 'postgres',
         region: r,

@@ -1,8 +1,9 @@
 import type { Migration } from './Migration.js';
 import { initial } from './001_initial.js';
 import { mirror } from './002_mirror.js';
+import { logBinding } from './003_log_binding.js';
 
 export type { Migration } from './Migration.js';
 
 /** All migrations in order. Append only; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initial, mirror];
+export const MIGRATIONS: readonly Migration[] = [initial, mirror, logBinding];
