@@ -158,9 +158,17 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
     const lastWriteAt = Date.now();
     note('stopped writing; verifying');
 
-    // Converged: identical event sets and states in every region (never a projection checked against itself).
-    let outcome = await verify();
+    // Settle first: every acknowledged write applied everywhere, nothing parked, one head per
+    // stream (a conflict between the last writes is still being resolved for a moment). Then
+    // converged: identical event sets and states in every region (never a projection checked
+    // against itself).
     const deadline = Date.now() + 120_000;
+    await drainUntilConverged(
+      config,
+      workload.ackedWrites.map((a) => a.eventId),
+      { timeoutMs: 120_000, pollMs: 250 },
+    );
+    let outcome = await verify();
     while (!outcome.converged && Date.now() < deadline) {
       await sleep(500);
       outcome = await verify();
