@@ -95,8 +95,26 @@ export function renderBenchReport(dir: string): string {
     `## Chaos (\`concord chaos\`, ${when(chaos)})`,
     '',
     chaos
-      ? `${n(chaos.runs?.length)} runs of ${n(chaos.durationSec)} s: ${chaos.runs?.filter((r: Json) => r.ok).length} passed; lost ${n(chaos.totals?.lost)}, duplicated ${n(chaos.totals?.duplicate)}, causal violations ${n(chaos.totals?.['causal-violation'])}, unconverged ${n(chaos.totals?.unconverged)}.`
-      : 'Not recorded yet (`concord chaos --duration 300` with different seeds writes chaos-report.json per run).',
+      ? `${n(chaos.runs?.length)} runs of ${n(chaos.durationSec)} s at ${n(chaos.rate)} ops/s (\`concord bench chaos\`): ${chaos.runs?.filter((r: Json) => r.ok).length} passed; lost ${n(chaos.totals?.lost)}, duplicated ${n(chaos.totals?.duplicate)}, causal violations ${n(chaos.totals?.['causal-violation'])}, unconverged ${n(chaos.totals?.unconverged)}. Target: 0 of each across 10 runs of 300 s.`
+      : 'Not recorded yet (`concord bench chaos --runs 10 --duration 300`).',
+    ...(Array.isArray(chaos?.runs) && chaos.runs.length > 0
+      ? [
+          '',
+          '| seed | result | acked | streams converged | conflicts / merges | drain | faults injected |',
+          '|---|---|---|---|---|---|---|',
+          ...chaos.runs.map(
+            (r: Json) =>
+              `| ${r.seed} | ${
+                r.ok
+                  ? 'ok'
+                  : `**anomalies**: ${Object.entries(r.counts ?? {})
+                      .filter(([, c]) => Number(c) > 0)
+                      .map(([k, c]) => `${k} ${c}`)
+                      .join(', ')}`
+              } | ${n(r.acked)} | ${n(r.convergedStreams)}/${n(r.streams)} | ${n(r.conflicts)} / ${n(r.merges)} | ${n(r.drainSec, 1)} s | ${(r.faults ?? []).join(', ')} |`,
+          ),
+        ]
+      : []),
     '',
   ];
   return lines.join('\n');

@@ -8,3 +8,9 @@ export {
 export { runWriterBench } from './writerBench.js';
 export { BENCH_NAMES, renderBenchReport, type BenchName } from './benchReport.js';
 export { runMirrorBench, type MirrorBenchOptions, type MirrorBenchResult } from './mirrorBench.js';
+export {
+  campaignRun,
+  summarizeChaosCampaign,
+  type ChaosCampaign,
+  type ChaosCampaignRun,
+} from './chaosCampaign.js';

@@ -2,18 +2,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
+  campaignRun,
   renderBenchReport,
   runConvergenceBench,
   runCoreBench,
   runMirrorBench,
   runWriterBench,
+  summarizeChaosCampaign,
+  type ChaosCampaignRun,
 } from '@concord/bench';
+import { chaosRun, parseFaultKinds, FAULT_KINDS } from '@concord/chaos';
 import type { ConcordConfig } from '@concord/config';
 import { quantile } from '@concord/chaos';
 import { ConcordError } from '@concord/core';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
 import { progressPrinter } from '../output/progressPrinter.js';
+import { chaosConfig } from './chaos.js';
 
 /** bench/results of the workspace, unless `--out` names another folder. */
 function resultsDir(config: ConcordConfig, out?: string): string {
@@ -153,6 +158,66 @@ function register(program: Command, ctx: CliContext): void {
         await b.run(ctx, config, {});
       }
       writeReport(ctx, config);
+    });
+  bench
+    .command('chaos')
+    .description(
+      'a chaos campaign: several `concord chaos` runs with consecutive seeds; bench/results/chaos.json',
+    )
+    .option('--runs <n>', 'how many runs (seeds seed, seed+1, …)', '10')
+    .option('--duration <seconds>', 'workload duration of each run', '300')
+    .option('--rate <ops>', 'operations per second, all regions together', '100')
+    .option('--faults <list>', 'fault kinds, comma-separated', FAULT_KINDS.join(','))
+    .option('--seed <n>', 'first seed', '101')
+    .option('--out <dir>', 'results folder (default: bench/results; REPORT.md goes beside it)')
+    .action(async (opts: Record<string, string | undefined>) => {
+      const base = ctx.config();
+      const config = chaosConfig(ctx);
+      const runs = Math.round(positive(opts.runs ?? '10', '--runs'));
+      const durationSec = Math.round(positive(opts.duration ?? '300', '--duration'));
+      const rate = Math.round(positive(opts.rate ?? '100', '--rate'));
+      const first = Math.round(positive(opts.seed ?? '101', '--seed'));
+      const faults = parseFaultKinds(String(opts.faults));
+      const reports = join(config.stateDir, 'campaign');
+      const done: ChaosCampaignRun[] = [];
+      const save = () =>
+        record(
+          ctx,
+          base,
+          'chaos',
+          summarizeChaosCampaign({ durationSec, rate, faultKinds: faults }, done),
+          opts.out,
+        );
+      for (let i = 0; i < runs; i++) {
+        const seed = first + i;
+        const t0 = Date.now();
+        ctx.err(`== chaos run ${i + 1}/${runs}: seed ${seed}, ${durationSec} s at ${rate} ops/s`);
+        const result = await chaosRun(config, {
+          durationSec,
+          rate,
+          faults,
+          seed,
+          quietSec: 15,
+          drainSec: 200,
+          outDir: join(reports, `seed-${seed}`),
+          keep: i < runs - 1, // the next run reuses the chaos stack
+          log: (line) =>
+            ctx.err(`${`+${((Date.now() - t0) / 1000).toFixed(1)}s`.padStart(7)} ${line}`),
+        });
+        const run = campaignRun(seed, result);
+        done.push(run);
+        ctx.err(
+          `seed ${seed}: ${run.ok ? 'ok' : 'ANOMALIES'}; ${run.acked} acked, drain ${run.drainSec.toFixed(1)} s, faults ${run.faults.join(',')}`,
+        );
+        save(); // a campaign cut short still records the runs it finished
+      }
+      writeReport(ctx, base, opts.out);
+      const failed = done.filter((r) => !r.ok).map((r) => r.seed);
+      if (failed.length > 0)
+        throw new ConcordError(
+          'CHECK_FAILED',
+          `chaos runs with seeds ${failed.join(', ')} found anomalies (reports under ${reports})`,
+        );
     });
   bench
     .command('report')
