@@ -10,12 +10,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { ConcordConfig, RegionId } from '@concord/config';
+import { brokersFor, type ConcordConfig, type RegionId } from '@concord/config';
 import { ConcordError, sleep } from '@concord/core';
 import { livePid, ProcessState, type PidRecord } from '../process/PidFile.js';
 import { spawnDetached, stopByPidFile, tailFile } from '../process/processes.js';
 import type { ProgressSink } from '../progress.js';
 import { stackPaths } from '../StackPaths.js';
+import { forgetConnectorConfigs, sourcesWithNewConnection } from './connectorConfigs.js';
 import {
   renderMirrorMakerLog4j,
   renderMirrorMakerProperties,
@@ -111,11 +112,32 @@ export class MirrorMakerProcess {
     ];
   }
 
-  /** Writes its files (properties 0600: they may hold a password) and starts the JVM. */
+  /**
+   * Writes its files (properties 0600: they may hold a password) and starts the JVM. When a
+   * source's connection settings changed since the last start (e.g. `--secure` switched on), the
+   * connector configs stored with the old ones are deleted first (see sourcesWithNewConnection).
+   */
   start(jarsDir: string, progress?: ProgressSink): PidRecord & { logOffset: number } {
     const f = this.files;
     mkdirSync(f.logsDir, { recursive: true });
-    writeFileSync(f.properties, this.renderProperties(), { mode: 0o600 });
+    const properties = this.renderProperties();
+    let previous: string | undefined;
+    try {
+      previous = readFileSync(f.properties, 'utf8');
+    } catch {
+      previous = undefined; // never started here: nothing stored
+    }
+    const changed =
+      previous === undefined ? [] : sourcesWithNewConnection(previous, properties, this.sources);
+    if (changed.length > 0) {
+      const deleted = forgetConnectorConfigs(brokersFor(this.config, this.target), changed);
+      progress?.({
+        part: 'mm2',
+        region: this.target,
+        message: `connection to ${changed.join(', ')} changed: deleted the connector configs stored with the old one (${deleted.join(', ') || 'none'})`,
+      });
+    }
+    writeFileSync(f.properties, properties, { mode: 0o600 });
     chmodSync(f.properties, 0o600);
     writeFileSync(f.log4jProperties, renderMirrorMakerLog4j(f.logsDir));
     const log = join(f.logsDir, 'mm2.log');

@@ -55,6 +55,20 @@ export function renderMirrorMakerProperties(
     ['clusters', [target, ...sources].join(',')],
     [`${target}.bootstrap.servers`, brokersFor(config, target).join(',')],
   ];
+  // Every herder scans the whole classpath for Connect plugins by reflection unless told to
+  // trust the jars' ServiceLoader manifests (which all of Kafka's own jars carry): the scans
+  // took most of a 30 s start on two cores.
+  props.push([`${target}.plugin.discovery`, 'service_load']);
+  for (const cluster of [target, ...sources]) {
+    // A 4.x admin client whose every broker is unreachable (a cut link, a broker down)
+    // re-bootstraps in a tight loop: over 60 MB of log in 30 s of a broker outage.
+    // Every cluster here has one fixed address (a broker or its link proxy), so there is
+    // nothing to re-bootstrap to: clients just reconnect with back-off.
+    props.push(
+      [`${cluster}.metadata.recovery.strategy`, 'none'],
+      [`${cluster}.admin.metadata.recovery.strategy`, 'none'],
+    );
+  }
   for (const origin of sources) {
     props.push([`${origin}.bootstrap.servers`, kafkaRoute(config, origin, target).join(',')]);
     if (security) {

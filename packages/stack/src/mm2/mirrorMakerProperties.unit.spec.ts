@@ -61,6 +61,14 @@ describe('renderMirrorMakerProperties', () => {
     expect(Number(p.get('eu.producer.max.request.size'))).toBe(MAX_MESSAGE_BYTES);
   });
 
+  it('trusts the jars’ plugin manifests and never re-bootstraps a cluster in a tight loop', () => {
+    expect(p.get('eu.plugin.discovery')).toBe('service_load');
+    for (const cluster of ['eu', 'us', 'ap']) {
+      expect(p.get(`${cluster}.metadata.recovery.strategy`)).toBe('none');
+      expect(p.get(`${cluster}.admin.metadata.recovery.strategy`)).toBe('none');
+    }
+  });
+
   it('authenticates to every source with SASL_SSL as the target region on a secure stack', () => {
     const s = parse(
       renderMirrorMakerProperties(config, 'ap', {
