@@ -19,8 +19,8 @@ export interface NemesisEvent {
 /**
  * Carries out a fault schedule against the running stack and services: WAN cuts, latency and
  * bandwidth limits, SIGKILL/SIGSTOP of services, Redis and Postgres outages, broker kills and
- * stops, writer clock skew. Every fault is healed by `heal`, and `healAll` undoes whatever may
- * still be in effect.
+ * stops, writer clock skew, MirrorMaker 2 crashes. Every fault is healed by `heal`, and
+ * `healAll` undoes whatever may still be in effect.
  */
 export class Nemesis {
   readonly events: NemesisEvent[] = [];
@@ -29,6 +29,7 @@ export class Nemesis {
   private readonly redisDown = new Set<string>();
   private postgresDown = false;
   private readonly skewed = new Set<string>();
+  private readonly mirrorMakersDown = new Set<string>();
 
   constructor(
     private readonly targets: NemesisTargets,
@@ -79,6 +80,10 @@ export class Nemesis {
             CONCORD_CLOCK_OFFSET_MS: String(a.offsetMs),
           });
           return;
+        case 'mm2':
+          this.mirrorMakersDown.add(a.region);
+          await stack.mirrorMaker(a.region).kill();
+          return;
       }
     });
   }
@@ -118,6 +123,12 @@ export class Nemesis {
           await supervisor.restart(`writer-${a.region}`, { CONCORD_CLOCK_OFFSET_MS: undefined });
           this.skewed.delete(`writer-${a.region}`);
           return;
+        case 'mm2':
+          // Nothing restarts a MirrorMaker by itself (locally: `stack up`): healing starts it
+          // again and waits until its flows consume, from the source offsets it last committed.
+          await stack.mirrorMaker(a.region).start();
+          this.mirrorMakersDown.delete(a.region);
+          return;
       }
     });
   }
@@ -136,6 +147,8 @@ export class Nemesis {
     for (const service of [...this.skewed])
       await supervisor.restart(service, { CONCORD_CLOCK_OFFSET_MS: undefined });
     this.skewed.clear();
+    for (const region of [...this.mirrorMakersDown]) await stack.mirrorMaker(region).start();
+    this.mirrorMakersDown.clear();
   }
 
   private resume(service: string): void {

@@ -1,9 +1,10 @@
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS, type CheckResult } from '../checker/checkHistory.js';
 import type { History } from '../checker/History.js';
 import type { NemesisEvent } from '../nemesis/Nemesis.js';
+import type { CopyCheck, PartitionRecords } from '../observe/mirrorCopies.js';
 import { describeFault, type PlannedFault } from '../schedule/planFaults.js';
 import type { DrainState } from '../run/drain.js';
-import type { ReportBand, ReportDocument } from './ReportDocument.js';
+import type { ReportBand, ReportDocument, ReportTable } from './ReportDocument.js';
 import {
   allLags,
   conflictSeries,
@@ -24,6 +25,8 @@ export interface ChaosSummary {
   readonly nemesis: readonly NemesisEvent[];
   readonly drain: DrainState;
   readonly check: CheckResult;
+  /** mm2 stacks: MirrorMaker 2's copies against their sources after the drain. */
+  readonly copies?: CopyCheck;
 }
 
 /** Failed writes per error code, most frequent first. */
@@ -53,16 +56,23 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
   }));
   const lags = allLags(history);
   const firstRegion = s.regions[0] ?? '';
+  const copiesComplete = s.copies?.complete ?? true;
+  const behindFlows = (s.copies?.flows ?? [])
+    .filter((f) => f.behind.length > 0)
+    .map((f) => `${f.origin}->${f.target}`)
+    .join(', ');
   return {
     title: `Concord chaos run — seed ${s.seed}`,
     subtitle: `${s.durationSec} s at ${s.rate} ops/s across ${s.regions.join(', ')}; faults: ${s.faults.join(', ')}; drain ${(s.drain.elapsedMs / 1000).toFixed(1)} s`,
     verdict: {
-      ok: s.check.ok,
-      text: s.check.ok
-        ? `PASS — 0 lost, 0 duplicated, 0 causal violations, ${s.check.stats.convergedStreams}/${s.check.stats.streams} streams converged`
-        : `FAIL — ${ANOMALY_KINDS.filter((k) => s.check.counts[k] > 0)
+      ok: s.check.ok && copiesComplete,
+      text: !s.check.ok
+        ? `FAIL — ${ANOMALY_KINDS.filter((k) => s.check.counts[k] > 0)
             .map((k) => `${s.check.counts[k]} ${k}`)
-            .join(', ')}`,
+            .join(', ')}`
+        : !copiesComplete
+          ? `FAIL — MirrorMaker 2 copies behind their sources after the drain: ${behindFlows}`
+          : `PASS — 0 lost, 0 duplicated, 0 causal violations, ${s.check.stats.convergedStreams}/${s.check.stats.streams} streams converged${s.copies ? '; every MirrorMaker 2 copy complete' : ''}`,
     },
     charts: [
       {
@@ -129,6 +139,7 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
           ],
         ],
       },
+      ...(s.copies ? [copiesTable(s.copies)] : []),
       {
         title: 'Anomalies (examples)',
         header: ['kind', 'region', 'stream', 'event', 'detail'],
@@ -145,5 +156,24 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
       t: (e.at - t0) / 1000,
       text: `${e.phase === 'error' ? 'ERROR ' : ''}${e.text}`,
     })),
+  };
+}
+
+function records(r: PartitionRecords): number {
+  return Object.values(r).reduce((a, b) => a + b, 0);
+}
+
+/** mm2 stacks: each MirrorMaker 2 flow's copy against its source after the drain. */
+function copiesTable(copies: CopyCheck): ReportTable {
+  return {
+    title: 'MirrorMaker 2 copies after the drain',
+    header: ['flow', 'copy', 'source records', 'copied records', 'result'],
+    rows: copies.flows.map((f) => [
+      `${f.origin} → ${f.target}`,
+      f.copy,
+      String(records(f.source)),
+      String(records(f.copied)),
+      f.behind.length === 0 ? 'ok' : `FAIL (partitions ${f.behind.join(', ')} behind)`,
+    ]),
   };
 }

@@ -8,11 +8,12 @@ import { StackController, type ProgressSink } from '@concord/stack';
 import { checkHistory, type CheckResult } from '../checker/checkHistory.js';
 import type { History } from '../checker/History.js';
 import { Nemesis, type NemesisEvent } from '../nemesis/Nemesis.js';
+import { describeCopies, waitForCopies, type CopyCheck } from '../observe/mirrorCopies.js';
 import { observeRegion } from '../observe/observeRegion.js';
 import { readTopicIds } from '../observe/readTopicIds.js';
 import { chaosReport, type ChaosSummary } from '../report/chaosReport.js';
 import { renderHtmlReport } from '../report/renderHtmlReport.js';
-import { planFaults, type FaultKind } from '../schedule/planFaults.js';
+import { faultsForMode, planFaults, type FaultKind } from '../schedule/planFaults.js';
 import { WriterClient } from '../workload/WriterClient.js';
 import { Workload } from '../workload/Workload.js';
 import { drainUntilConverged, type DrainState } from './drain.js';
@@ -39,6 +40,8 @@ export interface ChaosResult {
   readonly check: CheckResult;
   readonly drain: DrainState;
   readonly nemesis: readonly NemesisEvent[];
+  /** mm2 stacks: whether MirrorMaker 2's copies caught up with their sources after the drain. */
+  readonly copies: CopyCheck | undefined;
   readonly reportJson: string;
   readonly reportHtml: string;
 }
@@ -48,6 +51,11 @@ export interface ChaosResult {
  * checkable workload at `rate` for `durationSec` while the nemesis injects the scheduled
  * faults, heals everything, drains until convergence (at most `drainSec`), observes every
  * region independently, checks the history and writes the reports. Same seed, same schedule.
+ *
+ * On an mm2 stack it also checks that MirrorMaker 2 itself recovered from every fault: after
+ * the drain every copy must hold its source's records — events that reached a region only
+ * through anti-entropy repairs would converge too, and would hide a replication that stopped.
+ * `mm2` faults are dropped on a direct stack.
  */
 export async function chaosRun(
   requested: ConcordConfig,
@@ -63,6 +71,9 @@ export async function chaosRun(
   // The chaos stack runs Postgres and Redis privately: observe them where they really are.
   const config = effectiveConfig(requested);
   const nemesis = new Nemesis({ stack, supervisor }, (e) => log(`${e.phase.padEnd(6)} ${e.text}`));
+  const mode = stack.endpoints()?.replication?.mode ?? 'direct';
+  const { faults: kinds, skipped } = faultsForMode(options.faults, mode);
+  if (skipped.length > 0) log(`${skipped.join(', ')} faults skipped: the stack replicates ${mode}`);
   try {
     const tokens = ensureLocalTokens(config);
     const clients = config.regions.map(
@@ -75,7 +86,7 @@ export async function chaosRun(
     const plan = planFaults({
       seed: options.seed,
       durationMs,
-      faults: options.faults,
+      faults: kinds,
       regions: config.regions,
       quietMs: (options.quietSec ?? 15) * 1000,
     });
@@ -124,6 +135,11 @@ export async function chaosRun(
     log(
       `drain: ${drain.converged ? 'converged' : 'NOT converged'} after ${(drain.elapsedMs / 1000).toFixed(1)} s`,
     );
+    const copies = mode === 'mm2' ? await waitForCopies(config, { timeoutMs: 30_000 }) : undefined;
+    if (copies)
+      log(
+        `mm2 copies ${copies.complete ? 'complete' : 'INCOMPLETE'} (copied/source records): ${describeCopies(copies)}`,
+      );
 
     const registry = new DomainRegistry(defaultDomains);
     const history: History = {
@@ -142,27 +158,27 @@ export async function chaosRun(
       seed: options.seed,
       rate: options.rate,
       durationSec: options.durationSec,
-      faults: options.faults,
+      faults: kinds,
       regions: config.regions,
       startedAt,
       plan,
       nemesis: nemesis.events,
       drain,
       check,
+      ...(copies ? { copies } : {}),
     };
+    const ok = check.ok && drain.converged && (copies?.complete ?? true);
     mkdirSync(options.outDir, { recursive: true });
     const reportJson = join(options.outDir, 'chaos-report.json');
     const reportHtml = join(options.outDir, 'chaos-report.html');
-    writeFileSync(
-      reportJson,
-      JSON.stringify({ ...summary, ok: check.ok && drain.converged }, null, 2) + '\n',
-    );
+    writeFileSync(reportJson, JSON.stringify({ ...summary, ok }, null, 2) + '\n');
     writeFileSync(reportHtml, renderHtmlReport(chaosReport(history, summary)));
     return {
-      ok: check.ok && drain.converged,
+      ok,
       check,
       drain,
       nemesis: nemesis.events,
+      copies,
       reportJson,
       reportHtml,
     };

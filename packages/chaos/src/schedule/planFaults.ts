@@ -1,6 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import type { ReplicationMode } from '@concord/config';
 import { ConcordError, type RegionId } from '@concord/core';
 
 /** The fault kinds of `concord chaos --faults`. */
@@ -13,6 +14,8 @@ export const FAULT_KINDS = [
   'postgres',
   'broker',
   'clock',
+  // Last, so that filtering it out (direct mode) leaves the schedules of earlier seeds as they were.
+  'mm2',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -38,7 +41,9 @@ export type FaultAction =
   | { readonly kind: 'redis'; readonly region: RegionId }
   | { readonly kind: 'postgres' }
   | { readonly kind: 'broker'; readonly region: RegionId; readonly mode: 'kill' | 'stop' }
-  | { readonly kind: 'clock'; readonly region: RegionId; readonly offsetMs: number };
+  | { readonly kind: 'clock'; readonly region: RegionId; readonly offsetMs: number }
+  /** SIGKILL of the MirrorMaker 2 process replicating into `region` (mm2 stacks only). */
+  | { readonly kind: 'mm2'; readonly region: RegionId };
 
 export interface PlannedFault {
   readonly index: number;
@@ -134,6 +139,8 @@ function action(rng: RandomGenerator, kind: FaultKind, regions: readonly RegionI
       return { kind, region: region(), mode: pick(rng, ['kill', 'stop'] as const) };
     case 'clock':
       return { kind, region: region(), offsetMs: pick(rng, [-1, 1]) * int(rng, 2_000, 20_000) };
+    case 'mm2':
+      return { kind, region: region() };
   }
 }
 
@@ -190,6 +197,19 @@ export function parseFaultKinds(list: string): FaultKind[] {
   return names as FaultKind[];
 }
 
+/**
+ * The fault kinds a run can inject into a stack replicating in `mode`: `mm2` needs MirrorMaker 2
+ * processes, so a direct stack drops it (and lists it as skipped). The order is kept, so a
+ * direct run's schedule is what it was before the `mm2` kind existed.
+ */
+export function faultsForMode(
+  faults: readonly FaultKind[],
+  mode: ReplicationMode,
+): { faults: FaultKind[]; skipped: FaultKind[] } {
+  const usable = (k: FaultKind) => k !== 'mm2' || mode === 'mm2';
+  return { faults: faults.filter(usable), skipped: faults.filter((k) => !usable(k)) };
+}
+
 /** One line describing a fault, for the timeline. */
 export function describeFault(action: FaultAction): string {
   switch (action.kind) {
@@ -209,5 +229,7 @@ export function describeFault(action: FaultAction): string {
       return `${action.mode === 'kill' ? 'SIGKILL' : 'stop'} Kafka broker ${action.region}`;
     case 'clock':
       return `writer ${action.region} clock ${action.offsetMs > 0 ? '+' : ''}${action.offsetMs} ms`;
+    case 'mm2':
+      return `SIGKILL MirrorMaker 2 into ${action.region}`;
   }
 }

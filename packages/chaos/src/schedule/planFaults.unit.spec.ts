@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, parseFaultKinds, planFaults, type FaultKind } from './planFaults.js';
+import {
+  describeFault,
+  FAULT_KINDS,
+  faultsForMode,
+  parseFaultKinds,
+  planFaults,
+  type FaultKind,
+} from './planFaults.js';
 
 const regions = ['us', 'eu', 'ap'];
 
@@ -61,6 +68,41 @@ describe('planFaults', () => {
         expect(regions).toContain(a);
         expect(regions).toContain(b);
       }
+    }
+  });
+
+  it('kills the MirrorMaker 2 of a real region (mm2 faults)', () => {
+    const plan = planFaults({ seed: 3, durationMs: 120_000, faults: ['mm2'], regions });
+    expect(plan.length).toBeGreaterThan(3);
+    for (const f of plan) {
+      expect(f.action.kind).toBe('mm2');
+      if (f.action.kind === 'mm2') expect(regions).toContain(f.action.region);
+    }
+    expect(describeFault({ kind: 'mm2', region: 'eu' })).toBe('SIGKILL MirrorMaker 2 into eu');
+  });
+
+  it('drops mm2 faults on a direct stack, keeping the schedule a direct run had before they existed', () => {
+    const all = [...FAULT_KINDS];
+    expect(faultsForMode(all, 'mm2')).toEqual({ faults: all, skipped: [] });
+    const direct = faultsForMode(all, 'direct');
+    expect(direct.skipped).toEqual(['mm2']);
+    expect(direct.faults).toEqual(all.filter((k) => k !== 'mm2'));
+    const before: FaultKind[] = [
+      'partition',
+      'latency',
+      'kill',
+      'pause',
+      'redis',
+      'postgres',
+      'broker',
+      'clock',
+    ];
+    expect(direct.faults).toEqual(before);
+    for (const seed of [5, 11]) {
+      const opts = { seed, durationMs: 90_000, regions };
+      expect(planFaults({ ...opts, faults: direct.faults })).toEqual(
+        planFaults({ ...opts, faults: before }),
+      );
     }
   });
 

@@ -32,6 +32,7 @@ function stackConfig(ctx: CliContext, regions?: string): ConcordConfig {
 
 const BROKER_ACTIONS = ['stop', 'start', 'kill', 'pause', 'resume'] as const;
 const SERVER_ACTIONS = ['stop', 'start', 'restart'] as const;
+const MM2_ACTIONS = ['stop', 'start', 'kill'] as const;
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
   if (!(allowed as readonly string[]).includes(value)) {
@@ -273,6 +274,29 @@ function register(program: Command, ctx: CliContext): void {
       ctx.out(
         `kafka ${region}: ${act === 'pause' ? 'paused' : act === 'resume' ? 'resumed' : act === 'kill' ? 'killed' : 'stopped'} (pid ${pid})`,
       );
+    });
+
+  stack
+    .command('mm2')
+    .description(
+      'the MirrorMaker 2 process replicating into a region (mm2 stacks): stop (SIGTERM, offsets committed), start, kill (SIGKILL: a crash)',
+    )
+    .addArgument(new Command().createArgument('<action>', MM2_ACTIONS.join('|')))
+    .argument('<region>', 'the region it replicates into')
+    .action(async (action: string, region: string) => {
+      const mm = new StackController(stackConfig(ctx)).mirrorMaker(region);
+      const act = oneOf(action, MM2_ACTIONS, 'action');
+      if (act === 'start') {
+        await mm.start();
+        const s = mm.status();
+        return ctx.out(
+          `mm2 into ${region}: running (pid ${s.pid}), replicating from ${s.sources.join(', ')}`,
+        );
+      }
+      const pid = await mm[act]();
+      if (pid === undefined)
+        throw new ConcordError('STACK_NOT_RUNNING', `MirrorMaker 2 into ${region} is not running`);
+      ctx.out(`mm2 into ${region}: ${act === 'kill' ? 'killed' : 'stopped'} (pid ${pid})`);
     });
 
   stack
