@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, topics, type RegionId } from '@concord/config';
-import { sleep } from '@concord/core';
 import { createKafka } from '@concord/kafka';
 import { pg } from '@concord/postgres';
 import {
@@ -15,11 +14,11 @@ import {
 } from '../support/index.js';
 
 /**
- * MirrorMaker 2 mode end to end, on a stack of its own (port base 33000, own state folder and
+ * MirrorMaker 2 mode end to end, on a stack of its own (port base 23000, own state folder and
  * namespace, the machine's Postgres and Redis): `stack up --mm2` runs one MirrorMaker 2 per
  * region, the demo converges with every mirror reading the local copies
  * `<origin>.<ns>.events.<origin>` (checked in Kafka and in each region's applied events), and a
- * short chaos run (on the chaos stack, port base 35000, also mm2) keeps every promise with
+ * short chaos run (on the chaos stack, port base 25000, also mm2) keeps every promise with
  * MirrorMaker itself recovering from every fault.
  */
 const state = mkdtempSync(join(tmpdir(), 'concord-mm2-'));
@@ -27,7 +26,7 @@ const state = mkdtempSync(join(tmpdir(), 'concord-mm2-'));
 // `postgres` user, which must be able to reach its data folder below.
 chmodSync(state, 0o755);
 const env = {
-  CONCORD_PORT_BASE: '33000',
+  CONCORD_PORT_BASE: '23000',
   CONCORD_STATE_DIR: state,
   CONCORD_PG_MODE: 'external',
   CONCORD_REDIS_MODE: 'external',
@@ -38,7 +37,7 @@ const env = {
 const chaosEnv = {
   ...env,
   CONCORD_STATE_DIR: join(state, 'chaos'),
-  CONCORD_PORT_BASE: '35000',
+  CONCORD_PORT_BASE: '25000',
   CONCORD_PG_MODE: 'private',
   CONCORD_REDIS_MODE: 'private',
 };
@@ -52,19 +51,9 @@ const log = (line: string) => process.stdout.write(`[mm2 e2e] ${line}\n`);
  */
 const CHAOS_FAULTS = ['partition', 'mm2', 'latency', 'broker'];
 
-/**
- * `concord stack up --mm2`, again while it fails with PORT_IN_USE (exit 5): the port bases
- * 33000 and 35000 lie in Linux's ephemeral port range (32768–60999), so any process's client
- * socket may hold one of the stack's ports for a while (TIME-WAIT alone lasts 60 s).
- */
-async function stackUp(upEnv: Record<string, string>): Promise<ConcordRun> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const run = await runConcord(['stack', 'up', '--mm2'], { env: upEnv, timeoutMs: 240_000 });
-    if (run.code !== 5 || Date.now() > deadline) return run;
-    log(`stack up: ${run.stderr.trim().split('\n').pop()} — retrying`);
-    await sleep(5_000);
-  }
+/** `concord stack up --mm2` (port bases 23000/25000: below Linux's ephemeral range 32768–60999). */
+function stackUp(upEnv: Record<string, string>): Promise<ConcordRun> {
+  return runConcord(['stack', 'up', '--mm2'], { env: upEnv, timeoutMs: 240_000 });
 }
 
 interface LagSample {

@@ -21,7 +21,7 @@ import { uniqueNamespace, waitFor } from '../support/index.js';
  * ConfigCommand), then the cross-region listener seen from outside — refused without
  * credentials or with wrong ones, read-only with the right ones — and the whole replication
  * path writer us → Kafka us → link us->eu (SASL_SSL) → mirror eu, with services started by
- * the runner. Its own stack instance (port base 31000, two regions, a temporary state folder).
+ * the runner. Its own stack instance (port base 27000, two regions, a temporary state folder).
  */
 let config: ConcordConfig;
 let stack: StackController;
@@ -33,7 +33,7 @@ beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'concord-secure-'));
   config = loadConfig({
     overrides: {
-      CONCORD_PORT_BASE: '31000',
+      CONCORD_PORT_BASE: '27000',
       CONCORD_STATE_DIR: stateDir,
       CONCORD_REGIONS: 'us,eu',
       CONCORD_NAMESPACE: uniqueNamespace('sec'),
