@@ -170,6 +170,17 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
       message: `generated Ed25519 keys for ${generated.join(', ')} in ${config.keys.dir}`,
     });
 
+  // A MirrorMaker that restarts anyway (its configuration changed, e.g. a switch to --secure)
+  // stops before the brokers restart under it with other listeners: left running, it would
+  // fail against them until it is replaced.
+  const restartingBrokers = toStart.some((b) => b.process());
+  for (const m of mmToStart) {
+    if (restartingBrokers && m.process()) {
+      progress?.({ part: 'mm2', region: m.target, message: 'configuration changed; stopping' });
+      await m.stop();
+    }
+  }
+
   // 2. Start what is missing, in parallel.
   const note = (part: string, how: 'started' | 'running') =>
     (how === 'started' ? started : alreadyRunning).push(part);
