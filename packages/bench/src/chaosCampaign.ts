@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ANOMALY_KINDS, type AnomalyKind, type ChaosResult } from '@concord/chaos';
 
 /** One `concord chaos` run of a campaign, as recorded in bench/results/chaos.json. */
@@ -32,17 +31,8 @@ export interface ChaosCampaign {
   readonly acked: number;
 }
 
-/** The campaign's record of one run (the fault kinds come from the run's JSON report). */
+/** The campaign's record of one run. */
 export function campaignRun(seed: number, result: ChaosResult): ChaosCampaignRun {
-  let faults: string[] = [];
-  try {
-    const report = JSON.parse(readFileSync(result.reportJson, 'utf8')) as {
-      plan?: { action?: { kind?: string } }[];
-    };
-    faults = (report.plan ?? []).map((p) => p.action?.kind ?? '?');
-  } catch {
-    faults = [];
-  }
   const s = result.check.stats;
   return {
     seed,
@@ -57,7 +47,7 @@ export function campaignRun(seed: number, result: ChaosResult): ChaosCampaignRun
     merges: s.merges,
     drainConverged: result.drain.converged,
     drainSec: result.drain.elapsedMs / 1000,
-    faults,
+    faults: result.faultsInjected,
     report: result.reportHtml,
   };
 }

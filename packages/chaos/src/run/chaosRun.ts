@@ -40,6 +40,8 @@ export interface ChaosResult {
   readonly check: CheckResult;
   readonly drain: DrainState;
   readonly nemesis: readonly NemesisEvent[];
+  /** The fault kinds the schedule injected, in order (the seed's schedule). */
+  readonly faultsInjected: readonly string[];
   /** mm2 stacks: whether MirrorMaker 2's copies caught up with their sources after the drain. */
   readonly copies: CopyCheck | undefined;
   readonly reportJson: string;
@@ -178,6 +180,7 @@ export async function chaosRun(
       check,
       drain,
       nemesis: nemesis.events,
+      faultsInjected: plan.map((f) => f.action.kind),
       copies,
       reportJson,
       reportHtml,

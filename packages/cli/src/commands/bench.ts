@@ -178,7 +178,8 @@ function register(program: Command, ctx: CliContext): void {
       const rate = Math.round(positive(opts.rate ?? '100', '--rate'));
       const first = Math.round(positive(opts.seed ?? '101', '--seed'));
       const faults = parseFaultKinds(String(opts.faults));
-      const reports = join(config.stateDir, 'campaign');
+      // Beside the chaos stack's folder, which the last run purges with its stack.
+      const reports = join(base.stateDir, 'chaos-campaign');
       const done: ChaosCampaignRun[] = [];
       const save = () =>
         record(
