@@ -108,14 +108,17 @@ export function renderServerProperties(
   return [...header, ...props.map(([key, value]) => `${key}=${value}`), ''].join('\n');
 }
 
-/** log4j2 configuration: everything to `<logsDir>/server.log`, rolled at 20 MB, 3 kept. */
-export function renderLog4jProperties(logsDir: string): string {
+/**
+ * The start of a log4j2 configuration shared by the stack's JVMs: everything at INFO to
+ * `<logsDir>/<file>`, rolled at 20 MB, 3 kept. Callers append their loggers.
+ */
+export function rollingFileLog4j(logsDir: string, file: string): string[] {
   return [
     'status = warn',
     'appender.file.type = RollingFile',
     'appender.file.name = FILE',
-    `appender.file.fileName = ${logsDir}/server.log`,
-    `appender.file.filePattern = ${logsDir}/server.log.%i`,
+    `appender.file.fileName = ${logsDir}/${file}`,
+    `appender.file.filePattern = ${logsDir}/${file}.%i`,
     'appender.file.layout.type = PatternLayout',
     'appender.file.layout.pattern = [%d] %p %m (%c)%n',
     'appender.file.policies.type = Policies',
@@ -125,6 +128,13 @@ export function renderLog4jProperties(logsDir: string): string {
     'appender.file.strategy.max = 3',
     'rootLogger.level = INFO',
     'rootLogger.appenderRef.file.ref = FILE',
+  ];
+}
+
+/** log4j2 configuration: everything to `<logsDir>/server.log`, rolled at 20 MB, 3 kept. */
+export function renderLog4jProperties(logsDir: string): string {
+  return [
+    ...rollingFileLog4j(logsDir, 'server.log'),
     'logger.kafka.name = kafka',
     'logger.kafka.level = INFO',
     'logger.state.name = state.change.logger',

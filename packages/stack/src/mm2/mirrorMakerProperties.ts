@@ -1,5 +1,5 @@
 import { brokersFor, kafkaRoute, type ConcordConfig, type RegionId } from '@concord/config';
-import { MAX_MESSAGE_BYTES } from '../kafka/serverProperties.js';
+import { MAX_MESSAGE_BYTES, rollingFileLog4j } from '../kafka/serverProperties.js';
 
 /** How a MirrorMaker 2 process of a `--secure` stack authenticates to its source clusters. */
 export interface MirrorMakerSecurity {
@@ -126,20 +126,7 @@ export function renderMirrorMakerProperties(
 /** log4j2 of a MirrorMaker process: `<logsDir>/mm2.log`, rolled at 20 MB, client config dumps muted. */
 export function renderMirrorMakerLog4j(logsDir: string): string {
   return [
-    'status = warn',
-    'appender.file.type = RollingFile',
-    'appender.file.name = FILE',
-    `appender.file.fileName = ${logsDir}/mm2.log`,
-    `appender.file.filePattern = ${logsDir}/mm2.log.%i`,
-    'appender.file.layout.type = PatternLayout',
-    'appender.file.layout.pattern = [%d] %p %m (%c)%n',
-    'appender.file.policies.type = Policies',
-    'appender.file.policies.size.type = SizeBasedTriggeringPolicy',
-    'appender.file.policies.size.size = 20MB',
-    'appender.file.strategy.type = DefaultRolloverStrategy',
-    'appender.file.strategy.max = 3',
-    'rootLogger.level = INFO',
-    'rootLogger.appenderRef.file.ref = FILE',
+    ...rollingFileLog4j(logsDir, 'mm2.log'),
     // Every client logs its whole configuration at INFO (thousands of lines per start).
     'logger.clients.name = org.apache.kafka.common.config.AbstractConfig',
     'logger.clients.level = WARN',

@@ -56,6 +56,20 @@ async function openssl(bin: string, args: string[]): Promise<void> {
   }
 }
 
+/** A fresh EC P-256 private key at `out`, readable by its owner only. */
+async function generateEcKey(bin: string, out: string): Promise<void> {
+  await openssl(bin, [
+    'genpkey',
+    '-algorithm',
+    'EC',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-out',
+    out,
+  ]);
+  chmodSync(out, 0o600);
+}
+
 /**
  * Makes sure the stack's certificate authority and one certificate per broker exist under
  * `<state>/security` (folder 0700, private keys 0600): EC P-256 keys, the CA self-signed for
@@ -77,16 +91,7 @@ export async function ensureStackCertificates(
 
   let ca = readCert(sec.caCert);
   if (!ca || !existsSync(sec.caKey) || !fresh(ca)) {
-    await openssl(openSsl(), [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-out',
-      sec.caKey,
-    ]);
-    chmodSync(sec.caKey, 0o600);
+    await generateEcKey(openSsl(), sec.caKey);
     await openssl(openSsl(), [
       'req',
       '-x509',
@@ -126,16 +131,7 @@ export async function ensureStackCertificates(
     if (valid) continue;
     const csr = `${files.cert}.csr`;
     const ext = `${files.cert}.ext`;
-    await openssl(openSsl(), [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-out',
-      files.key,
-    ]);
-    chmodSync(files.key, 0o600);
+    await generateEcKey(openSsl(), files.key);
     await openssl(openSsl(), [
       'req',
       '-new',
