@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, topics, type RegionId } from '@concord/config';
+import { median } from '@concord/core';
 import { createKafka } from '@concord/kafka';
 import { pg } from '@concord/postgres';
 import {
@@ -87,8 +88,7 @@ function steadyLag(report: {
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  return { p50: median(p50s), p99: median(p99s), windows: p50s.length };
+  return { p50: median(p50s, 0), p99: median(p99s, 0), windows: p50s.length };
 }
 
 /** Records per topic partition (high − low watermark) on `region`'s own broker. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaRoute, topics, type ConcordConfig } from '@concord/config';
+import { median } from '@concord/core';
 import { createKafka } from '@concord/kafka';
 import { cleanupNamespace, createTopics, testConfig, testStack } from '../support/index.js';
 
@@ -15,8 +16,7 @@ async function medianRoundTrip(n = 7): Promise<number> {
     await admin.fetchTopicOffsets(topics(config).events('us'));
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(n / 2)]!;
+  return median(samples);
 }
 
 beforeAll(async () => {

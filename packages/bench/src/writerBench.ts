@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { topics, type ConcordConfig, type RegionId } from '@concord/config';
-import { sleep } from '@concord/core';
+import { quantile, sleep } from '@concord/core';
 import { createKafka } from '@concord/kafka';
 import { ident, migrate, pg } from '@concord/postgres';
 import { deploymentEnv } from '@concord/runner';
@@ -73,11 +73,6 @@ export interface WriterBenchResult {
   };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 function summarise(latencies: number[], errors: number, seconds: number): PhaseResult {
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
@@ -86,9 +81,9 @@ function summarise(latencies: number[], errors: number, seconds: number): PhaseR
     errors,
     seconds: round(seconds),
     perSecond: Math.round(latencies.length / seconds),
-    p50Ms: round(percentile(latencies, 50)),
-    p90Ms: round(percentile(latencies, 90)),
-    p99Ms: round(percentile(latencies, 99)),
+    p50Ms: round(quantile(latencies, 0.5, 0)),
+    p90Ms: round(quantile(latencies, 0.9, 0)),
+    p99Ms: round(quantile(latencies, 0.99, 0)),
     maxMs: round(latencies[latencies.length - 1] ?? 0),
   };
 }

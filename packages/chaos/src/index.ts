@@ -49,7 +49,6 @@ export {
   conflictSeries,
   failureSeries,
   lagSeries,
-  quantile,
   throughputSeries,
 } from './report/timeSeries.js';
 export { chaosReport, verdictRows, type ChaosSummary } from './report/chaosReport.js';

@@ -13,4 +13,5 @@ export * from './fold/index.js';
 export * from './domain/index.js';
 export * from './conflicts/index.js';
 export * from './digests/index.js';
+export * from './stats/index.js';
 export * from './testing/index.js';

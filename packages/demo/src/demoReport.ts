@@ -1,7 +1,6 @@
 import {
   allLags,
   lagSeries,
-  quantile,
   verdictRows,
   type CheckResult,
   type History,
@@ -9,6 +8,7 @@ import {
   type ReportDocument,
   type ReportSeries,
 } from '@concord/chaos';
+import { quantile } from '@concord/core';
 import type { RegionSample } from './sampleRegions.js';
 
 /** One second of the live view, kept for the report. */

@@ -1,3 +1,4 @@
+import { quantile } from '@concord/core';
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS, type CheckResult } from '../checker/checkHistory.js';
 import type { History } from '../checker/History.js';
 import type { NemesisEvent } from '../nemesis/Nemesis.js';
@@ -10,7 +11,6 @@ import {
   conflictSeries,
   failureSeries,
   lagSeries,
-  quantile,
   throughputSeries,
 } from './timeSeries.js';
 

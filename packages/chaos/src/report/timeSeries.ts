@@ -1,12 +1,6 @@
+import { quantile } from '@concord/core';
 import type { History } from '../checker/History.js';
 import type { ReportSeries } from './ReportDocument.js';
-
-/** Value at quantile q (0–1) of sorted numbers (nearest rank). */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank]!;
-}
 
 /** Seconds since `t0` of a wall time, bucketed to `bucketSec`. */
 function bucket(at: number, t0: number, bucketSec: number): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { History } from '../checker/History.js';
-import { lagSeries, quantile, throughputSeries } from './timeSeries.js';
+import { lagSeries, throughputSeries } from './timeSeries.js';
 
 const t0 = 1_000_000;
 const history: History = {
@@ -59,12 +59,6 @@ const history: History = {
 };
 
 describe('time series for reports', () => {
-  it('computes nearest-rank quantiles', () => {
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
-    expect(quantile([1, 2, 3, 4], 0.99)).toBe(4);
-    expect(quantile([], 0.5)).toBeNaN();
-  });
-
   it('counts acknowledged writes per second and region', () => {
     expect(throughputSeries(history, t0)).toEqual([
       {

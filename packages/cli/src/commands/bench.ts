@@ -13,8 +13,7 @@ import {
 } from '@concord/bench';
 import { chaosRun, parseFaultKinds, FAULT_KINDS } from '@concord/chaos';
 import type { ConcordConfig } from '@concord/config';
-import { quantile } from '@concord/chaos';
-import { ConcordError } from '@concord/core';
+import { ConcordError, quantile } from '@concord/core';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
 import { progressPrinter } from '../output/progressPrinter.js';

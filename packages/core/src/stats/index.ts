@@ -1,0 +1,1 @@
+export { ascending, median, quantile } from './quantile.js';
