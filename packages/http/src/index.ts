@@ -1,5 +1,6 @@
 /**
- * @concord/http — the HTTP conventions shared by every Concord service.
+ * @concord/http — the HTTP conventions shared by every Concord service, and its boot sequence
+ * (runServiceMain, called by each service's composition root).
  */
 export {
   assertAuthConfigured,
@@ -10,5 +11,12 @@ export {
   type RouteAuth,
 } from './createHttpApp.js';
 export { HTTP_STATUS, retryAfterSeconds } from './httpStatus.js';
+export {
+  exitCodeFor,
+  parseServiceArgs,
+  runServiceMain,
+  type ServiceContext,
+  type ServiceMainOptions,
+} from './serviceMain.js';
 export { onShutdownSignal } from './shutdown.js';
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
