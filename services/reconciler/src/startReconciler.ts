@@ -1,6 +1,6 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import { readRegionKeys, topics, type ConcordConfig, type RegionId } from '@concord/config';
-import { ConcordError, DomainRegistry, RegionKeyring, sleep, withRetry } from '@concord/core';
+import { ConcordError, DomainRegistry, RegionKeyring, runLoop, withRetry } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { createHttpApp, type FastifyInstance } from '@concord/http';
 import { createKafka, EventProducer } from '@concord/kafka';
@@ -269,23 +269,19 @@ export async function startReconciler(
   const port =
     typeof address === 'object' && address ? address.port : (options.port ?? rc.reconciler.port);
 
-  let closed = false;
+  const stopLoops = new AbortController();
   const loops: Promise<void>[] = [];
-  const loop = (name: string, task: () => Promise<number>) => {
+  const loop = (name: string, round: () => Promise<number>) => {
     loops.push(
-      (async () => {
-        while (!closed) {
-          let delay: number;
-          try {
-            delay = await task();
-          } catch (error) {
-            logger.warn({ err: error, task: name }, 'background task failed');
-            delay = 1000;
-          }
-          const until = Date.now() + delay;
-          while (!closed && Date.now() < until) await sleep(Math.min(100, until - Date.now()));
-        }
-      })(),
+      runLoop({
+        name,
+        signal: stopLoops.signal,
+        round,
+        onError: (error, failures) => {
+          logger.warn({ err: error, task: name, failures }, 'background task failed');
+          return 1000;
+        },
+      }).done,
     );
   };
   loop('probe', async () => {
@@ -327,8 +323,8 @@ export async function startReconciler(
     reachability: () =>
       config.regions.filter((r) => r !== region).map((r) => reachability.view(r, now())),
     close: async () => {
-      if (closed) return;
-      closed = true;
+      if (stopLoops.signal.aborted) return;
+      stopLoops.abort();
       await app.close();
       await Promise.all(loops);
       await producer?.disconnect();

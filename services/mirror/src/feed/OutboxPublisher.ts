@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '@concord/core';
+import { backoffDelay, runLoop, sleep, type Loop } from '@concord/core';
 import type { EventProducer, OutgoingRecord } from '@concord/kafka';
 import { ident, inTransaction, type pg } from '@concord/postgres';
 import type { Logger } from '@concord/telemetry';
@@ -70,10 +70,9 @@ export function feedRecord(topic: string, region: string, row: FeedRow): Outgoin
  * event id for downstream dedupe, never a gap.
  */
 export class OutboxPublisher {
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly stopping = new AbortController();
+  private loop: Loop | undefined;
+  private lastRound = 0;
   published = 0;
   dlqPublished = 0;
   lastError: string | undefined;
@@ -85,51 +84,40 @@ export class OutboxPublisher {
   ) {}
 
   start(): void {
-    this.loop = this.run();
-  }
-
-  /** Something was committed: publish it soon. */
-  wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  /** Publishes what is there (best effort, bounded), then stops. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    let lastRound = 0;
-    while (!this.stopped) {
-      const wait = lastRound + (this.options.minIntervalMs ?? 25) - Date.now();
-      if (wait > 0) await sleep(wait);
-      lastRound = Date.now();
-      try {
-        this.woken = false;
-        const more = await this.round();
-        failures = 0;
-        this.lastError = undefined;
-        if (more) continue;
-      } catch (error) {
-        failures++;
+    this.loop = runLoop({
+      name: 'outbox',
+      signal: this.stopping.signal,
+      round: (signal) => this.paced(signal),
+      onError: (error, failures) => {
         this.lastError = (error as Error).message;
         this.options.logger[failures <= 3 ? 'warn' : 'debug'](
           { err: error, failures },
           'outbox publishing failed; retrying',
         );
-        await sleep(backoffDelay(failures, { initialDelayMs: 200, maxDelayMs: 5000 }));
-        continue;
-      }
-      if (this.woken) continue;
-      await Promise.race([
-        sleep(this.options.pollMs ?? 1000),
-        new Promise<void>((resolve) => (this.wakeUp = resolve)),
-      ]);
-    }
+        return backoffDelay(failures, { initialDelayMs: 200, maxDelayMs: 5000 });
+      },
+    });
+  }
+
+  /** Something was committed: publish it soon. */
+  wake(): void {
+    this.loop?.wake();
+  }
+
+  /** Publishes what is there (best effort, bounded), then stops. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop?.done;
+  }
+
+  /** A round no sooner than `minIntervalMs` after the last; the delay to the next one. */
+  private async paced(signal: AbortSignal): Promise<number> {
+    const wait = this.lastRound + (this.options.minIntervalMs ?? 25) - Date.now();
+    if (wait > 0) await sleep(wait, signal);
+    this.lastRound = Date.now();
+    const more = await this.round();
+    this.lastError = undefined;
+    return more ? 0 : (this.options.pollMs ?? 1000);
   }
 
   /** One publishing round; true when it published something (there may be more). */
