@@ -7,3 +7,5 @@ export { bindToLog, type LogBindingOutcome } from './logBinding.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { createProjectionSchema, ensureDatabase, migrate, PROJECTION_SCHEMA } from './migrate.js';
 export { mapPgError } from './pgErrors.js';
+export * from './projection/index.js';
+export * from './reconciler/index.js';

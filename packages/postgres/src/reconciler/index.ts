@@ -1,0 +1,6 @@
+export {
+  ensureResolutionSchema,
+  recordResolution,
+  resolutionsOf,
+  type ResolutionRecord,
+} from './resolutions.js';
