@@ -22,4 +22,12 @@ export {
   type StreamEventIds,
 } from './events.js';
 export { query, type Queryable } from './query.js';
-export { lagByOrigin, pendingSummary, projectionReady, storedFence } from './regionStatus.js';
+export { lagByOrigin, pendingSummary, projectionReady } from './regionStatus.js';
+export { readFence, writeFence, type FenceRow } from './fence.js';
+export { readSnapshots, type SnapshotRequest, type SnapshotRow } from './snapshots.js';
+export {
+  readEventsPage,
+  readStreamView,
+  type StreamConflictRow,
+  type StreamRow,
+} from './streamReads.js';

@@ -64,17 +64,3 @@ export async function pendingSummary(
   );
   return { count: rows[0]?.n ?? 0, oldestSeconds: rows[0]?.oldest ?? null };
 }
-
-/** The region's write fence as stored (`concord.fence`, written by the writers). */
-export async function storedFence(
-  db: Queryable,
-): Promise<{ fenced: boolean; reason: string | null; updatedAt: string | null }> {
-  const { rows } = await query<{ fenced: boolean; reason: string | null; updated_at: Date }>(
-    db,
-    `select fenced, reason, updated_at from concord.fence where singleton`,
-  );
-  const r = rows[0];
-  return r
-    ? { fenced: r.fenced, reason: r.reason, updatedAt: r.updated_at.toISOString() }
-    : { fenced: false, reason: null, updatedAt: null };
-}

@@ -16,7 +16,7 @@ import {
   projectionReady,
   recordResolution,
   resolutionsOf,
-  storedFence,
+  readFence,
   streamEventIds,
   streamEvents,
   type ConflictRow,
@@ -102,8 +102,12 @@ export class ReconcilerStore {
     return lastWriteAt(this.pool, streams);
   }
 
-  fence(): ReturnType<typeof storedFence> {
-    return storedFence(this.pool);
+  /** The region's write fence as stored (`concord.fence`, written by the writers). */
+  async fence(): Promise<{ fenced: boolean; reason: string | null; updatedAt: string | null }> {
+    const r = await readFence(this.pool);
+    return r
+      ? { fenced: r.fenced, reason: r.reason, updatedAt: r.updated_at.toISOString() }
+      : { fenced: false, reason: null, updatedAt: null };
   }
 
   recordResolution(record: Omit<ResolutionRecord, 'emittedAt'>): Promise<void> {

@@ -1,4 +1,4 @@
-import { mapPgError, type pg } from '@concord/postgres';
+import { readFence, writeFence, type FenceRow, type pg } from '@concord/postgres';
 
 /** The region's fence, as stored durably in `concord.fence`. */
 export interface FenceStatus {
@@ -17,13 +17,6 @@ export interface FenceStore {
   write(fenced: boolean, reason: string | null, updatedBy: string): Promise<FenceStatus>;
 }
 
-interface FenceRow {
-  fenced: boolean;
-  reason: string | null;
-  updated_by: string | null;
-  updated_at: Date;
-}
-
 const toStatus = (row: FenceRow | undefined): FenceStatus =>
   row
     ? {
@@ -39,29 +32,10 @@ export class PostgresFenceStore implements FenceStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async read(): Promise<FenceStatus> {
-    try {
-      const { rows } = await this.pool.query<FenceRow>(
-        'select fenced, reason, updated_by, updated_at from concord.fence where singleton',
-      );
-      return toStatus(rows[0]);
-    } catch (error) {
-      throw mapPgError(error, 'fence');
-    }
+    return toStatus(await readFence(this.pool));
   }
 
   async write(fenced: boolean, reason: string | null, updatedBy: string): Promise<FenceStatus> {
-    try {
-      const { rows } = await this.pool.query<FenceRow>(
-        `insert into concord.fence (singleton, fenced, reason, updated_by, updated_at)
-         values (true, $1, $2, $3, now())
-         on conflict (singleton) do update set fenced = excluded.fenced, reason = excluded.reason,
-           updated_by = excluded.updated_by, updated_at = excluded.updated_at
-         returning fenced, reason, updated_by, updated_at`,
-        [fenced, reason, updatedBy],
-      );
-      return toStatus(rows[0]);
-    } catch (error) {
-      throw mapPgError(error, 'fence');
-    }
+    return toStatus(await writeFence(this.pool, fenced, reason, updatedBy));
   }
 }

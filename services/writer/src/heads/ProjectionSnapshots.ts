@@ -1,5 +1,5 @@
 import type { Envelope, EventId, Hlc, JsonValue, StreamId } from '@concord/core';
-import { mapPgError, type pg } from '@concord/postgres';
+import { mapPgError, readSnapshots, type pg, type SnapshotRow } from '@concord/postgres';
 import type { HeadRef } from './HeadRef.js';
 
 /** What one append needs to know from the regional projection, read in one round trip. */
@@ -31,61 +31,6 @@ export interface SnapshotQuery {
 /** Port: reads projection snapshots (Postgres in production, a map in unit tests). */
 export interface SnapshotSource {
   snapshot(stream: StreamId, query: SnapshotQuery): Promise<ProjectionSnapshot>;
-}
-
-/**
- * One query answers the snapshots of many streams: the appends in flight at the same moment
- * share a round trip (and one write to the socket) instead of one each — group commit, for
- * reads. Rows come back in request order (`i`, 1-based).
- */
-const SNAPSHOTS_SQL = `
-  with req as (
-    select r.stream, r.key, r.caused_by, r.with_state, r.event_id, r.i
-    from unnest($1::text[], $2::text[], $3::uuid[], $4::boolean[], $7::uuid[])
-      with ordinality as r(stream, key, caused_by, with_state, event_id, i)
-  ),
-  probe as (select p.i, p.id from unnest($5::int[], $6::uuid[]) as p(i, id))
-  select
-    req.i,
-    (
-      select json_build_object(
-        'heads', s.heads, 'version', s.version,
-        'state', case when req.with_state then s.state end)
-      from projection.streams s where s.stream = req.stream
-    ) as stream,
-    coalesce((
-      select json_agg(json_build_object(
-        'id', e.id, 'wall', e.hlc_wall, 'logical', e.hlc_logical, 'origin', e.origin))
-      from projection.streams s join projection.events e on e.id = any(s.heads)
-      where s.stream = req.stream
-    ), '[]'::json) as heads,
-    coalesce((
-      select array_agg(e.id::text)
-      from probe p join projection.events e on e.id = p.id where p.i = req.i
-    ), '{}'::text[]) as projected,
-    (
-      select e.envelope from projection.events e
-      where req.key is not null and e.stream = req.stream and e.idempotency_key = req.key
-      order by e.fold_pos limit 1
-    ) as keyed,
-    (
-      select json_build_object('wall', e.hlc_wall, 'logical', e.hlc_logical)
-      from projection.events e where req.caused_by is not null and e.id = req.caused_by
-    ) as caused_by,
-    (
-      select e.envelope from projection.events e
-      where req.event_id is not null and e.id = req.event_id
-    ) as existing
-  from req order by req.i`;
-
-interface SnapshotRow {
-  i: string;
-  stream: { heads: string[]; version: number; state: JsonValue | null } | null;
-  heads: { id: string; wall: number; logical: number; origin: string }[];
-  projected: string[];
-  keyed: Envelope | null;
-  caused_by: Hlc | null;
-  existing: Envelope | null;
 }
 
 interface Waiting {
@@ -157,29 +102,21 @@ export class PostgresSnapshotSource implements SnapshotSource {
   }
 
   private async run(batch: readonly Waiting[]): Promise<void> {
-    const probeOwner: number[] = [];
-    const probeIds: EventId[] = [];
-    batch.forEach((w, index) => {
-      for (const id of w.query.probe) {
-        probeOwner.push(index + 1);
-        probeIds.push(id);
-      }
-    });
     let rows: SnapshotRow[];
     try {
-      const result = await this.pool.query<SnapshotRow>(SNAPSHOTS_SQL, [
-        batch.map((w) => w.stream),
-        batch.map((w) => w.query.idempotencyKey ?? null),
-        batch.map((w) => w.query.causedBy ?? null),
-        batch.map((w) => w.query.withState),
-        probeOwner,
-        probeIds,
-        batch.map((w) => w.query.eventId ?? null),
-      ]);
-      rows = result.rows;
+      rows = await readSnapshots(
+        this.pool,
+        batch.map((w) => ({
+          stream: w.stream,
+          idempotencyKey: w.query.idempotencyKey ?? null,
+          causedBy: w.query.causedBy ?? null,
+          withState: w.query.withState,
+          eventId: w.query.eventId ?? null,
+          probe: w.query.probe,
+        })),
+      );
     } catch (error) {
-      const mapped = mapPgError(error, 'projection snapshot');
-      for (const w of batch) w.reject(mapped);
+      for (const w of batch) w.reject(error);
       return;
     }
     batch.forEach((w, index) => {

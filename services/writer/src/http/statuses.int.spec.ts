@@ -273,7 +273,7 @@ describe('POST /v1/events (batch)', () => {
       events: events.slice(0, config.limits.maxBatchItems),
     });
     expect(ok.status).toBe(200);
-    expect(ok.body.results.every((x) => x.status === 201)).toBe(true);
+    expect(ok.body.results.filter((x) => x.status !== 201).slice(0, 3)).toEqual([]);
   });
 });
 

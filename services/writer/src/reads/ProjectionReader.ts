@@ -1,5 +1,5 @@
 import type { Envelope, EventId, JsonValue, StreamId } from '@concord/core';
-import { mapPgError, type pg } from '@concord/postgres';
+import { appliedAmong, readEventsPage, readStreamView, type pg } from '@concord/postgres';
 
 /** An open conflict of a stream, as recorded by this region's mirror. */
 export interface OpenConflict {
@@ -40,43 +40,12 @@ export interface ProjectionReader {
   applied(ids: readonly EventId[]): Promise<Set<EventId>>;
 }
 
-interface StreamRow {
-  state: JsonValue;
-  heads: string[];
-  version: number;
-  open_conflicts: OpenConflict[];
-  pending: number;
-}
-
-const STREAM_SQL = `
-  select s.state, s.heads::text[] as heads, s.version,
-    coalesce((
-      select json_agg(json_build_object(
-        'id', c.id, 'heads', c.heads, 'policy', c.policy,
-        'contestedFields', c.contested_fields, 'detectedAt', c.detected_at
-      ) order by c.detected_at, c.id)
-      from projection.conflicts c where c.stream = s.stream and c.status = 'open'
-    ), '[]'::json) as open_conflicts,
-    (select count(*)::int from projection.pending p where p.stream = s.stream) as pending
-  from projection.streams s where s.stream = $1`;
-
-const EVENTS_SQL = `
-  select s.version,
-    coalesce((
-      select json_agg(p.envelope order by p.fold_pos)
-      from (
-        select e.envelope, e.fold_pos from projection.events e
-        where e.stream = $1 and e.fold_pos >= $2 order by e.fold_pos limit $3
-      ) p
-    ), '[]'::json) as events
-  from projection.streams s where s.stream = $1`;
-
 /** Reads of the regional projection (Postgres). */
 export class PostgresProjectionReader implements ProjectionReader {
   constructor(private readonly pool: pg.Pool) {}
 
   async stream(stream: StreamId): Promise<StreamView | undefined> {
-    const row = await this.one<StreamRow>(STREAM_SQL, [stream]);
+    const row = await readStreamView(this.pool, stream);
     if (!row) return undefined;
     return {
       stream,
@@ -93,11 +62,7 @@ export class PostgresProjectionReader implements ProjectionReader {
   }
 
   async events(stream: StreamId, from: number, limit: number): Promise<EventsPage | undefined> {
-    const row = await this.one<{ version: number; events: Envelope[] }>(EVENTS_SQL, [
-      stream,
-      from,
-      limit,
-    ]);
+    const row = await readEventsPage(this.pool, stream, from, limit);
     if (!row) return undefined;
     const end = from + row.events.length;
     return {
@@ -109,28 +74,7 @@ export class PostgresProjectionReader implements ProjectionReader {
     };
   }
 
-  async applied(ids: readonly EventId[]): Promise<Set<EventId>> {
-    if (ids.length === 0) return new Set();
-    try {
-      const { rows } = await this.pool.query<{ id: string }>(
-        'select id::text as id from projection.events where id = any($1::uuid[])',
-        [ids],
-      );
-      return new Set(rows.map((r) => r.id));
-    } catch (error) {
-      throw mapPgError(error, 'projection read');
-    }
-  }
-
-  private async one<T extends pg.QueryResultRow>(
-    sql: string,
-    params: unknown[],
-  ): Promise<T | undefined> {
-    try {
-      const { rows } = await this.pool.query<T>(sql, params);
-      return rows[0];
-    } catch (error) {
-      throw mapPgError(error, 'projection read');
-    }
+  applied(ids: readonly EventId[]): Promise<Set<EventId>> {
+    return appliedAmong(this.pool, ids);
   }
 }
