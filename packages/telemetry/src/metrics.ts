@@ -6,7 +6,7 @@ const LATENCY_BUCKETS = [
 ];
 
 /**
- * The Prometheus metrics of DESIGN.md §9 (their names are part of the contract) plus a few
+ * The Prometheus metrics of docs/operations.md, Observability (their names are part of the contract) plus a few
  * operational ones. Every series carries the `region` and `service` of the process as default
  * labels, so `concord_replication_lag_seconds{region,origin}` needs only `origin` here.
  */

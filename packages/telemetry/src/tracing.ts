@@ -38,7 +38,7 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Span attribute names of DESIGN.md §9. */
+/** Span attribute names of docs/operations.md, Observability. */
 export const SpanAttr = {
   region: 'concord.region',
   origin: 'concord.origin',

@@ -1,6 +1,6 @@
 /**
  * @concord/reconciler — resolves the conflicts of the streams its region owns, compares
- * convergence digests across regions and repairs divergence (DESIGN §5, §6). See
+ * convergence digests across regions and repairs divergence (docs/semantics.md §5, docs/reconciler.md §4). See
  * docs/reconciler.md.
  */
 export {

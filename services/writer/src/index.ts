@@ -1,5 +1,5 @@
 /**
- * @concord/writer — the regional write and read HTTP API (DESIGN §8): validates, deduplicates,
+ * @concord/writer — the regional write and read HTTP API (docs/writer.md §1): validates, deduplicates,
  * stamps causal metadata, appends to the region's Kafka topic and serves reads from the
  * regional projection. See docs/writer.md.
  */

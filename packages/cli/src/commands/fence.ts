@@ -11,8 +11,8 @@ interface FenceAnswer {
 }
 
 /**
- * `concord fence <region>` / `concord unfence <region>`: the split-brain quarantine of DESIGN
- * §11. The region's writer refuses every write (503 REGION_FENCED) until unfenced; its mirror
+ * `concord fence <region>` / `concord unfence <region>`: the split-brain quarantine of
+ * docs/reconciler.md §5. The region's writer refuses every write (503 REGION_FENCED) until unfenced; its mirror
  * keeps applying, so it keeps converging with the others.
  */
 function register(program: Command, ctx: CliContext): void {

@@ -2,7 +2,7 @@ import type { EventId, StreamId } from '../envelope/Envelope.js';
 import type { ConflictBranch, ContestedField, ResolutionPolicy } from '../domain/DomainModule.js';
 
 /**
- * An open conflict: a stream with more than one head (DESIGN §5). Every region computes the
+ * An open conflict: a stream with more than one head (docs/semantics.md §5). Every region computes the
  * same record from the same applied set.
  */
 export interface Conflict {

@@ -78,7 +78,7 @@ describe('detectConflict', () => {
     });
   });
 
-  it('builds the lww merge of DESIGN §5: id, parents, owner origin, successor hlc, winners', () => {
+  it('builds the lww merge of docs/semantics.md §5: id, parents, owner origin, successor hlc, winners', () => {
     const { events, us2, eu1, ap1 } = forked();
     const { merge, conflict } = buildMerge({ events, module: profile, regions: REGIONS });
     expect(merge).toEqual({

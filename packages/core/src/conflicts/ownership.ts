@@ -21,7 +21,7 @@ export function streamOwnershipHash(stream: StreamId): number {
 }
 
 /**
- * The owner region of a stream (DESIGN §5): `sorted(regions)[hash(stream) mod n]`. Its
+ * The owner region of a stream (docs/semantics.md §5): `sorted(regions)[hash(stream) mod n]`. Its
  * reconciler resolves the stream's conflicts; a merge's `origin` is always the owner, whoever
  * emits it.
  */

@@ -1,31 +1,8 @@
 import type { EventId, RegionId, StreamId } from '../envelope/Envelope.js';
-import { createHash } from 'node:crypto';
 import { bucketOf, type StreamDigest } from './streamDigest.js';
 
 /** Bucket → roll-up hash, for the non-empty buckets of one region. */
 export type BucketRollup = Readonly<Record<number, string>>;
-
-/**
- * Rolls stream digests up into buckets: each non-empty bucket hashes, for its streams sorted by
- * id, `stream \n eventSetHash \n stateHash \n`.
- */
-export function rollUpDigests(digests: Iterable<StreamDigest>): BucketRollup {
-  const buckets = new Map<number, StreamDigest[]>();
-  for (const digest of digests) {
-    const bucket = bucketOf(digest.stream);
-    const list = buckets.get(bucket);
-    if (list) list.push(digest);
-    else buckets.set(bucket, [digest]);
-  }
-  const rollup: Record<number, string> = {};
-  for (const [bucket, list] of [...buckets].sort((a, b) => a[0] - b[0])) {
-    const hash = createHash('sha256');
-    list.sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
-    for (const d of list) hash.update(`${d.stream}\n${d.eventSetHash}\n${d.stateHash}\n`);
-    rollup[bucket] = hash.digest('hex');
-  }
-  return rollup;
-}
 
 /** The buckets whose roll-up differs between any two regions (absent counts as different), sorted. */
 export function differingBuckets(rollups: Readonly<Record<RegionId, BucketRollup>>): number[] {

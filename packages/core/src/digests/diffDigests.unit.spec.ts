@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, eventSetHash, stateHash, streamDigest } from './streamDigest.js';
-import { diffDigests, differingBuckets, missingEventIds, rollUpDigests } from './diffDigests.js';
+import { diffDigests, differingBuckets, missingEventIds } from './diffDigests.js';
+import { eventSetSum, projectionStreamDigest, rollUpDigestSums } from './setSum.js';
+import { bucketOf, stateHash } from './streamDigest.js';
 
 const A = '01900000-0000-7000-8000-00000000000a';
 const B = '01900000-0000-7000-8000-00000000000b';
@@ -8,8 +9,8 @@ const C = '01900000-0000-7000-8000-00000000000c';
 
 describe('digests', () => {
   it('event-set hash ignores order and repeats; state hash is canonical', () => {
-    expect(eventSetHash([B, A, B])).toBe(eventSetHash([A, B]));
-    expect(eventSetHash([A])).not.toBe(eventSetHash([A, B]));
+    expect(eventSetSum([B, A, B])).toBe(eventSetSum([A, B]));
+    expect(eventSetSum([A])).not.toBe(eventSetSum([A, B]));
     expect(stateHash({ b: 1, a: [1, 2] })).toBe(stateHash({ a: [1, 2], b: 1 }));
     expect(stateHash({ a: [1, 2] })).not.toBe(stateHash({ a: [2, 1] }));
     expect(bucketOf('account-1')).toBeGreaterThanOrEqual(0);
@@ -17,18 +18,18 @@ describe('digests', () => {
   });
 
   it('names exactly the differing buckets, streams, missing ids, and state-only divergence', () => {
-    const same = streamDigest('profile-1', [A], { x: 1 });
-    const usOnly = streamDigest('account-1', [A, B, C], { balance: 5 });
-    const euLag = streamDigest('account-1', [A, C], { balance: 3 });
-    const usState = streamDigest('cart-1', [B], { items: {} });
-    const euState = streamDigest('cart-1', [B], { items: { x: 1 } });
+    const same = projectionStreamDigest('profile-1', [A], { x: 1 });
+    const usOnly = projectionStreamDigest('account-1', [A, B, C], { balance: 5 });
+    const euLag = projectionStreamDigest('account-1', [A, C], { balance: 3 });
+    const usState = projectionStreamDigest('cart-1', [B], { items: {} });
+    const euState = projectionStreamDigest('cart-1', [B], { items: { x: 1 } });
     const regions = {
       us: [same, usOnly, usState],
       eu: [same, euLag, euState],
       ap: [same, usOnly, usState],
     };
     const rollups = Object.fromEntries(
-      Object.entries(regions).map(([r, d]) => [r, rollUpDigests(d)]),
+      Object.entries(regions).map(([r, d]) => [r, rollUpDigestSums(d)]),
     );
     const buckets = differingBuckets(rollups);
     expect(buckets).toEqual(
@@ -52,12 +53,12 @@ describe('digests', () => {
   });
 
   it('converged only when nothing differs; a stream absent in one region differs', () => {
-    const d = streamDigest('p-1', [A], {});
+    const d = projectionStreamDigest('p-1', [A], {});
     expect(
-      diffDigests({ rollups: { us: rollUpDigests([d]), eu: rollUpDigests([d]) } }).converged,
+      diffDigests({ rollups: { us: rollUpDigestSums([d]), eu: rollUpDigestSums([d]) } }).converged,
     ).toBe(true);
     const diff = diffDigests({
-      rollups: { us: rollUpDigests([d]), eu: rollUpDigests([]) },
+      rollups: { us: rollUpDigestSums([d]), eu: rollUpDigestSums([]) },
       streams: { us: [d], eu: [] },
     });
     expect(diff.converged).toBe(false);

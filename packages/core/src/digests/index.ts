@@ -3,19 +3,11 @@ export {
   differingBuckets,
   differingStreams,
   missingEventIds,
-  rollUpDigests,
   type BucketRollup,
   type DigestDiff,
   type StreamDivergence,
 } from './diffDigests.js';
-export {
-  bucketOf,
-  DIGEST_BUCKETS,
-  eventSetHash,
-  stateHash,
-  streamDigest,
-  type StreamDigest,
-} from './streamDigest.js';
+export { bucketOf, DIGEST_BUCKETS, stateHash, type StreamDigest } from './streamDigest.js';
 export {
   addToEventSetSum,
   adjustSum,

@@ -36,7 +36,7 @@ export interface EnvelopeMeta {
 }
 
 /**
- * An envelope before signing (DESIGN §2). Everything the fold reads is here; of `meta` the fold
+ * An envelope before signing (docs/semantics.md §1). Everything the fold reads is here; of `meta` the fold
  * reads only `schemaVersion` (how to decode `data`, never state; ignored for merges).
  */
 export interface UnsignedEnvelope<D = JsonObject> {

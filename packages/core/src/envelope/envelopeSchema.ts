@@ -26,7 +26,7 @@ function jsonObject(maxDepth: number) {
 }
 
 /**
- * The zod schema of envelope v1 (DESIGN §2) for a given nesting bound. Objects are strict:
+ * The zod schema of envelope v1 (docs/semantics.md §1) for a given nesting bound. Objects are strict:
  * an unknown field anywhere in the fixed structure is invalid. Cross-field rules (id version
  * vs. type, self-references) are checked here too.
  */

@@ -1,5 +1,5 @@
 /**
- * The exact limits of envelope v1 (DESIGN §2). `maxDepth` is Concord's own addition: the
+ * The exact limits of envelope v1 (docs/semantics.md §1). `maxDepth` is Concord's own addition: the
  * contract is silent on nesting, and unbounded nesting would let one record overflow the
  * stack of every reducer and serializer that reads it.
  */

@@ -113,7 +113,7 @@ function tooLarge(size: number, limit: number): ConcordError {
 /**
  * Parses and validates a signed envelope v1 from raw bytes, a JSON string, or an already
  * decoded value. Checks the size first (the raw length for bytes and strings, the JSON length
- * for values), then every field of DESIGN §2. Does not verify the signature: see
+ * for values), then every field of docs/semantics.md §1. Does not verify the signature: see
  * `verifyEnvelope`.
  *
  * @throws ConcordError ENVELOPE_TOO_LARGE or ENVELOPE_INVALID, with `details.field` naming the

@@ -6,7 +6,7 @@ export interface Checkpoint<S> {
   readonly state: S;
 }
 
-/** A folded stream: the pure function of its applied event set (DESIGN §4). */
+/** A folded stream: the pure function of its applied event set (docs/semantics.md §4). */
 export interface StreamFold<S, E extends UnsignedEnvelope = UnsignedEnvelope> {
   readonly stream: StreamId;
   readonly state: S;

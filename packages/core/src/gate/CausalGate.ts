@@ -44,7 +44,7 @@ interface Pending<E> {
 }
 
 /**
- * The causal gate (DESIGN §3): an event is applied only after its parents and its causedBy;
+ * The causal gate (docs/semantics.md §3): an event is applied only after its parents and its causedBy;
  * until then it is parked. Parked events are indexed by the ids they wait for, so an arriving
  * event unparks its waiters (and theirs, across streams) without rescanning the parked set.
  *

@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventId, StreamId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import { detectConflict } from '../conflicts/analyzeConflict.js';
-import { rollUpDigests } from '../digests/diffDigests.js';
-import { streamDigest } from '../digests/streamDigest.js';
+import { projectionStreamDigest, rollUpDigestSums } from '../digests/setSum.js';
 import { foldStream } from '../fold/foldStream.js';
 import { StreamProjection } from '../fold/StreamProjection.js';
 import type { StreamFold } from '../fold/StreamFold.js';
@@ -22,7 +21,7 @@ function byStream(events: readonly UnsignedEnvelope[]): Map<StreamId, UnsignedEn
 /** Everything a region exposes about a stream, to compare regions. */
 function observe(fold: StreamFold<unknown>) {
   const module = registry.forStream(fold.stream);
-  const digest = streamDigest(
+  const digest = projectionStreamDigest(
     fold.stream,
     fold.order.map((e) => e.id),
     fold.state,
@@ -122,7 +121,7 @@ describe('convergence (property)', () => {
           expect(observe(projection!.toFold())).toEqual(expected);
         }
         const rollup = (digests: Iterable<{ digest: ReturnType<typeof observe>['digest'] }>) =>
-          rollUpDigests([...digests].map((d) => d.digest));
+          rollUpDigestSums([...digests].map((d) => d.digest));
         expect(rollup([...projections.values()].map((p) => observe(p.toFold())))).toEqual(
           rollup(reference.values()),
         );

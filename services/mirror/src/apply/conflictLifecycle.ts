@@ -28,7 +28,7 @@ function sameHeads(a: readonly EventId[], b: readonly EventId[]): boolean {
 }
 
 /**
- * The conflict lifecycle of one stream after a transaction (DESIGN §5):
+ * The conflict lifecycle of one stream after a transaction (docs/semantics.md §5):
  * - an open conflict whose heads are no longer the stream's heads ends — `resolved` when the
  *   heads collapsed into one (`resolvedBy` = the first event in fold order that has every head
  *   of the conflict in its causal past: a `concord.merge` or an ordinary write that saw them

@@ -7,7 +7,7 @@ const ROUND_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 const SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
 
 /**
- * The mirror's metrics and spans: the contract metrics of DESIGN §9 (from @concord/telemetry)
+ * The mirror's metrics and spans: the contract metrics of docs/operations.md, Observability (from @concord/telemetry)
  * plus a few operational ones named `concord_mirror_*`.
  */
 export class MirrorTelemetry {

@@ -51,7 +51,7 @@ function toRollup(buckets: Readonly<Record<string, string>>): BucketRollup {
 }
 
 /**
- * Anti-entropy (DESIGN §6), pull model: every round this region compares its independently
+ * Anti-entropy (docs/reconciler.md §4), pull model: every round this region compares its independently
  * computed digests with every other region's (their reconcilers' `/v1/digest`), drills down
  * only into differing buckets, then streams, then ids; copies the events it lacks from a
  * region that has them (their stored signed envelopes, verified, produced unchanged to this

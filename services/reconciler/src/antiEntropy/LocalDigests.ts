@@ -97,7 +97,7 @@ const UNFOLDABLE = 'unfoldable';
 const UNREADABLE = 'schema-version';
 
 /**
- * This region's digests computed the only honest way (DESIGN §6, semantics §8): event-set sums
+ * This region's digests computed the only honest way (docs/semantics.md §8): event-set sums
  * from the `events` table, states from an independent `foldStream` of the stored events — the
  * stored `streams` row and `digest_buckets` are what it checks, never what it trusts.
  *

@@ -13,7 +13,7 @@ import type { DivergenceCandidate } from './DivergenceTracker.js';
 import { MISSING_STATUS, type MissingEvent } from './classifyMissing.js';
 
 /**
- * The pure steps of one anti-entropy comparison, level by level (DESIGN §6): bucket roll-ups →
+ * The pure steps of one anti-entropy comparison, level by level (docs/reconciler.md §4): bucket roll-ups →
  * the differing buckets only → their stream digests → the differing streams only → their ids →
  * what is missing where. Each level asks only for what the previous one found different.
  */

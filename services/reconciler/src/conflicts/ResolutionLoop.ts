@@ -51,7 +51,7 @@ export interface ResolutionRoundResult {
 }
 
 /**
- * The resolution loop (DESIGN §5): reads this region's open conflicts, and for the streams this
+ * The resolution loop (docs/semantics.md §5): reads this region's open conflicts, and for the streams this
  * region is responsible for (owner, or next in the failover order while the owner is
  * unreachable) appends the `concord.merge` of the category's policy through the region's
  * writer. Right before appending it re-checks that the conflict is still open with the same

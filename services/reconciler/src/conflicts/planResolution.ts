@@ -51,7 +51,7 @@ function sameIds(a: readonly EventId[], b: readonly EventId[]): boolean {
 }
 
 /**
- * Decides, purely, what this region does with an open conflict (DESIGN §5): skip it when
+ * Decides, purely, what this region does with an open conflict (docs/semantics.md §5): skip it when
  * another region is responsible for the stream or its policy is `manual`; skip it when the
  * stream's current heads are not the conflict's any more; otherwise build the `concord.merge`
  * of the category's policy from an independent fold of the stream's stored events. The merge

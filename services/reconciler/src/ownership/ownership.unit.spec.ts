@@ -41,7 +41,7 @@ describe('Reachability', () => {
   });
 });
 
-describe('responsibility (owner and failover, DESIGN §5)', () => {
+describe('responsibility (owner and failover, docs/semantics.md §5)', () => {
   const streams = Array.from({ length: 60 }, (_, i) => `account-${i}`);
 
   it('the owner resolves while it is reachable; nobody else does', () => {

@@ -10,7 +10,7 @@ export interface Responsibility {
 }
 
 /**
- * The ownership rule of DESIGN §5 seen from `self`: the owner resolves; when the owner is
+ * The ownership rule of docs/semantics.md §5 seen from `self`: the owner resolves; when the owner is
  * unreachable, the next reachable region of {@link failoverOrder} does. Every region that sees
  * the same reachability picks the same region; regions that disagree (a partition) may both
  * act, which is harmless because both build the same merge (same id, same content).

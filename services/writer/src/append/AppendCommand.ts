@@ -34,7 +34,7 @@ function invalid(field: string, message: string): ConcordError {
   return new ConcordError('VALIDATION_FAILED', `${field} ${message}`, { details: { field } });
 }
 
-/** Checks a stream id against DESIGN §2 (1–200 chars, `^[A-Za-z0-9][A-Za-z0-9._:@-]*$`). */
+/** Checks a stream id against docs/semantics.md §1 (1–200 chars, `^[A-Za-z0-9][A-Za-z0-9._:@-]*$`). */
 export function checkStream(stream: unknown, field = 'stream'): StreamId {
   if (typeof stream !== 'string') throw invalid(field, 'must be a string');
   if (stream.length < 1 || stream.length > ENVELOPE_LIMITS.streamMaxLength)
@@ -60,7 +60,7 @@ function checkIdempotencyKey(key: unknown, field: string): string {
 }
 
 /**
- * Validates one append request against DESIGN §2 and §8: the stream (from the path, or the
+ * Validates one append request against docs/semantics.md §1 and docs/writer.md §1: the stream (from the path, or the
  * item for a batch), the body `{type, data, idempotencyKey?, expectedHeads?, causedBy?}` and
  * the `Idempotency-Key` header (which must agree with the body's key when both are given).
  *

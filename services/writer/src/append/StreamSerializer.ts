@@ -15,7 +15,7 @@ export type LockMode = 'redis' | 'local-only';
  * one process never races itself, with or without Redis) plus the Redis `StreamLock` (so
  * several writer processes of the region do not either). Without Redis the section runs
  * under the in-process queue only: forks between processes become possible and the fold
- * resolves them (DESIGN §8). The lock comes back by itself with Redis.
+ * resolves them (docs/writer.md §1). The lock comes back by itself with Redis.
  */
 export class StreamSerializer {
   private readonly tails = new Map<StreamId, Promise<unknown>>();

@@ -7,7 +7,7 @@ import type { HeadRef } from './HeadRef.js';
  * The last projection snapshot of a stream the writer saw (heads with their clocks, version,
  * and the state when a domain's `prepare` needs it and it is small). Written after each
  * append; read only when Postgres is down, so writes to streams this region wrote before can
- * go on (DESIGN §11).
+ * go on (docs/architecture.md, Failure behaviour).
  */
 export interface HeadsRecord {
   readonly exists: boolean;

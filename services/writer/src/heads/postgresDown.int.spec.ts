@@ -13,7 +13,7 @@ import {
 } from '../testing/writerFixture.js';
 
 /**
- * Postgres of the region down (DESIGN §11): writes go on where the heads are known from Redis
+ * Postgres of the region down (docs/architecture.md, Failure behaviour): writes go on where the heads are known from Redis
  * (Kafka is the log), reads answer 503, unknown streams 503 STORE_UNAVAILABLE. Uses a PRIVATE
  * Postgres cluster (initdb in a tmp folder) so it can be stopped without touching anyone.
  */

@@ -16,7 +16,7 @@ import {
 } from '../testing/writerFixture.js';
 
 /**
- * Redis only accelerates (DESIGN §1, §11): two writer processes of region us share a PRIVATE
+ * Redis only accelerates (docs/architecture.md, Failure behaviour): two writer processes of region us share a PRIVATE
  * redis-server (never the machine's), which the test kills and restarts.
  */
 let redis: PrivateRedis;

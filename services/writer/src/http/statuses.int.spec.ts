@@ -13,7 +13,7 @@ import {
 } from '../testing/writerFixture.js';
 
 /**
- * Every status of the append API (DESIGN §8), each triggered for real against the local
+ * Every status of the append API (docs/writer.md §1), each triggered for real against the local
  * stack's Kafka, Postgres and Redis. (503 BUS_UNAVAILABLE, with the broker really stopped, is
  * in append/kafkaDown.int.spec.ts; fence details in fence/fence.int.spec.ts.)
  */

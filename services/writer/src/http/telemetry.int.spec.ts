@@ -21,7 +21,7 @@ import {
 } from '../testing/writerFixture.js';
 
 /**
- * Observability (DESIGN §9): a server span per request and a producer span per append, the
+ * Observability (docs/operations.md, Observability): a server span per request and a producer span per append, the
  * producer span's traceparent in the Kafka headers and in meta.traceparent, the contract
  * metrics, one structured log line per appended event with region and stream.
  */
