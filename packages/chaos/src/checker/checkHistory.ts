@@ -67,6 +67,8 @@ export interface CheckResult {
     readonly failed: number;
     readonly ambiguous: number;
     readonly appliedPerRegion: Readonly<Record<RegionId, number>>;
+    /** Records read back from each region's applied feed (absent when not read). */
+    readonly feedPerRegion: Readonly<Record<RegionId, number>>;
     readonly streams: number;
     readonly convergedStreams: number;
     readonly conflicts: number;
@@ -141,6 +143,9 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       ambiguous: history.failed.filter((f) => f.ambiguous).length,
       appliedPerRegion: Object.fromEntries(
         history.regions.map((r) => [r.region, r.applied.length]),
+      ),
+      feedPerRegion: Object.fromEntries(
+        history.regions.flatMap((r) => (r.feed ? [[r.region, r.feed.length]] : [])),
       ),
       streams,
       convergedStreams: converged,
