@@ -40,7 +40,7 @@ export type {
 } from './report/ReportDocument.js';
 export { renderHtmlReport } from './report/renderHtmlReport.js';
 export { foldContentHash, observeRegion } from './observe/observeRegion.js';
-export { readTopicIds } from './observe/readTopicIds.js';
+export { readAppliedFeed, readTopicIds, readTopicRecords } from './observe/readTopicIds.js';
 export { WriterClient, type AppendBody, type AppendOutcome } from './workload/WriterClient.js';
 export { Workload, type WorkloadOptions, type WorkloadResult } from './workload/Workload.js';
 export { Nemesis, type NemesisEvent, type NemesisTargets } from './nemesis/Nemesis.js';

@@ -20,6 +20,8 @@ const TIERS = ['bronze', 'silver', 'gold'];
 export class DemoWorkload {
   readonly ackedWrites: AckedWrite[] = [];
   readonly failedWrites: FailedWrite[] = [];
+  /** Domain rejections (4xx): definite failures, kept apart from the counters of failed writes. */
+  readonly rejectedWrites: FailedWrite[] = [];
   readonly counters: DemoCounters;
   private stopped = false;
   private seq = 0;
@@ -153,7 +155,13 @@ export class DemoWorkload {
     body: Omit<AppendBody, 'idempotencyKey'>,
   ): Promise<string | undefined> {
     const value = `${this.runId}-${this.seq++}`;
-    const outcome = await client.append(stream, { ...body, idempotencyKey: value });
+    // The value also goes into the data, so the checker counts it in the stored events and
+    // the applied feeds (docs/chaos.md), not by event id.
+    const outcome = await client.append(stream, {
+      ...body,
+      data: { ...body.data, value },
+      idempotencyKey: value,
+    });
     if (outcome.ok) {
       this.counters.acked[client.region]! += 1;
       this.ackedWrites.push({
@@ -166,16 +174,17 @@ export class DemoWorkload {
       return outcome.event.id;
     }
     this.counters.failed[client.region]! += 1;
-    if (outcome.code !== 'DOMAIN_REJECTED') {
-      this.failedWrites.push({
-        region: client.region,
-        stream,
-        value,
-        at: Date.now(),
-        code: outcome.code,
-        ambiguous: outcome.ambiguous,
-      });
-    }
+    const failed = {
+      region: client.region,
+      stream,
+      value,
+      at: Date.now(),
+      code: outcome.code,
+      ambiguous: outcome.ambiguous,
+    };
+    // A rejection is a definite failure too: its value must be applied nowhere either.
+    if (outcome.code === 'DOMAIN_REJECTED') this.rejectedWrites.push(failed);
+    else this.failedWrites.push(failed);
     return undefined;
   }
 }

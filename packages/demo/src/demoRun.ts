@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import {
   checkHistory,
   drainUntilConverged,
-  readTopicIds,
+  readAppliedFeed,
+  readTopicRecords,
   renderHtmlReport,
   verifyRegions,
   WriterClient,
@@ -181,18 +182,26 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
         : 'verify: NOT converged',
     );
 
+    // Checked as in `concord chaos` (docs/chaos.md): effects counted from the values in the
+    // stored events, the applied feeds and the logs of record, heads and invariants from the
+    // checker's own fold, and no definitely failed (or rejected) write applied anywhere.
     const history: History = {
       acked: workload.ackedWrites,
-      failed: workload.failedWrites,
-      regions: outcome.observations,
-      topics: await Promise.all(
-        config.regions.map(async (origin) => ({
-          origin,
-          eventIds: await readTopicIds(config, origin),
+      failed: [...workload.failedWrites, ...workload.rejectedWrites],
+      regions: await Promise.all(
+        outcome.observations.map(async (o) => ({
+          ...o,
+          feed: await readAppliedFeed(config, o.region),
         })),
       ),
+      topics: await Promise.all(
+        config.regions.map(async (origin) => {
+          const records = await readTopicRecords(config, origin);
+          return { origin, eventIds: records.map((r) => r.eventId), records };
+        }),
+      ),
     };
-    const check = checkHistory(history);
+    const check = checkHistory(history, { registry });
     const convergedAfterHealSec =
       healedAt !== undefined && caughtUpAt !== undefined
         ? (caughtUpAt - healedAt) / 1000

@@ -17,6 +17,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   BACKPRESSURE: 429,
   REGION_FENCED: 503,
   BUS_UNAVAILABLE: 503,
+  OUTCOME_UNKNOWN: 503,
   STORE_UNAVAILABLE: 503,
   CACHE_UNAVAILABLE: 503,
   TIMEOUT: 503,
@@ -47,6 +48,7 @@ export function retryAfterSeconds(code: ErrorCode): number | undefined {
     case 'REGION_FENCED':
       return 30;
     case 'BUS_UNAVAILABLE':
+    case 'OUTCOME_UNKNOWN':
     case 'STORE_UNAVAILABLE':
     case 'CACHE_UNAVAILABLE':
     case 'TIMEOUT':

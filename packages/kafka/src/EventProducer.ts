@@ -1,6 +1,7 @@
 import { ConcordError } from '@concord/core';
 import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { mapKafkaError } from './kafkaErrors.js';
+import { produceError, type ProduceStage } from './produceOutcome.js';
 
 export interface OutgoingRecord {
   topic: string;
@@ -18,9 +19,8 @@ export interface EventProducerOptions {
   /** Bytes per produce request, at most (values only). Default 8 MiB. */
   maxBatchBytes?: number;
   /**
-   * Hard deadline of one produce request in ms; past it the batch fails with BUS_UNAVAILABLE
-   * (`ambiguous: true`, since the broker may still have it) and the producer is replaced.
-   * Default 8000.
+   * Hard deadline of one produce request in ms; past it the batch fails with OUTCOME_UNKNOWN
+   * (the broker may still have it) and the producer is replaced. Default 8000.
    */
   deadlineMs?: number;
   /** Producer-level retries inside kafkajs before failing a batch. Default 2. */
@@ -32,8 +32,21 @@ export interface EventProducerOptions {
 interface Pending {
   record: OutgoingRecord;
   bytes: number;
+  /** How far the record got: `queued` → `connecting` (taken by a batch) → `in-request`. */
+  stage: ProduceStage;
+  settled: boolean;
   resolve: () => void;
   reject: (error: ConcordError) => void;
+}
+
+/** Optional controls of one `send`. */
+export interface SendOptions {
+  /**
+   * Withdraws the record when aborted before a produce request carries it: the send then
+   * rejects with a definite BUS_UNAVAILABLE (nothing was or will be written). Aborting later
+   * changes nothing: the request's own outcome (or deadline) decides.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -45,6 +58,9 @@ interface Pending {
  * After a failed batch the underlying kafkajs producer is discarded and a fresh one (with a
  * new producer id) is created on the next send, so a request that timed out can never be
  * confused with a retried one.
+ *
+ * A failure says what it proves (`classifyProduceFailure`): OUTCOME_UNKNOWN once the batch was
+ * handed to kafkajs, a definite BUS_UNAVAILABLE (or UNAUTHORIZED / FORBIDDEN) before that.
  */
 export class EventProducer {
   private readonly queue: Pending[] = [];
@@ -81,16 +97,56 @@ export class EventProducer {
   }
 
   /** Resolves once the broker acknowledged the record (acks=-1). */
-  send(record: OutgoingRecord): Promise<void> {
+  send(record: OutgoingRecord, options: SendOptions = {}): Promise<void> {
     if (this.closed) {
       return Promise.reject(
-        new ConcordError('BUS_UNAVAILABLE', 'producer is closed', { retriable: false }),
+        new ConcordError('BUS_UNAVAILABLE', 'producer is closed', {
+          retriable: false,
+          details: { stage: 'queued', ambiguous: false },
+        }),
       );
     }
     const bytes =
       typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, bytes, resolve, reject });
+      const pending: Pending = {
+        record,
+        bytes,
+        stage: 'queued',
+        settled: false,
+        resolve: () => {
+          if (pending.settled) return;
+          pending.settled = true;
+          options.signal?.removeEventListener('abort', withdraw);
+          resolve();
+        },
+        reject: (error) => {
+          if (pending.settled) return;
+          pending.settled = true;
+          options.signal?.removeEventListener('abort', withdraw);
+          reject(error);
+        },
+      };
+      const withdraw = () => {
+        if (pending.stage === 'in-request') return;
+        const at = this.queue.indexOf(pending);
+        if (at >= 0) this.queue.splice(at, 1);
+        pending.reject(
+          new ConcordError(
+            'BUS_UNAVAILABLE',
+            `produce: not sent (withdrawn while ${pending.stage})`,
+            {
+              details: { stage: pending.stage, ambiguous: false },
+            },
+          ),
+        );
+      };
+      if (options.signal?.aborted) {
+        withdraw();
+        return;
+      }
+      options.signal?.addEventListener('abort', withdraw, { once: true });
+      this.queue.push(pending);
       if (!this.sending) void this.pump();
     });
   }
@@ -113,8 +169,8 @@ export class EventProducer {
           await this.sendBatch(batch);
           for (const p of batch) p.resolve();
         } catch (error) {
-          const mapped = mapKafkaError(error, 'produce');
-          for (const p of batch) p.reject(mapped);
+          // Records withdrawn meanwhile are settled already (reject is a no-op for them).
+          for (const p of batch) p.reject(produceError(error, p.stage));
           await this.discardProducer();
         }
       }
@@ -132,14 +188,20 @@ export class EventProducer {
     while (this.queue.length > 0 && batch.length < this.maxRecords) {
       const next = this.queue[0]!;
       if (batch.length > 0 && bytes + next.bytes > this.maxBytes) break;
-      batch.push(this.queue.shift()!);
+      const taken = this.queue.shift()!;
+      taken.stage = 'connecting';
+      batch.push(taken);
       bytes += next.bytes;
     }
     return batch;
   }
 
-  private async sendBatch(batch: Pending[]): Promise<void> {
+  private async sendBatch(taken: Pending[]): Promise<void> {
     const producer = await this.ensureProducer();
+    // Withdrawn while the producer connected: those callers were told "not sent", so they stay so.
+    const batch = taken.filter((p) => !p.settled);
+    if (batch.length === 0) return;
+    for (const p of batch) p.stage = 'in-request';
     const byTopic = new Map<
       string,
       {
@@ -164,7 +226,7 @@ export class EventProducer {
       timer = setTimeout(
         () =>
           reject(
-            new ConcordError('BUS_UNAVAILABLE', `no acknowledgement within ${this.deadlineMs} ms`, {
+            new ConcordError('OUTCOME_UNKNOWN', `no acknowledgement within ${this.deadlineMs} ms`, {
               details: { ambiguous: true },
             }),
           ),

@@ -13,6 +13,12 @@ export {
 } from './createConsumer.js';
 export { mapKafkaError } from './kafkaErrors.js';
 export {
+  classifyProduceFailure,
+  produceError,
+  type ProduceFailure,
+  type ProduceStage,
+} from './produceOutcome.js';
+export {
   kafkaSecurityFor,
   kafkajsSecurity,
   PLAINTEXT,

@@ -1,10 +1,25 @@
-import type { EventId, RegionId, StreamId } from '@concord/core';
+import {
+  DomainRegistry,
+  type EventId,
+  type RegionId,
+  type StreamId,
+  type UnsignedEnvelope,
+} from '@concord/core';
+import { defaultDomains } from '@concord/domains';
 import type { AppliedEvent, History, RegionObservation } from './History.js';
+import {
+  ACCOUNT_INVARIANTS,
+  foldAll,
+  workloadValue,
+  type Invariant,
+  type OwnStreamFold,
+} from './ownFold.js';
 
 /** What the checker looks for; each is a broken promise of DESIGN.md. */
 export const ANOMALY_KINDS = [
   'lost',
   'unseen',
+  'failed-applied',
   'duplicate',
   'causal-violation',
   'unconverged',
@@ -18,14 +33,19 @@ export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 export const ANOMALY_DESCRIPTIONS: Readonly<Record<AnomalyKind, string>> = {
   lost: 'acknowledged event missing from the log of record and from every region',
   unseen: 'acknowledged event not applied in a region after the drain',
-  duplicate: 'an event (or a unique workload value) applied twice in a region',
+  'failed-applied':
+    'a write reported as definitely failed whose value is in a log of record, a region or a feed',
+  duplicate:
+    'a unique workload value that took effect twice in a region (its stored events or its applied feed)',
   'causal-violation': 'an event applied before one of its parents or its causedBy',
   unconverged: 'a stream whose event set or state differs between regions',
   'projection-mismatch': 'a projection whose stored digest differs from an independent fold',
-  'unresolved-conflict': 'a stream still having several heads after the drain',
+  'unresolved-conflict':
+    'a stream still having several heads (by the checker’s fold) after the drain',
   'divergent-resolution':
     'a conflict resolved by different merge events or differently in two regions',
-  invariant: 'a domain invariant broken (an account balance below zero)',
+  invariant:
+    'a domain invariant broken in the checker’s fold (an account balance below zero), or a read model disagreeing with it',
 };
 
 export interface Anomaly {
@@ -47,6 +67,8 @@ export interface CheckResult {
     readonly failed: number;
     readonly ambiguous: number;
     readonly appliedPerRegion: Readonly<Record<RegionId, number>>;
+    /** Records read back from each region's applied feed (absent when not read). */
+    readonly feedPerRegion: Readonly<Record<RegionId, number>>;
     readonly streams: number;
     readonly convergedStreams: number;
     readonly conflicts: number;
@@ -57,14 +79,24 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Examples kept per kind (counts are always complete). Default 20. */
   readonly examplesPerKind?: number;
+  /** The reducers of the checker's own fold. Default: the example domains. */
+  readonly registry?: DomainRegistry;
+  /** Invariants asserted on every folded state. Default: {@link ACCOUNT_INVARIANTS}. */
+  readonly invariants?: readonly Invariant[];
 }
 
 /**
  * The Jepsen-style checker: given what clients saw acknowledged and what every region holds
  * after the drain, finds lost, unseen and duplicated events, causal-order violations in each
  * region's applied log, unconverged streams, projections that disagree with an independent
- * fold, unresolved or differently resolved conflicts, and broken invariants. Pure: it reads
- * only the history.
+ * fold, unresolved or differently resolved conflicts, and broken invariants.
+ * Pure: it reads only the history.
+ *
+ * Its evidence is independent of what it checks: effects (a value applied twice, a definitely
+ * failed value applied) are counted from the workload values in the stored events, the applied
+ * feeds and the logs of record, never from primary keys or the projection's no-op flags; heads
+ * and invariants come from its own fold of the stored events, never from stored heads or read
+ * models (which are compared with that fold instead).
  */
 export function checkHistory(history: History, options: CheckOptions = {}): CheckResult {
   const limit = options.examplesPerKind ?? 20;
@@ -83,21 +115,20 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     history.regions.map((r) => [r.region, new Set(r.applied.map((e) => e.eventId))]),
   );
 
+  const registry = options.registry ?? new DomainRegistry(defaultDomains);
+  const invariants = options.invariants ?? ACCOUNT_INVARIANTS;
+
   checkAcknowledged(history, inLog, appliedSets, report);
+  checkDefinitelyFailed(history, report);
   for (const region of history.regions) {
-    checkDuplicates(region, report);
+    const { folds } = foldAll(region.events, registry);
+    checkEffects(region.region, 'stored events', folds, report);
+    if (region.feed) {
+      checkEffects(region.region, 'applied feed', foldAll(region.feed, registry).folds, report);
+    }
     checkCausalOrder(region, report);
     checkProjection(region, report);
-    for (const b of region.balances) {
-      if (b.balance < 0) {
-        report({
-          kind: 'invariant',
-          region: region.region,
-          stream: b.stream,
-          detail: `balance ${b.balance} < 0`,
-        });
-      }
-    }
+    checkFoldedStates(region, folds, invariants, report);
   }
   const { streams, converged } = checkConvergence(history.regions, report);
   const merges = checkResolutions(history.regions, report);
@@ -112,6 +143,9 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       ambiguous: history.failed.filter((f) => f.ambiguous).length,
       appliedPerRegion: Object.fromEntries(
         history.regions.map((r) => [r.region, r.applied.length]),
+      ),
+      feedPerRegion: Object.fromEntries(
+        history.regions.flatMap((r) => (r.feed ? [[r.region, r.feed.length]] : [])),
       ),
       streams,
       convergedStreams: converged,
@@ -153,33 +187,114 @@ function checkAcknowledged(
   }
 }
 
-function checkDuplicates(region: RegionObservation, report: (a: Anomaly) => void): void {
-  const seen = new Set<EventId>();
-  const byValue = new Map<string, EventId>();
-  for (const e of region.applied) {
-    if (seen.has(e.eventId)) {
+/** No value of a write reported as definitely failed may be anywhere. */
+function checkDefinitelyFailed(history: History, report: (a: Anomaly) => void): void {
+  const failed = new Map(history.failed.filter((f) => !f.ambiguous).map((f) => [f.value, f]));
+  if (failed.size === 0) return;
+  const found = (where: string, region: RegionId, e: { id?: EventId; value?: string }) => {
+    const f = e.value === undefined ? undefined : failed.get(e.value);
+    if (!f) return;
+    report({
+      kind: 'failed-applied',
+      region,
+      stream: f.stream,
+      ...(e.id === undefined ? {} : { eventId: e.id }),
+      detail: `value ${f.value} answered ${f.code} (definite) by ${f.region}, found in ${where}`,
+    });
+  };
+  for (const topic of history.topics) {
+    for (const r of topic.records ?? []) {
+      found(`the events topic of ${topic.origin}`, topic.origin, { id: r.eventId, value: r.value });
+    }
+  }
+  for (const region of history.regions) {
+    const sources: [string, readonly UnsignedEnvelope[]][] = [
+      ['the stored events', region.events],
+      ['the applied feed', region.feed ?? []],
+    ];
+    for (const [where, events] of sources) {
+      const once = new Set<EventId>();
+      for (const e of events) {
+        if (once.has(e.id)) continue;
+        once.add(e.id);
+        found(`${where} of ${region.region}`, region.region, { id: e.id, value: workloadValue(e) });
+      }
+    }
+  }
+}
+
+/**
+ * A workload value is unique per write (and is its idempotency key), so it may take effect
+ * once per region: the events carrying it that the fold applies (no-ops of a repeated key
+ * excluded) are counted, whatever their ids.
+ */
+function checkEffects(
+  region: RegionId,
+  where: string,
+  folds: readonly OwnStreamFold[],
+  report: (a: Anomaly) => void,
+): void {
+  const byValue = new Map<string, { stream: StreamId; ids: EventId[] }>();
+  for (const fold of folds) {
+    for (const e of fold.effective) {
+      const value = workloadValue(e);
+      if (value === undefined) continue;
+      const entry = byValue.get(value) ?? { stream: e.stream, ids: [] };
+      entry.ids.push(e.id);
+      byValue.set(value, entry);
+    }
+  }
+  for (const [value, { stream, ids }] of byValue) {
+    if (ids.length < 2) continue;
+    report({
+      kind: 'duplicate',
+      region,
+      stream,
+      eventId: ids[1]!,
+      detail: `value ${value} took effect ${ids.length} times in the ${where} (events ${ids.join(', ')})`,
+    });
+  }
+}
+
+/** Heads and invariants of the checker's own fold; read models compared with it. */
+function checkFoldedStates(
+  region: RegionObservation,
+  folds: readonly OwnStreamFold[],
+  invariants: readonly Invariant[],
+  report: (a: Anomaly) => void,
+): void {
+  const byStream = new Map(folds.map((f) => [f.stream, f]));
+  for (const fold of folds) {
+    if (fold.heads.length > 1) {
       report({
-        kind: 'duplicate',
+        kind: 'unresolved-conflict',
         region: region.region,
-        stream: e.stream,
-        eventId: e.eventId,
-        detail: 'event applied twice',
+        stream: fold.stream,
+        detail: `${fold.heads.length} heads: ${fold.heads.join(', ')}`,
       });
     }
-    seen.add(e.eventId);
-    if (e.value === undefined || e.idempotencyNoop) continue;
-    const key = `${e.stream}\u0000${e.value}`;
-    const other = byValue.get(key);
-    if (other !== undefined && other !== e.eventId) {
+    for (const invariant of invariants) {
+      if (invariant.category !== fold.category) continue;
+      const broken = invariant.check(fold.state);
+      if (broken !== undefined) {
+        report({
+          kind: 'invariant',
+          region: region.region,
+          stream: fold.stream,
+          detail: `${invariant.name}: ${broken}`,
+        });
+      }
+    }
+  }
+  for (const b of region.balances) {
+    const folded = (byStream.get(b.stream)?.state as { balance?: unknown } | undefined)?.balance;
+    if (folded !== b.balance) {
       report({
-        kind: 'duplicate',
+        kind: 'invariant',
         region: region.region,
-        stream: e.stream,
-        eventId: e.eventId,
-        detail: `value ${e.value} took effect twice (events ${other} and ${e.eventId})`,
+        stream: b.stream,
+        detail: `read model balance ${b.balance} ≠ folded ${String(folded)}`,
       });
-    } else {
-      byValue.set(key, e.eventId);
     }
   }
 }
@@ -230,14 +345,6 @@ function checkProjection(region: RegionObservation, report: (a: Anomaly) => void
         region: region.region,
         stream: stored.stream,
         detail: `stored ${short(stored.eventSetHash)}/${short(stored.stateHash)} ≠ recomputed ${short(fresh.eventSetHash)}/${short(fresh.stateHash)}`,
-      });
-    }
-    if (stored.heads && stored.heads.length > 1) {
-      report({
-        kind: 'unresolved-conflict',
-        region: region.region,
-        stream: stored.stream,
-        detail: `${stored.heads.length} heads: ${stored.heads.join(', ')}`,
       });
     }
   }

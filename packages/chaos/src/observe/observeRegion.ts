@@ -69,6 +69,9 @@ export async function observeRegion(
         ...(r.caused_by ? { causedBy: r.caused_by } : {}),
         appliedSeq: Number(r.applied_seq),
         idempotencyNoop: r.idempotency_noop,
+        ...(typeof r.envelope.idempotencyKey === 'string'
+          ? { idempotencyKey: r.envelope.idempotencyKey }
+          : {}),
         ...(typeof value === 'string' ? { value } : {}),
         contentHash: foldContentHash(r.envelope),
         ...(Number.isFinite(acceptedAt) ? { acceptedAt } : {}),
@@ -128,6 +131,7 @@ export async function observeRegion(
     return {
       region,
       applied,
+      events: events.rows.map((r) => r.envelope),
       streams: streams.rows.map((s) => ({
         stream: s.stream,
         eventSetHash: s.ids_hash,

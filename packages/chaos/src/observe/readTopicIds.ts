@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { topics, type ConcordConfig, type RegionId } from '@concord/config';
-import { sleep } from '@concord/core';
+import { sleep, type UnsignedEnvelope } from '@concord/core';
 import { createKafka } from '@concord/kafka';
+import type { TopicRecord } from '../checker/History.js';
+import { workloadValue } from '../checker/ownFold.js';
 
 /**
  * Every event id in `origin`'s events topic (the log of record), read on origin's own broker
@@ -9,10 +11,45 @@ import { createKafka } from '@concord/kafka';
  * envelopes are skipped (the mirror sends those to its DLQ).
  */
 export async function readTopicIds(config: ConcordConfig, origin: RegionId): Promise<string[]> {
-  const topic = topics(config).events(origin);
+  return (await readTopicRecords(config, origin)).map((r) => r.eventId);
+}
+
+/** The records of `origin`'s events topic with their streams and workload values. */
+export async function readTopicRecords(
+  config: ConcordConfig,
+  origin: RegionId,
+): Promise<TopicRecord[]> {
+  const records: TopicRecord[] = [];
+  await readEnvelopes(config, origin, topics(config).events(origin), (e) => {
+    const value = workloadValue(e);
+    records.push({ eventId: e.id, stream: e.stream, ...(value === undefined ? {} : { value }) });
+  });
+  return records;
+}
+
+/**
+ * `region`'s applied feed (`<ns>.applied.<region>`) from its beginning, in feed order: the
+ * envelopes as published (an id may repeat: the feed is at-least-once).
+ */
+export async function readAppliedFeed(
+  config: ConcordConfig,
+  region: RegionId,
+): Promise<UnsignedEnvelope[]> {
+  const envelopes: UnsignedEnvelope[] = [];
+  await readEnvelopes(config, region, topics(config).applied(region), (e) => envelopes.push(e));
+  return envelopes;
+}
+
+/** Reads `topic` on `region`'s broker to the high watermarks taken at the start. */
+async function readEnvelopes(
+  config: ConcordConfig,
+  region: RegionId,
+  topic: string,
+  onEnvelope: (e: UnsignedEnvelope) => void,
+): Promise<void> {
   const kafka = createKafka({
     clientId: 'concord-chaos-observe',
-    brokers: config.byRegion[origin]!.kafka.brokers,
+    brokers: config.byRegion[region]!.kafka.brokers,
   });
   const admin = kafka.admin();
   await admin.connect();
@@ -23,8 +60,7 @@ export async function readTopicIds(config: ConcordConfig, origin: RegionId): Pro
     await admin.disconnect();
   }
   const remaining = new Set([...high].filter(([, h]) => h > 0n).map(([p]) => p));
-  const ids: string[] = [];
-  if (remaining.size === 0) return ids;
+  if (remaining.size === 0) return;
   const groupId = `concord-chaos-observe-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 8 * 1024 * 1024 });
   await consumer.connect();
@@ -34,8 +70,10 @@ export async function readTopicIds(config: ConcordConfig, origin: RegionId): Pro
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         try {
-          const id = (JSON.parse(message.value?.toString() ?? '') as { id?: unknown }).id;
-          if (typeof id === 'string') ids.push(id);
+          const e = JSON.parse(message.value?.toString() ?? '') as Partial<UnsignedEnvelope>;
+          if (typeof e.id === 'string' && typeof e.stream === 'string') {
+            onEnvelope(e as UnsignedEnvelope);
+          }
         } catch {
           // not an envelope
         }
@@ -55,5 +93,4 @@ export async function readTopicIds(config: ConcordConfig, origin: RegionId): Pro
     await a.deleteGroups([groupId]).catch(() => undefined);
     await a.disconnect();
   }
-  return ids;
 }

@@ -122,6 +122,10 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
             `events applied in ${r}`,
             String(n),
           ]),
+          ...Object.entries(s.check.stats.feedPerRegion ?? {}).map(([r, n]) => [
+            `applied feed records read in ${r}`,
+            String(n),
+          ]),
           ['streams converged', `${s.check.stats.convergedStreams}/${s.check.stats.streams}`],
           [
             'conflicts recorded / merge events',

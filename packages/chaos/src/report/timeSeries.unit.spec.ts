@@ -12,9 +12,18 @@ const history: History = {
   failed: [],
   topics: [],
   regions: [
-    { region: 'us', applied: [], streams: [], recomputed: [], conflicts: [], balances: [] },
+    {
+      region: 'us',
+      applied: [],
+      events: [],
+      streams: [],
+      recomputed: [],
+      conflicts: [],
+      balances: [],
+    },
     {
       region: 'eu',
+      events: [],
       streams: [],
       recomputed: [],
       conflicts: [],

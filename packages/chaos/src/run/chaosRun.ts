@@ -10,7 +10,7 @@ import type { History } from '../checker/History.js';
 import { Nemesis, type NemesisEvent } from '../nemesis/Nemesis.js';
 import { describeCopies, waitForCopies, type CopyCheck } from '../observe/mirrorCopies.js';
 import { observeRegion } from '../observe/observeRegion.js';
-import { readTopicIds } from '../observe/readTopicIds.js';
+import { readAppliedFeed, readTopicRecords } from '../observe/readTopicIds.js';
 import { chaosReport, type ChaosSummary } from '../report/chaosReport.js';
 import { renderHtmlReport } from '../report/renderHtmlReport.js';
 import { faultsForMode, planFaults, type FaultKind } from '../schedule/planFaults.js';
@@ -147,15 +147,20 @@ export async function chaosRun(
     const history: History = {
       acked: result.acked,
       failed: result.failed,
-      regions: await Promise.all(config.regions.map((r) => observeRegion(config, r, registry))),
-      topics: await Promise.all(
-        config.regions.map(async (origin) => ({
-          origin,
-          eventIds: await readTopicIds(config, origin),
+      regions: await Promise.all(
+        config.regions.map(async (r) => ({
+          ...(await observeRegion(config, r, registry)),
+          feed: await readAppliedFeed(config, r),
         })),
       ),
+      topics: await Promise.all(
+        config.regions.map(async (origin) => {
+          const records = await readTopicRecords(config, origin);
+          return { origin, eventIds: records.map((x) => x.eventId), records };
+        }),
+      ),
     };
-    const check = checkHistory(history);
+    const check = checkHistory(history, { registry });
     const summary: ChaosSummary = {
       seed: options.seed,
       rate: options.rate,

@@ -21,10 +21,31 @@ export type AppendOutcome =
       readonly status: number;
       readonly code: string;
       readonly message: string;
-      /** The write may still have happened (timeout, connection lost, ambiguous 503). */
+      /**
+       * The write may still have happened: 503 OUTCOME_UNKNOWN, a 500, a timeout, a lost
+       * connection. Only a 4xx or a definite 5xx is a failure whose value must be applied
+       * nowhere.
+       */
       readonly ambiguous: boolean;
       readonly ms: number;
     };
+
+/** The writer's 5xx codes answered before anything was produced (docs/writer.md). */
+const DEFINITE_5XX = new Set([
+  'BUS_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
+  'CACHE_UNAVAILABLE',
+  'REGION_FENCED',
+  'TIMEOUT',
+]);
+
+/**
+ * A 5xx answer that says nothing was written (docs/decisions/0006-outcome-unknown.md):
+ * OUTCOME_UNKNOWN, INTERNAL or an unknown code leave the outcome open.
+ */
+function definite(error: { code?: string; details?: { ambiguous?: boolean } } | undefined) {
+  return DEFINITE_5XX.has(error?.code ?? '') && error?.details?.ambiguous !== true;
+}
 
 /**
  * A thin client of a region's writer API (DESIGN.md §8), as an application would use it.
@@ -67,7 +88,7 @@ export class WriterClient {
         status: res.status,
         code: json.error?.code ?? `HTTP_${res.status}`,
         message: json.error?.message ?? res.statusText,
-        ambiguous: res.status >= 500 && json.error?.details?.ambiguous === true,
+        ambiguous: res.status >= 500 && !definite(json.error),
         ms,
       };
     } catch (error) {

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'BACKPRESSURE',
   'REGION_FENCED',
   'BUS_UNAVAILABLE',
+  /** The write may or may not be in the log (docs/decisions/0006-outcome-unknown.md). */
+  'OUTCOME_UNKNOWN',
   'STORE_UNAVAILABLE',
   'CACHE_UNAVAILABLE',
   'TIMEOUT',
@@ -52,6 +54,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 const RETRIABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'BACKPRESSURE',
   'BUS_UNAVAILABLE',
+  'OUTCOME_UNKNOWN',
   'STORE_UNAVAILABLE',
   'CACHE_UNAVAILABLE',
   'TIMEOUT',

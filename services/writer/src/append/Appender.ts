@@ -107,6 +107,7 @@ export function outcomeOf(error: unknown): AppendOutcome {
   if (!(error instanceof ConcordError)) return 'error';
   switch (error.code) {
     case 'BUS_UNAVAILABLE':
+    case 'OUTCOME_UNKNOWN':
     case 'STORE_UNAVAILABLE':
     case 'CACHE_UNAVAILABLE':
     case 'REGION_FENCED':

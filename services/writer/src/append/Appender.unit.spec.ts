@@ -89,11 +89,14 @@ describe('Appender (in-memory ports)', () => {
     ).toBe('ok');
   });
 
-  it('writes nothing anywhere when Kafka does not acknowledge', async () => {
+  it.each([
+    ['BUS_UNAVAILABLE', false],
+    ['OUTCOME_UNKNOWN', true],
+  ] as const)('writes nothing anywhere when Kafka answers %s', async (failure, ambiguous) => {
     const { appender, log, chains } = inMemoryAppender();
-    log.fail = new ConcordError('BUS_UNAVAILABLE', 'down', { details: { ambiguous: false } });
+    log.fail = new ConcordError(failure, 'down', { details: { ambiguous } });
     const cmd = { stream: 's-4', type: 'T', data: {}, idempotencyKey: 'k' };
-    expect(await code(appender.append(cmd))).toBe('BUS_UNAVAILABLE');
+    expect(await code(appender.append(cmd))).toBe(failure);
     expect(chains.peek('s-4')).toEqual([]);
     log.fail = undefined;
     const ok = await appender.append(cmd);

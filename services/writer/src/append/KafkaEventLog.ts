@@ -12,8 +12,9 @@ export interface KafkaEventLogOptions {
 /**
  * The region's events topic through the group-committing idempotent `EventProducer`
  * (acks=-1, one request in flight). A guard timer a little beyond the producer's own deadline
- * makes sure no request waits longer even while the producer is still (re)connecting; such a
- * failure is reported ambiguous, as the record may still be sent.
+ * makes sure no request waits longer even while the producer is still (re)connecting: a
+ * record no produce request carried yet is withdrawn (a definite BUS_UNAVAILABLE); one that a
+ * request carries is OUTCOME_UNKNOWN (docs/decisions/0006-outcome-unknown.md).
  */
 export class KafkaEventLog implements EventLog {
   private readonly producer: EventProducer;
@@ -33,28 +34,34 @@ export class KafkaEventLog implements EventLog {
 
   async append(record: LogRecord): Promise<void> {
     const guardMs = this.options.deadlineMs + 1000;
+    const withdraw = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
+      timer = setTimeout(() => {
+        // Withdraws the record if no request carries it yet: then `sent` rejects first,
+        // definitely; otherwise the outcome is unknown.
+        withdraw.abort();
+        setImmediate(() =>
           reject(
-            new ConcordError('BUS_UNAVAILABLE', `no acknowledgement within ${guardMs} ms`, {
-              details: { ambiguous: true },
+            new ConcordError('OUTCOME_UNKNOWN', `no acknowledgement within ${guardMs} ms`, {
+              details: { stage: 'in-request', ambiguous: true },
             }),
           ),
-        guardMs,
-      );
+        );
+      }, guardMs);
     });
+    const sent = this.producer.send(
+      {
+        topic: this.options.topic,
+        key: record.stream,
+        value: record.value,
+        headers: record.headers,
+      },
+      { signal: withdraw.signal },
+    );
+    sent.catch(() => undefined); // raced below; a late rejection must not go unhandled
     try {
-      await Promise.race([
-        this.producer.send({
-          topic: this.options.topic,
-          key: record.stream,
-          value: record.value,
-          headers: record.headers,
-        }),
-        guard,
-      ]);
+      await Promise.race([sent, guard]);
     } finally {
       clearTimeout(timer);
     }

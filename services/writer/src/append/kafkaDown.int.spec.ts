@@ -45,7 +45,7 @@ describe('Kafka of the region down', () => {
         // Other test runs share the stack, and their global setup restarts a stopped broker:
         // make sure ours is down before each request (the request then must fail).
         if (broker.status().state !== 'stopped') await broker.stop();
-        expect(i).toBeLessThan(20);
+        expect(i).toBeLessThan(25);
         const marker = `down-${i}`;
         const r = await api.append(i % 2 ? 'bus-1' : `bus-new-${i}`, {
           type: 'T',
@@ -54,9 +54,11 @@ describe('Kafka of the region down', () => {
         });
         if (r.status === 201 && broker.status().state !== 'stopped') continue; // restarted under us
         expect(r.status).toBe(503);
-        expect((r.body as unknown as { error: { code: string } }).error.code).toBe(
-          'BUS_UNAVAILABLE',
-        );
+        const error = (r.body as unknown as { error: { code: string; details: object } }).error;
+        // The first request after the stop may have been in flight on the closing connection:
+        // its outcome is unknown (docs/decisions/0006-outcome-unknown.md), not a failure.
+        if (error.code === 'OUTCOME_UNKNOWN') continue;
+        expect(error).toMatchObject({ code: 'BUS_UNAVAILABLE', details: { ambiguous: false } });
         expect(r.headers.get('retry-after')).toBe('2');
         // Within the request timeout (plus the writer's own small guard).
         expect(r.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
@@ -90,7 +92,7 @@ describe('Kafka of the region down', () => {
     );
   });
 
-  it('reports a timeout as ambiguous (a hung broker), and a retry with the key stays harmless', async () => {
+  it('reports a timeout as OUTCOME_UNKNOWN (a hung broker), and a retry with the key stays harmless', async () => {
     const api = client(writer.url);
     expect((await api.append('bus-2', { type: 'T', data: {} })).status).toBe(201);
     const broker = testStack(config).broker('us');
@@ -103,10 +105,11 @@ describe('Kafka of the region down', () => {
     }
     expect(r.status).toBe(503);
     expect(r.body).toMatchObject({
-      error: { code: 'BUS_UNAVAILABLE', details: { ambiguous: true } },
+      error: { code: 'OUTCOME_UNKNOWN', details: { ambiguous: true } },
     });
+    expect(r.headers.get('retry-after')).toBe('2');
     expect(r.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
-    // The client retries with the same key (docs/decisions/0004): it gets an event either way;
+    // The client retries with the same key (docs/decisions/0006-outcome-unknown.md): it gets an event either way;
     // if the first attempt landed too, the fold applies only the first of the key.
     const retry = await waitFor(
       async () => {

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics, type ConcordConfig } from '@concord/config';
+import { ConcordError } from '@concord/core';
+import {
+  cleanupNamespace,
+  createTopics,
+  testConfig,
+  testStack,
+  waitFor,
+} from '../../../test/support/index.js';
+import { createKafka } from './createKafka.js';
+import { EventProducer } from './EventProducer.js';
+
+/**
+ * What a failed send proves (docs/decisions/0006-outcome-unknown.md), on the stack's real `us`
+ * broker frozen by SIGSTOP: the record a request carries is OUTCOME_UNKNOWN; a record still
+ * queued behind it and withdrawn is a definite BUS_UNAVAILABLE and never reaches the topic,
+ * even once the broker runs again and the producer sends what came after it.
+ */
+let config: ConcordConfig;
+
+beforeAll(async () => {
+  config = testConfig({ CONCORD_REGION: 'us' });
+  await createTopics(config, ['us']);
+});
+
+afterAll(async () => {
+  await cleanupNamespace(config);
+});
+
+async function topicValues(kafka: ReturnType<typeof createKafka>, topic: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('EventProducer failures', () => {
+  it('in a request: unknown; withdrawn from the queue: definite, and never sent', async () => {
+    const topic = topics(config).events('us');
+    const kafka = createKafka({
+      clientId: 'event-producer-test',
+      brokers: config.byRegion.us!.kafka.brokers,
+    });
+    const producer = new EventProducer(kafka, { deadlineMs: 2000, retries: 1 });
+    const send = (value: string, signal?: AbortSignal) =>
+      producer
+        .send({ topic, key: 'k', value }, signal ? { signal } : {})
+        .then(() => 'ok' as const)
+        .catch((e: unknown) => e as ConcordError);
+    expect(await send('before')).toBe('ok');
+
+    const broker = testStack(config).broker('us');
+    let inFlight: Promise<'ok' | ConcordError>;
+    let withdrawn: ConcordError | 'ok';
+    try {
+      broker.pause();
+      inFlight = send('in-flight'); // taken into a request at once (nothing else queued)
+      const withdraw = new AbortController();
+      const queued = send('queued', withdraw.signal); // waits behind the one request in flight
+      withdraw.abort();
+      withdrawn = await queued;
+      expect(await inFlight).toMatchObject({
+        code: 'OUTCOME_UNKNOWN',
+        details: { ambiguous: true },
+      });
+    } finally {
+      broker.resume();
+    }
+    expect(withdrawn).toBeInstanceOf(ConcordError);
+    expect(withdrawn).toMatchObject({
+      code: 'BUS_UNAVAILABLE',
+      details: { stage: 'queued', ambiguous: false },
+    });
+
+    // The producer resumes; the topic holds 'before', 'after' and at most 'in-flight'.
+    await waitFor(async () => (await send('after')) === 'ok', {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      message: 'the producer did not resume',
+    });
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: `event-producer-test-${Date.now()}` });
+    const values: string[] = [];
+    const total = await topicValues(kafka, topic);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '');
+      },
+    });
+    await waitFor(() => values.length >= total, { timeoutMs: 30_000 });
+    await consumer.disconnect();
+    expect(values).toContain('before');
+    expect(values).toContain('after');
+    expect(values).not.toContain('queued');
+  });
+});
