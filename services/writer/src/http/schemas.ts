@@ -142,6 +142,13 @@ export const sessionHeader = {
   },
 } as const;
 
+/** The answer of the merge route (no session: reconcilers are not client sessions). */
+export const mergeResult = {
+  type: 'object',
+  required: ['event', 'duplicate'],
+  properties: { event: envelope, duplicate: { type: 'boolean' } },
+} as const;
+
 export const appendResult = {
   type: 'object',
   required: ['event', 'duplicate', 'session'],
