@@ -29,7 +29,7 @@ export interface ConcordClientOptions {
   readonly failoverOrder?: readonly string[];
   /** Budget of one call including retries and failovers, ms. Default 10 000. */
   readonly deadlineMs?: number;
-  /** Timeout of one HTTP attempt, ms (a session read adds its `waitMs`). Default 3 000. */
+  /** Timeout of one HTTP attempt, ms (a session read adds its `waitMs`). Default 5 000. */
   readonly attemptTimeoutMs?: number;
   /** How long a session read waits in one region before trying another, ms. Default 2 000. */
   readonly sessionWaitMs?: number;
@@ -37,7 +37,7 @@ export interface ConcordClientOptions {
   readonly probeIntervalMs?: number;
   /** Successful probes needed, without a break, before a region is used again, ms. Default 5 000. */
   readonly recoveryMs?: number;
-  /** Failed probes in a row that take a region out. Default 2. */
+  /** Failed probes in a row that take a region out (a probe times out after 4 periods, at least 2 s). Default 3. */
   readonly probeFailures?: number;
   /** First and largest pause between retries of one region, ms (jittered). Default 50 and 1 000. */
   readonly retryBaseMs?: number;
@@ -58,6 +58,13 @@ interface Call {
   readonly headers?: Record<string, string>;
   /** Writes fail over only when the region says it cannot write; reads also when not caught up. */
   readonly read: boolean;
+  readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Called before each retry of this call (with the error that caused it). */
+  readonly onRetry?: (error: ConcordClientError) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -99,7 +106,7 @@ export class ConcordClient {
     this.#health = new RegionHealth({
       order,
       recoveryMs: options.recoveryMs ?? 5_000,
-      probeFailures: options.probeFailures ?? 2,
+      probeFailures: options.probeFailures ?? 3,
     });
     this.#tokens = new SessionTokens(options.session);
     this.#metrics = new ClientMetrics(options.meter);
@@ -119,7 +126,11 @@ export class ConcordClient {
   }
 
   /** Appends one event; retried with one idempotency key (generated unless given). */
-  async append(stream: string, input: AppendInput): Promise<AppendResult> {
+  async append(
+    stream: string,
+    input: AppendInput,
+    options: CallOptions = {},
+  ): Promise<AppendResult> {
     const body = { ...input, idempotencyKey: input.idempotencyKey ?? randomUUID() };
     const { answer, region } = await this.#call<Omit<AppendResult, 'region'>>({
       op: 'append',
@@ -127,6 +138,7 @@ export class ConcordClient {
       path: `/v1/streams/${encodeURIComponent(stream)}/events`,
       body,
       read: false,
+      onRetry: options.onRetry,
     });
     return { ...answer.body, region };
   }
@@ -254,7 +266,7 @@ export class ConcordClient {
             ...(session ? { 'concord-session': session } : {}),
             ...call.headers,
           },
-          timeoutMs: Math.min(remaining, (this.#options.attemptTimeoutMs ?? 3_000) + sessionWait),
+          timeoutMs: Math.min(remaining, (this.#options.attemptTimeoutMs ?? 5_000) + sessionWait),
         });
         this.#metrics.attempt(
           region,
@@ -276,6 +288,7 @@ export class ConcordClient {
         );
         if (!error.retriable) throw error;
         lastError = error;
+        call.onRetry?.(error);
         this.#options.onEvent?.({
           type: 'retry',
           region,
@@ -320,7 +333,10 @@ export class ConcordClient {
           let ok = false;
           try {
             const response = await this.#fetch(`${url}/readyz`, {
-              signal: AbortSignal.timeout(Math.max(200, this.#options.probeIntervalMs ?? 500) * 2),
+              // Generous: a loaded but working region must not look down.
+              signal: AbortSignal.timeout(
+                Math.max(2_000, 4 * (this.#options.probeIntervalMs ?? 500)),
+              ),
             });
             const body = (await response.json().catch(() => undefined)) as
               { checks?: { writable?: boolean } } | undefined;

@@ -2,7 +2,7 @@
  * @concord/client — a client of Concord's writer API with regional failover and session
  * consistency (docs/client.md). No Concord-internal dependencies at runtime.
  */
-export { ConcordClient, type ConcordClientOptions } from './ConcordClient.js';
+export { ConcordClient, type CallOptions, type ConcordClientOptions } from './ConcordClient.js';
 export {
   CLIENT_ERROR_CODES,
   ConcordClientError,
