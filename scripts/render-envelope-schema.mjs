@@ -2,7 +2,7 @@
 // `pnpm build`); test/contract/asyncapi.unit.spec.ts fails while the file is out of date.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { envelopeJsonSchema } from '../packages/core/dist/index.js';
+import { envelopeJsonSchema } from '@concord/core';
 
 const target = resolve(import.meta.dirname, '../docs/envelope.schema.json');
 writeFileSync(target, JSON.stringify(envelopeJsonSchema(), null, 2) + '\n');
