@@ -1,4 +1,5 @@
 import { ConcordClient, ConcordClientError, type ClientEvent } from '@concord/client';
+import { quantile } from '@concord/core';
 import type { AppendBody, AppendClient, AppendOutcome } from './WriterClient.js';
 
 /** Availability as the workload saw it through `@concord/client` (docs/client.md). */
@@ -19,11 +20,6 @@ export interface AvailabilityReport {
   /** Session reads after a write, and how many did not contain it (must be 0). */
   readonly sessionReads: number;
   readonly staleReads: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /** Collects what every failover client of a run saw. */
@@ -78,8 +74,8 @@ export class AvailabilityTracker {
       recoveries: this.recoveries,
       failoverMs: {
         count: times.length,
-        p50: quantile(times, 0.5),
-        p99: quantile(times, 0.99),
+        p50: quantile(times, 0.5, 0),
+        p99: quantile(times, 0.99, 0),
         max: times.at(-1) ?? 0,
       },
       sessionReads: this.sessionReads,
@@ -113,7 +109,10 @@ export class FailoverClient implements AppendClient {
       regions: options.regions,
       home: options.home,
       token: options.token,
-      deadlineMs: options.deadlineMs ?? 10_000,
+      deadlineMs: options.deadlineMs ?? 30_000,
+      // As long as the plain WriterClient waits: on a loaded machine a slow answer is not a
+      // dead region (a refused connection still fails over at once).
+      attemptTimeoutMs: 10_000,
       onEvent: (e) => options.tracker.event(e),
     });
   }
