@@ -83,6 +83,24 @@ export default tseslint.config(
     },
   },
   {
+    // @concord/client is published-shaped: apps install it without the rest of Concord.
+    files: ['packages/client/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@concord/*'],
+              message: '@concord/client has no Concord-internal runtime dependencies.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },

@@ -41,7 +41,18 @@ export type {
 export { renderHtmlReport } from './report/renderHtmlReport.js';
 export { foldContentHash, observeRegion } from './observe/observeRegion.js';
 export { readAppliedFeed, readTopicIds, readTopicRecords } from './observe/readTopicIds.js';
-export { WriterClient, type AppendBody, type AppendOutcome } from './workload/WriterClient.js';
+export {
+  WriterClient,
+  type AppendBody,
+  type AppendClient,
+  type AppendOutcome,
+} from './workload/WriterClient.js';
+export {
+  AvailabilityTracker,
+  FailoverClient,
+  type AvailabilityReport,
+  type FailoverClientOptions,
+} from './workload/FailoverClient.js';
 export { Workload, type WorkloadOptions, type WorkloadResult } from './workload/Workload.js';
 export { Nemesis, type NemesisEvent, type NemesisTargets } from './nemesis/Nemesis.js';
 export {
@@ -51,7 +62,12 @@ export {
   lagSeries,
   throughputSeries,
 } from './report/timeSeries.js';
-export { chaosReport, verdictRows, type ChaosSummary } from './report/chaosReport.js';
+export {
+  availabilityRows,
+  chaosReport,
+  verdictRows,
+  type ChaosSummary,
+} from './report/chaosReport.js';
 export { drainUntilConverged, type DrainState } from './run/drain.js';
 export { chaosRun, type ChaosOptions, type ChaosResult } from './run/chaosRun.js';
 export { verifyRegions, type VerifyOutcome } from './observe/verifyRegions.js';

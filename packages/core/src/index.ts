@@ -13,5 +13,6 @@ export * from './fold/index.js';
 export * from './domain/index.js';
 export * from './conflicts/index.js';
 export * from './digests/index.js';
+export * from './session/index.js';
 export * from './stats/index.js';
 export * from './testing/index.js';

@@ -21,6 +21,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   STORE_UNAVAILABLE: 503,
   CACHE_UNAVAILABLE: 503,
   TIMEOUT: 503,
+  SESSION_INVALID: 400,
+  SESSION_NOT_CAUGHT_UP: 503,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -44,6 +46,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
 export function retryAfterSeconds(code: ErrorCode): number | undefined {
   switch (code) {
     case 'BACKPRESSURE':
+    case 'SESSION_NOT_CAUGHT_UP':
       return 1;
     case 'REGION_FENCED':
       return 30;

@@ -5,6 +5,7 @@ import {
   createSigner,
   DomainRegistry,
   HybridLogicalClock,
+  RegionKeyring,
   type EnvelopeSigner,
 } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
@@ -29,6 +30,7 @@ import { registerReadRoutes } from './http/readRoutes.js';
 import { IdempotencyStore } from './idempotency/IdempotencyStore.js';
 import { AppliedWaiter } from './reads/AppliedWaiter.js';
 import { PostgresProjectionReader } from './reads/ProjectionReader.js';
+import { SessionGate } from './session/SessionGate.js';
 
 /** Knobs that are not (yet) settings of `@concord/config`; every one has a default. */
 export interface WriterTuning {
@@ -90,6 +92,8 @@ export interface StartWriterOptions {
   readonly domains?: DomainRegistry;
   /** Default: the region's key from config.keys.dir (`<region>.key`). */
   readonly signer?: EnvelopeSigner;
+  /** Public keys that session tokens are checked with. Default: every region's from config.keys.dir. */
+  readonly keyring?: RegionKeyring;
   /** Physical clock in ms (HLC and meta.acceptedAt). Default Date.now. */
   readonly now?: () => number;
   /** Injected adapters (not closed by `close()`); default: built from the config. */
@@ -254,6 +258,13 @@ export async function startWriter(
     intervalMs: tuning.readPollMs,
     maxWaiters: tuning.maxWaitingReads,
   });
+  const sessions = new SessionGate({
+    signer,
+    keyring: options.keyring ?? RegionKeyring.from(readRegionKeys(config).publicKeysPem),
+    namespace: config.namespace,
+    waiter,
+    now,
+  });
 
   let pgProbe: { at: number; ok: Promise<boolean> } | undefined;
   const postgresReady = () => {
@@ -280,9 +291,16 @@ export async function startWriter(
     maxParamLength: 1000,
     readiness: async () => {
       const [kafka, postgres] = await Promise.all([eventLog.ready(), postgresReady()]);
-      return { kafka, postgres, redis: redis !== undefined && isRedisReady(redis) };
+      return {
+        kafka,
+        postgres,
+        redis: redis !== undefined && isRedisReady(redis),
+        // Reported, not required: a fenced writer is up (reads work) but refuses appends, so
+        // clients fail their writes over (docs/client.md).
+        writable: !fence.fenced,
+      };
     },
-    optionalChecks: ['redis'],
+    optionalChecks: ['redis', 'writable'],
     openapi: {
       title: 'Concord writer',
       version: '1',
@@ -303,6 +321,7 @@ export async function startWriter(
     fence,
     tracer,
     logger,
+    sessions,
     maxBatchItems: config.limits.maxBatchItems,
     appendBodyLimit,
     batchBodyLimit: tuning.batchBodyLimit,
@@ -312,6 +331,7 @@ export async function startWriter(
     reader,
     waiter,
     tracer,
+    sessions,
     defaultWaitMs: tuning.readWaitDefaultMs,
     maxWaitMs: tuning.readWaitMaxMs,
     defaultPageSize: tuning.pageSizeDefault,

@@ -5,6 +5,7 @@ import type { NemesisEvent } from '../nemesis/Nemesis.js';
 import type { CopyCheck, PartitionRecords } from '../observe/mirrorCopies.js';
 import { describeFault, type PlannedFault } from '../schedule/planFaults.js';
 import type { DrainState } from '../run/drain.js';
+import type { AvailabilityReport } from '../workload/FailoverClient.js';
 import type { ReportBand, ReportDocument, ReportTable } from './ReportDocument.js';
 import {
   allLags,
@@ -27,6 +28,27 @@ export interface ChaosSummary {
   readonly check: CheckResult;
   /** mm2 stacks: MirrorMaker 2's copies against their sources after the drain. */
   readonly copies?: CopyCheck;
+  /** `--client` runs: availability through `@concord/client`. */
+  readonly availability?: AvailabilityReport;
+}
+
+/** The availability table of a `--client` run (docs/client.md). */
+export function availabilityRows(a: AvailabilityReport): string[][] {
+  const pct = (x: { attempted: number; acked: number; ratio: number }) =>
+    `${x.acked}/${x.attempted} (${(100 * x.ratio).toFixed(2)} %)`;
+  return [
+    ['acknowledged / attempted, overall', pct(a.overall)],
+    ...Object.entries(a.byRegion).map(([r, x]) => [`  clients homed in ${r}`, pct(x)]),
+    ['acknowledged by another region than home', String(a.ackedAway)],
+    ['failovers / returns home', `${a.failovers} / ${a.recoveries}`],
+    [
+      'failover time p50 / p99 / max (writes that failed over)',
+      a.failoverMs.count
+        ? `${a.failoverMs.p50.toFixed(0)} / ${a.failoverMs.p99.toFixed(0)} / ${a.failoverMs.max.toFixed(0)} ms (${a.failoverMs.count})`
+        : '-',
+    ],
+    ['stale session reads / session reads', `${a.staleReads} / ${a.sessionReads}`],
+  ];
 }
 
 /** Failed writes per error code, most frequent first. */
@@ -111,6 +133,15 @@ export function chaosReport(history: History, s: ChaosSummary): ReportDocument {
         header: ['check', 'count', 'result', 'meaning'],
         rows: verdictRows(s.check),
       },
+      ...(s.availability
+        ? [
+            {
+              title: 'Availability (@concord/client)',
+              header: ['metric', 'value'],
+              rows: availabilityRows(s.availability),
+            },
+          ]
+        : []),
       {
         title: 'Run',
         header: ['metric', 'value'],

@@ -14,7 +14,12 @@ import { readAppliedFeed, readTopicRecords } from '../observe/readTopicIds.js';
 import { chaosReport, type ChaosSummary } from '../report/chaosReport.js';
 import { renderHtmlReport } from '../report/renderHtmlReport.js';
 import { faultsForMode, planFaults, type FaultKind } from '../schedule/planFaults.js';
-import { WriterClient } from '../workload/WriterClient.js';
+import {
+  AvailabilityTracker,
+  FailoverClient,
+  type AvailabilityReport,
+} from '../workload/FailoverClient.js';
+import { WriterClient, type AppendClient } from '../workload/WriterClient.js';
 import { Workload } from '../workload/Workload.js';
 import { drainUntilConverged, type DrainState } from './drain.js';
 
@@ -33,6 +38,11 @@ export interface ChaosOptions {
   readonly keep?: boolean;
   readonly progress?: ProgressSink;
   readonly log?: (line: string) => void;
+  /**
+   * Drive the workload through `@concord/client` (failover, retries, session reads) instead of
+   * one plain writer client per region; the result then reports availability. Default false.
+   */
+  readonly client?: boolean;
 }
 
 export interface ChaosResult {
@@ -46,6 +56,8 @@ export interface ChaosResult {
   readonly copies: CopyCheck | undefined;
   readonly reportJson: string;
   readonly reportHtml: string;
+  /** With `client`: attempts and acknowledgements, failovers, session reads. */
+  readonly availability: AvailabilityReport | undefined;
 }
 
 /**
@@ -78,8 +90,12 @@ export async function chaosRun(
   if (skipped.length > 0) log(`${skipped.join(', ')} faults skipped: the stack replicates ${mode}`);
   try {
     const tokens = ensureLocalTokens(config);
-    const clients = config.regions.map(
-      (r) => new WriterClient(r, config.byRegion[r]!.writer.url, tokens.apiToken),
+    const tracker = options.client ? new AvailabilityTracker() : undefined;
+    const urls = Object.fromEntries(config.regions.map((r) => [r, config.byRegion[r]!.writer.url]));
+    const clients: AppendClient[] = config.regions.map((r) =>
+      tracker
+        ? new FailoverClient({ home: r, regions: urls, token: tokens.apiToken, tracker })
+        : new WriterClient(r, config.byRegion[r]!.writer.url, tokens.apiToken),
     );
     const runId = `c${options.seed.toString(36)}${Date.now().toString(36)}`;
     const workload = new Workload({ clients, rate: options.rate, seed: options.seed, runId });
@@ -117,6 +133,14 @@ export async function chaosRun(
     const result = await workload.run(durationMs);
     await faults;
     await nemesis.healAll();
+    for (const c of clients) if (c instanceof FailoverClient) c.close();
+    const availability = tracker?.report();
+    if (availability) {
+      const a = availability;
+      log(
+        `availability: ${a.overall.acked}/${a.overall.attempted} acknowledged (${(100 * a.overall.ratio).toFixed(2)} %), ${a.failovers} failovers, failover time p50 ${a.failoverMs.p50.toFixed(0)} ms p99 ${a.failoverMs.p99.toFixed(0)} ms, ${a.staleReads} stale of ${a.sessionReads} session reads`,
+      );
+    }
     log(
       `workload done: ${result.acked.length} acknowledged, ${result.failed.length} failed, ${result.skipped} skipped; draining`,
     );
@@ -173,8 +197,13 @@ export async function chaosRun(
       drain,
       check,
       ...(copies ? { copies } : {}),
+      ...(availability ? { availability } : {}),
     };
-    const ok = check.ok && drain.converged && (copies?.complete ?? true);
+    const ok =
+      check.ok &&
+      drain.converged &&
+      (copies?.complete ?? true) &&
+      (availability?.staleReads ?? 0) === 0;
     mkdirSync(options.outDir, { recursive: true });
     const reportJson = join(options.outDir, 'chaos-report.json');
     const reportHtml = join(options.outDir, 'chaos-report.html');
@@ -189,6 +218,7 @@ export async function chaosRun(
       copies,
       reportJson,
       reportHtml,
+      availability,
     };
   } finally {
     await nemesis.healAll().catch(() => undefined);

@@ -3,10 +3,10 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { sleep } from '@concord/core';
 import type { AckedWrite, FailedWrite } from '../checker/History.js';
-import type { AppendBody, AppendOutcome, WriterClient } from './WriterClient.js';
+import type { AppendBody, AppendClient, AppendOutcome } from './WriterClient.js';
 
 export interface WorkloadOptions {
-  readonly clients: readonly WriterClient[];
+  readonly clients: readonly AppendClient[];
   /** Operations per second, all regions together. */
   readonly rate: number;
   readonly seed: number;
@@ -21,7 +21,7 @@ export interface WorkloadOptions {
   /** At most this many requests in flight; beyond it an operation is skipped and counted. Default 128. */
   readonly maxInFlight?: number;
   /** Called after every outcome (for live views). */
-  readonly onOutcome?: (client: WriterClient, stream: string, outcome: AppendOutcome) => void;
+  readonly onOutcome?: (client: AppendClient, stream: string, outcome: AppendOutcome) => void;
 }
 
 export interface WorkloadResult {
@@ -113,7 +113,7 @@ export class Workload {
   }
 
   private async write(
-    client: WriterClient,
+    client: AppendClient,
     stream: string,
     body: Omit<AppendBody, 'idempotencyKey'>,
   ): Promise<void> {
@@ -124,7 +124,13 @@ export class Workload {
       .finally(() => this.inFlight--);
     const at = Date.now();
     if (outcome.ok) {
-      this.acked.push({ region: client.region, stream, eventId: outcome.event.id, value, at });
+      this.acked.push({
+        region: outcome.region ?? client.region,
+        stream,
+        eventId: outcome.event.id,
+        value,
+        at,
+      });
     } else {
       this.failed.push({
         region: client.region,

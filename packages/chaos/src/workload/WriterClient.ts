@@ -15,6 +15,8 @@ export type AppendOutcome =
       readonly event: Envelope;
       readonly duplicate: boolean;
       readonly ms: number;
+      /** The region that accepted the write, when a failover client sent it elsewhere. */
+      readonly region?: string;
     }
   | {
       readonly ok: false;
@@ -47,11 +49,18 @@ function definite(error: { code?: string; details?: { ambiguous?: boolean } } | 
   return DEFINITE_5XX.has(error?.code ?? '') && error?.details?.ambiguous !== true;
 }
 
+/** What the workload writes through: one region's writer, or a failover client homed there. */
+export interface AppendClient {
+  /** The region the client writes to (its home region for a failover client). */
+  readonly region: string;
+  append(stream: string, body: AppendBody): Promise<AppendOutcome>;
+}
+
 /**
  * A thin client of a region's writer API (DESIGN.md §8), as an application would use it.
  * It never throws for a failed write: the outcome says what the client knows.
  */
-export class WriterClient {
+export class WriterClient implements AppendClient {
   constructor(
     readonly region: string,
     readonly baseUrl: string,

@@ -1,7 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { chaosRun, FAULT_KINDS, parseFaultKinds, verdictRows } from '@concord/chaos';
+import {
+  availabilityRows,
+  chaosRun,
+  FAULT_KINDS,
+  parseFaultKinds,
+  verdictRows,
+} from '@concord/chaos';
 import type { ConcordConfig } from '@concord/config';
 import { ConcordError } from '@concord/core';
 import type { CliContext } from '../CliContext.js';
@@ -54,6 +60,10 @@ function register(program: Command, ctx: CliContext): void {
     .option('--regions <list>', 'regions (default: CONCORD_REGIONS)')
     .option('--out <dir>', 'where chaos-report.html and .json go', '.')
     .option('--keep', 'leave the chaos stack running afterwards')
+    .option(
+      '--client',
+      'write through @concord/client (failover, retries, session reads) and report availability',
+    )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const seed =
         opts.seed === undefined
@@ -74,6 +84,7 @@ function register(program: Command, ctx: CliContext): void {
         drainSec: positiveInt(String(opts.drain), '--drain'),
         outDir: resolve(String(opts.out)),
         keep: opts.keep === true,
+        client: opts.client === true,
         progress: progressPrinter(ctx, t0),
         log: (line) =>
           ctx.err(`${`+${((Date.now() - t0) / 1000).toFixed(1)}s`.padStart(7)} ${line}`),
@@ -82,6 +93,9 @@ function register(program: Command, ctx: CliContext): void {
       ctx.out(
         `drain: ${result.drain.converged ? 'converged' : 'NOT converged'} after ${(result.drain.elapsedMs / 1000).toFixed(1)} s`,
       );
+      if (result.availability) {
+        ctx.out(renderTable(['availability', 'value'], availabilityRows(result.availability)));
+      }
       ctx.out(`report: ${result.reportHtml} (and ${result.reportJson}); seed ${seed}`);
       if (!result.ok) {
         throw new ConcordError(

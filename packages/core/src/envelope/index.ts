@@ -14,6 +14,7 @@ export {
   type UnsignedEnvelope,
 } from './Envelope.js';
 export { createEnvelopeSchema } from './envelopeSchema.js';
+export { envelopeJsonSchema } from './envelopeJsonSchema.js';
 export {
   CONCORD_NAMESPACE,
   conflictId,

@@ -24,6 +24,9 @@ export const ERROR_CODES = [
   'STORE_UNAVAILABLE',
   'CACHE_UNAVAILABLE',
   'TIMEOUT',
+  // sessions (docs/writer.md, "Sessions")
+  'SESSION_INVALID',
+  'SESSION_NOT_CAUGHT_UP',
   // HTTP edge
   'UNAUTHORIZED',
   'FORBIDDEN',
@@ -59,6 +62,7 @@ const RETRIABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CACHE_UNAVAILABLE',
   'TIMEOUT',
   'REGION_FENCED',
+  'SESSION_NOT_CAUGHT_UP',
 ]);
 
 export function isRetriableCode(code: ErrorCode): boolean {

@@ -4,7 +4,7 @@ import { SpanAttr } from '@concord/telemetry';
 import type { Appender } from '../append/Appender.js';
 import type { InflightLimiter } from '../append/InflightLimiter.js';
 import type { Fence } from '../fence/Fence.js';
-import { appendResult, errorResponses, fenceBody, fenceStatus } from './schemas.js';
+import { errorResponses, fenceBody, fenceStatus, mergeResult } from './schemas.js';
 import { serverSpan } from './serverSpan.js';
 
 export interface AdminRoutesDeps {
@@ -92,8 +92,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
           properties: { merge: { type: 'object', additionalProperties: true } },
         },
         response: {
-          201: { description: 'Appended', ...appendResult },
-          200: { description: 'Already appended or applied', ...appendResult },
+          201: { description: 'Appended', ...mergeResult },
+          200: { description: 'Already appended or applied', ...mergeResult },
           ...errorResponses,
         },
       },

@@ -1,16 +1,18 @@
 import type { Tracer } from '@opentelemetry/api';
-import { ConcordError, toConcordError } from '@concord/core';
+import { ConcordError, toConcordError, type Envelope } from '@concord/core';
 import { HTTP_STATUS, type FastifyInstance } from '@concord/http';
 import { SpanAttr, type Logger } from '@concord/telemetry';
 import { parseAppendCommand } from '../append/AppendCommand.js';
 import type { Appender, FenceGate } from '../append/Appender.js';
 import type { InflightLimiter } from '../append/InflightLimiter.js';
+import { SESSION_HEADER, type SessionGate } from '../session/SessionGate.js';
 import {
   appendBody,
   appendResult,
   batchBody,
   batchResult,
   errorResponses,
+  sessionHeader,
   streamParams,
 } from './schemas.js';
 import { serverSpan } from './serverSpan.js';
@@ -22,6 +24,7 @@ export interface AppendRoutesDeps {
   readonly fence: FenceGate;
   readonly tracer: Tracer;
   readonly logger: Logger;
+  readonly sessions: SessionGate;
   readonly maxBatchItems: number;
   /** Body limit of a single append, in bytes (413 beyond). */
   readonly appendBodyLimit: number;
@@ -61,6 +64,7 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
           type: 'object',
           properties: {
             'idempotency-key': { type: 'string', description: 'Same as body idempotencyKey' },
+            ...sessionHeader,
           },
         },
         body: appendBody,
@@ -79,11 +83,14 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
           body: request.body,
           headerKey: request.headers['idempotency-key'],
         });
+        const incoming = deps.sessions.parse(request.headers[SESSION_HEADER]);
         const release = limiter.acquire(1);
         try {
           const result = await appender.append(command, { requestId: request.id });
           span.setAttribute(SpanAttr.eventId, result.event.id);
-          return reply.code(result.duplicate ? 200 : 201).send(result);
+          const session = deps.sessions.issue(deps.sessions.extend(incoming, [result.event]));
+          void reply.header(SESSION_HEADER, session);
+          return reply.code(result.duplicate ? 200 : 201).send({ ...result, session });
         } finally {
           release();
         }
@@ -99,9 +106,10 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
       onRequest: admissionHook(limiter),
       schema: {
         summary: 'Append a batch of events (any streams)',
-        description: `Up to ${deps.maxBatchItems} appends. A structurally invalid batch is refused whole (400); otherwise every item gets its own result (status 201/200 with the event, or the error status and error body), in request order. Items of one stream are appended in array order. The batch takes one in-flight slot per item (429 BACKPRESSURE when they do not fit).`,
+        description: `Up to ${deps.maxBatchItems} appends. A structurally invalid batch is refused whole (400); otherwise every item gets its own result (status 201/200 with the event, or the error status and error body), in request order. Items of one stream are appended in array order. \`session\` covers every appended or duplicate item plus the incoming \`Concord-Session\`. The batch takes one in-flight slot per item (429 BACKPRESSURE when they do not fit).`,
         tags: ['append'],
         security: [{ bearer: [] }],
+        headers: { type: 'object', properties: sessionHeader },
         body: {
           ...batchBody,
           properties: {
@@ -111,10 +119,11 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
         response: { 200: { description: 'Per-item results', ...batchResult }, ...errorResponses },
       },
     },
-    async (request) =>
+    async (request, reply) =>
       serverSpan(tracer, request, region, {}, async (span) => {
         const items = request.body.events;
         span.setAttribute('concord.batch_size', items.length);
+        const incoming = deps.sessions.parse(request.headers[SESSION_HEADER]);
         deps.fence.assertOpen();
         const release = limiter.acquire(items.length);
         try {
@@ -145,7 +154,10 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
               }
             }),
           );
-          return { results };
+          const accepted = results.flatMap((r) => ('event' in r ? [r.event as Envelope] : []));
+          const session = deps.sessions.issue(deps.sessions.extend(incoming, accepted));
+          void reply.header(SESSION_HEADER, session);
+          return { results, session };
         } finally {
           release();
         }

@@ -126,16 +126,44 @@ export const errorBody = {
   },
 } as const;
 
-export const appendResult = {
+/** A session token (docs/writer.md, "Sessions"); also sent as the `Concord-Session` header. */
+export const sessionToken = {
+  type: 'string',
+  description:
+    'Session token covering this write and everything the request’s own `Concord-Session` token covered. Send it as `Concord-Session` on later reads and appends, in any region.',
+} as const;
+
+/** The `Concord-Session` request header, accepted by every append and read. */
+export const sessionHeader = {
+  'concord-session': {
+    type: 'string',
+    description:
+      'A session token from an earlier answer (any region of this deployment). Reads wait until this region applied everything it covers (else 503 SESSION_NOT_CAUGHT_UP); appends extend it. Malformed, forged, foreign or future tokens: 400 SESSION_INVALID.',
+  },
+} as const;
+
+/** The answer of the merge route (no session: reconcilers are not client sessions). */
+export const mergeResult = {
   type: 'object',
   required: ['event', 'duplicate'],
   properties: { event: envelope, duplicate: { type: 'boolean' } },
 } as const;
 
+export const appendResult = {
+  type: 'object',
+  required: ['event', 'duplicate', 'session'],
+  properties: { event: envelope, duplicate: { type: 'boolean' }, session: sessionToken },
+} as const;
+
 export const batchResult = {
   type: 'object',
-  required: ['results'],
+  required: ['results', 'session'],
   properties: {
+    session: {
+      ...sessionToken,
+      description:
+        'Session token covering every appended (or duplicate) item and the incoming session; also the `Concord-Session` header.',
+    },
     results: {
       type: 'array',
       items: {
@@ -164,7 +192,7 @@ export const streamQuery = {
       type: 'string',
       pattern: '^[0-9]{1,6}$',
       description:
-        'How long to wait for `after`, in ms (default 5000, at most 30000). On timeout the answer says `after.applied: false`.',
+        'How long to wait for `after` and for the `Concord-Session` token, in ms (default 5000, at most 30000). On timeout the answer says `after.applied: false`; a session not caught up by then is 503 SESSION_NOT_CAUGHT_UP.',
     },
   },
 } as const;
@@ -218,6 +246,12 @@ export const eventsQuery = {
       type: 'string',
       pattern: '^[0-9]{1,4}$',
       description: 'Events per page (default 100, 1–1000)',
+    },
+    waitMs: {
+      type: 'string',
+      pattern: '^[0-9]{1,6}$',
+      description:
+        'How long to wait for the `Concord-Session` token to be caught up, in ms (default 5000, at most 30000).',
     },
   },
 } as const;

@@ -1,0 +1,183 @@
+import { ConcordClient, ConcordClientError, type ClientEvent } from '@concord/client';
+import { quantile } from '@concord/core';
+import type { AppendBody, AppendClient, AppendOutcome } from './WriterClient.js';
+
+/** Availability as the workload saw it through `@concord/client` (docs/client.md). */
+export interface AvailabilityReport {
+  /** Per home region: writes attempted and acknowledged (in any region). */
+  readonly byRegion: Readonly<Record<string, { attempted: number; acked: number; ratio: number }>>;
+  readonly overall: { attempted: number; acked: number; ratio: number };
+  /** Writes acknowledged by another region than their home's. */
+  readonly ackedAway: number;
+  /** Target changes away from a region, and back home. */
+  readonly failovers: number;
+  readonly recoveries: number;
+  /**
+   * Failover time: from the first failed attempt of a write that then failed over to its
+   * acknowledgement elsewhere, ms (p50, p99, max over such writes).
+   */
+  readonly failoverMs: { count: number; p50: number; p99: number; max: number };
+  /** Session reads after a write, and how many did not contain it (must be 0). */
+  readonly sessionReads: number;
+  readonly staleReads: number;
+}
+
+/** Collects what every failover client of a run saw. */
+export class AvailabilityTracker {
+  private readonly attempted = new Map<string, number>();
+  private readonly acked = new Map<string, number>();
+  private readonly failoverTimes: number[] = [];
+  private ackedAway = 0;
+  private failovers = 0;
+  private recoveries = 0;
+  private sessionReads = 0;
+  private staleReads = 0;
+
+  attempt(home: string): void {
+    this.attempted.set(home, (this.attempted.get(home) ?? 0) + 1);
+  }
+
+  ack(home: string, region: string, failedOverAfterMs: number | undefined): void {
+    this.acked.set(home, (this.acked.get(home) ?? 0) + 1);
+    if (region !== home) this.ackedAway += 1;
+    if (failedOverAfterMs !== undefined) this.failoverTimes.push(failedOverAfterMs);
+  }
+
+  event(e: ClientEvent): void {
+    if (e.type !== 'failover') return;
+    if (e.reason === 'recovered') this.recoveries += 1;
+    else this.failovers += 1;
+  }
+
+  read(stale: boolean): void {
+    this.sessionReads += 1;
+    if (stale) this.staleReads += 1;
+  }
+
+  report(): AvailabilityReport {
+    const ratio = (acked: number, attempted: number) => (attempted === 0 ? 1 : acked / attempted);
+    const byRegion: Record<string, { attempted: number; acked: number; ratio: number }> = {};
+    let attempted = 0;
+    let acked = 0;
+    for (const [region, n] of [...this.attempted].sort()) {
+      const a = this.acked.get(region) ?? 0;
+      byRegion[region] = { attempted: n, acked: a, ratio: ratio(a, n) };
+      attempted += n;
+      acked += a;
+    }
+    const times = [...this.failoverTimes].sort((x, y) => x - y);
+    return {
+      byRegion,
+      overall: { attempted, acked, ratio: ratio(acked, attempted) },
+      ackedAway: this.ackedAway,
+      failovers: this.failovers,
+      recoveries: this.recoveries,
+      failoverMs: {
+        count: times.length,
+        p50: quantile(times, 0.5, 0),
+        p99: quantile(times, 0.99, 0),
+        max: times.at(-1) ?? 0,
+      },
+      sessionReads: this.sessionReads,
+      staleReads: this.staleReads,
+    };
+  }
+}
+
+export interface FailoverClientOptions {
+  readonly home: string;
+  readonly regions: Readonly<Record<string, string>>;
+  readonly token: string;
+  readonly tracker: AvailabilityTracker;
+  /** Every n-th acknowledged write is read back with the session (0: never). Default 10. */
+  readonly readEvery?: number;
+  readonly deadlineMs?: number;
+}
+
+/**
+ * The chaos workload's writes through `@concord/client` homed in one region: failover,
+ * retries with the workload's idempotency key, and session reads that must see the write.
+ */
+export class FailoverClient implements AppendClient {
+  readonly region: string;
+  private readonly client: ConcordClient;
+  private acks = 0;
+
+  constructor(private readonly options: FailoverClientOptions) {
+    this.region = options.home;
+    this.client = new ConcordClient({
+      regions: options.regions,
+      home: options.home,
+      token: options.token,
+      deadlineMs: options.deadlineMs ?? 30_000,
+      // As long as the plain WriterClient waits: on a loaded machine a slow answer is not a
+      // dead region (a refused connection still fails over at once).
+      attemptTimeoutMs: 10_000,
+      onEvent: (e) => options.tracker.event(e),
+    });
+  }
+
+  async append(stream: string, body: AppendBody): Promise<AppendOutcome> {
+    const started = performance.now();
+    let firstFailure: number | undefined;
+    const tracker = this.options.tracker;
+    tracker.attempt(this.region);
+    try {
+      const r = await this.client.append(stream, body, {
+        onRetry: () => (firstFailure ??= performance.now()),
+      });
+      const ms = performance.now() - started;
+      tracker.ack(
+        this.region,
+        r.region,
+        firstFailure !== undefined && r.region !== this.region
+          ? performance.now() - firstFailure
+          : undefined,
+      );
+      const every = this.options.readEvery ?? 10;
+      if (every > 0 && ++this.acks % every === 0) await this.readBack(stream, r.event.id);
+      return {
+        ok: true,
+        status: r.duplicate ? 200 : 201,
+        event: r.event as never,
+        duplicate: r.duplicate,
+        ms,
+        region: r.region,
+      };
+    } catch (error) {
+      const e =
+        error instanceof ConcordClientError
+          ? error
+          : new ConcordClientError('NETWORK_ERROR', String(error));
+      const lastCode = typeof e.details?.['lastCode'] === 'string' ? e.details['lastCode'] : e.code;
+      return {
+        ok: false,
+        status: e.status ?? 0,
+        code: e.code === 'DEADLINE_EXCEEDED' ? `DEADLINE_EXCEEDED(${lastCode})` : e.code,
+        message: e.message,
+        // A retried write may have landed in an earlier attempt: only a first refusal is sure.
+        ambiguous: firstFailure !== undefined || e.retriable || e.code === 'DEADLINE_EXCEEDED',
+        ms: performance.now() - started,
+      };
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async readBack(stream: string, id: string): Promise<void> {
+    try {
+      let from = 0;
+      for (;;) {
+        const page = await this.client.events(stream, { from, limit: 1000 });
+        if (page.events.some((e) => e.id === id)) return this.options.tracker.read(false);
+        if (page.next === null) return this.options.tracker.read(true);
+        from = page.next;
+      }
+    } catch {
+      // No region could answer in time (e.g. every region that applied it is cut off): not a
+      // stale read — the client refused rather than answering without the write.
+    }
+  }
+}

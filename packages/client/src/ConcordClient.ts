@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import type { Meter } from '@opentelemetry/api';
+import { ConcordClientError } from './errors.js';
+import { ClientMetrics } from './metrics.js';
+import { RegionHealth, type DownReason, type TargetChange } from './RegionHealth.js';
+import { SessionTokens } from './SessionTokens.js';
+import { send, type HttpAnswer } from './transport.js';
+import type {
+  AppendInput,
+  AppendResult,
+  BatchItem,
+  BatchResult,
+  ClientEvent,
+  EventsPage,
+  StreamView,
+} from './types.js';
+
+/** Options of {@link ConcordClient}; every one but `regions` and `home` has a default. */
+export interface ConcordClientOptions {
+  /** Writer base URL per region, e.g. `{ us: 'http://127.0.0.1:20100', eu: … }`. */
+  readonly regions: Readonly<Record<string, string>>;
+  /** Where writes go while it is healthy. */
+  readonly home: string;
+  /** Bearer API token. Default: none. */
+  readonly token?: string;
+  /** A session to continue (the `session` of another client). Default: a new session. */
+  readonly session?: string;
+  /** Failover order after `home`. Default: the other regions in the order of `regions`. */
+  readonly failoverOrder?: readonly string[];
+  /** Budget of one call including retries and failovers, ms. Default 10 000. */
+  readonly deadlineMs?: number;
+  /** Timeout of one HTTP attempt, ms (a session read adds its `waitMs`). Default 5 000. */
+  readonly attemptTimeoutMs?: number;
+  /** How long a session read waits in one region before trying another, ms. Default 2 000. */
+  readonly sessionWaitMs?: number;
+  /** `/readyz` probe period, ms. Default 500. */
+  readonly probeIntervalMs?: number;
+  /** Successful probes needed, without a break, before a region is used again, ms. Default 5 000. */
+  readonly recoveryMs?: number;
+  /** Failed probes in a row that take a region out (a probe times out after 4 periods, at least 2 s). Default 3. */
+  readonly probeFailures?: number;
+  /** First and largest pause between retries of one region, ms (jittered). Default 50 and 1 000. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  /** OpenTelemetry meter. Default: the global one (`metrics.getMeter('@concord/client')`). */
+  readonly meter?: Meter;
+  /** Called on failovers and retries (e.g. for logs or a test's timeline). */
+  readonly onEvent?: (event: ClientEvent) => void;
+  /** Injected `fetch`. Default: the global one. */
+  readonly fetch?: typeof fetch;
+}
+
+interface Call {
+  readonly op: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** Writes fail over only when the region says it cannot write; reads also when not caught up. */
+  readonly read: boolean;
+  readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Called before each retry of this call (with the error that caused it). */
+  readonly onRetry?: (error: ConcordClientError) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function downReason(error: ConcordClientError): DownReason {
+  if (error.code === 'NETWORK_ERROR') return 'unreachable';
+  if (error.code === 'REGION_FENCED') return 'fenced';
+  return 'unavailable';
+}
+
+/**
+ * A client of Concord's writer API across regions (docs/client.md): writes go to the home
+ * region and fail over in order while it is unreachable or fenced; every call retries with the
+ * same idempotency key within a deadline; the session token travels with every request, so a
+ * read in any region sees this client's writes.
+ */
+export class ConcordClient {
+  readonly #options: ConcordClientOptions;
+  readonly #health: RegionHealth;
+  readonly #tokens: SessionTokens;
+  readonly #metrics: ClientMetrics;
+  readonly #fetch: typeof fetch;
+  readonly #probe: NodeJS.Timeout;
+  #probing = false;
+  #closed = false;
+
+  constructor(options: ConcordClientOptions) {
+    const regions = Object.keys(options.regions);
+    if (!regions.includes(options.home)) {
+      throw new ConcordClientError('CLIENT_INVALID', `home region ${options.home} has no URL`);
+    }
+    const rest = options.failoverOrder ?? regions.filter((r) => r !== options.home);
+    const order = [options.home, ...rest.filter((r) => r !== options.home)];
+    for (const r of order) {
+      if (options.regions[r] === undefined)
+        throw new ConcordClientError('CLIENT_INVALID', `region ${r} has no URL`);
+    }
+    this.#options = options;
+    this.#health = new RegionHealth({
+      order,
+      recoveryMs: options.recoveryMs ?? 5_000,
+      probeFailures: options.probeFailures ?? 3,
+    });
+    this.#tokens = new SessionTokens(options.session);
+    this.#metrics = new ClientMetrics(options.meter);
+    this.#fetch = options.fetch ?? fetch;
+    this.#probe = setInterval(() => void this.#probeAll(), options.probeIntervalMs ?? 500);
+    this.#probe.unref();
+  }
+
+  /** The region requests go to now. */
+  get region(): string {
+    return this.#health.target;
+  }
+
+  /** The session so far (give it to another client to continue it there). */
+  get session(): string {
+    return this.#tokens.toString();
+  }
+
+  /** Appends one event; retried with one idempotency key (generated unless given). */
+  async append(
+    stream: string,
+    input: AppendInput,
+    options: CallOptions = {},
+  ): Promise<AppendResult> {
+    const body = { ...input, idempotencyKey: input.idempotencyKey ?? randomUUID() };
+    const { answer, region } = await this.#call<Omit<AppendResult, 'region'>>({
+      op: 'append',
+      method: 'POST',
+      path: `/v1/streams/${encodeURIComponent(stream)}/events`,
+      body,
+      read: false,
+      onRetry: options.onRetry,
+    });
+    return { ...answer.body, region };
+  }
+
+  /**
+   * Appends up to 500 events (any streams). Items that fail retriably (e.g. OUTCOME_UNKNOWN)
+   * are sent again with their idempotency keys until the deadline; the rest keep their result.
+   */
+  async appendBatch(items: readonly BatchItem[]): Promise<BatchResult> {
+    const keyed = items.map((i) => ({ ...i, idempotencyKey: i.idempotencyKey ?? randomUUID() }));
+    const results: BatchResult['results'][number][] = new Array(keyed.length);
+    let open = keyed.map((_, i) => i);
+    const deadline = Date.now() + (this.#options.deadlineMs ?? 10_000);
+    let region = this.#health.target;
+    for (let round = 0; open.length > 0; round++) {
+      const { answer, region: answered } = await this.#call<{ results: BatchResult['results'] }>(
+        {
+          op: 'appendBatch',
+          method: 'POST',
+          path: '/v1/events',
+          body: { events: open.map((i) => keyed[i]) },
+          read: false,
+        },
+        deadline,
+      );
+      region = answered;
+      const retry: number[] = [];
+      answer.body.results.forEach((result, j) => {
+        const index = open[j]!;
+        results[index] = result;
+        const code = result.error?.code;
+        if (code && new ConcordClientError(code, '').retriable && Date.now() < deadline)
+          retry.push(index);
+      });
+      if (retry.length > 0) await sleep(this.#backoff(round));
+      open = retry;
+    }
+    return { results, region };
+  }
+
+  /** The stream as a region has it, including every write of this session. */
+  async read(stream: string): Promise<StreamView> {
+    const { answer, region } = await this.#call<StreamView>({
+      op: 'read',
+      method: 'GET',
+      path: `/v1/streams/${encodeURIComponent(stream)}`,
+      read: true,
+    });
+    return { ...answer.body, region };
+  }
+
+  /** A page of the stream's applied events in fold order (this session's writes included). */
+  async events(
+    stream: string,
+    options: { from?: number; limit?: number } = {},
+  ): Promise<EventsPage> {
+    const query = new URLSearchParams();
+    if (options.from !== undefined) query.set('from', String(options.from));
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const q = query.size > 0 ? `?${query.toString()}` : '';
+    const { answer, region } = await this.#call<EventsPage>({
+      op: 'events',
+      method: 'GET',
+      path: `/v1/streams/${encodeURIComponent(stream)}/events${q}`,
+      read: true,
+    });
+    return { ...answer.body, region };
+  }
+
+  /** Stops the health probes. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#probe);
+  }
+
+  async #call<T>(
+    call: Call,
+    deadline = Date.now() + (this.#options.deadlineMs ?? 10_000),
+  ): Promise<{ answer: HttpAnswer<T>; region: string }> {
+    const avoid = new Set<string>();
+    let lastError: ConcordClientError | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new ConcordClientError(
+          'DEADLINE_EXCEEDED',
+          `${call.op} did not succeed in time: ${lastError?.message ?? 'no attempt'}`,
+          {
+            cause: lastError,
+            ...(lastError
+              ? {
+                  region: lastError.region,
+                  status: lastError.status,
+                  details: { lastCode: lastError.code },
+                }
+              : {}),
+          },
+        );
+      }
+      const region = this.#health.candidates().find((r) => !avoid.has(r));
+      if (region === undefined) {
+        // Every region refused this round: pause, then start over from the target.
+        avoid.clear();
+        await sleep(Math.min(this.#backoff(attempt), remaining));
+        continue;
+      }
+      const sent = this.#tokens.snapshot();
+      const session = this.#tokens.header();
+      const waitMs = this.#options.sessionWaitMs ?? 2_000;
+      const sessionWait = call.read && session !== undefined ? Math.min(waitMs, remaining) : 0;
+      const path =
+        sessionWait > 0
+          ? `${call.path}${call.path.includes('?') ? '&' : '?'}waitMs=${Math.floor(sessionWait)}`
+          : call.path;
+      const started = performance.now();
+      try {
+        const answer = await send<T>(this.#fetch, {
+          region,
+          baseUrl: this.#options.regions[region]!,
+          method: call.method,
+          path,
+          ...(call.body === undefined ? {} : { body: call.body }),
+          headers: {
+            ...(this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : {}),
+            ...(session ? { 'concord-session': session } : {}),
+            ...call.headers,
+          },
+          timeoutMs: Math.min(remaining, (this.#options.attemptTimeoutMs ?? 5_000) + sessionWait),
+        });
+        this.#metrics.attempt(
+          region,
+          call.op,
+          'ok',
+          (performance.now() - started) / 1000,
+          session !== undefined,
+        );
+        this.#tokens.update(sent, answer.session);
+        return { answer, region };
+      } catch (error) {
+        if (!(error instanceof ConcordClientError)) throw error;
+        this.#metrics.attempt(
+          region,
+          call.op,
+          error.code,
+          (performance.now() - started) / 1000,
+          session !== undefined,
+        );
+        if (!error.retriable) throw error;
+        lastError = error;
+        call.onRetry?.(error);
+        this.#options.onEvent?.({
+          type: 'retry',
+          region,
+          op: call.op,
+          code: error.code,
+          attempt,
+          at: Date.now(),
+        });
+        if (error.regionDown) {
+          this.#changed(this.#health.markDown(region, downReason(error), Date.now()));
+          avoid.add(region);
+          continue; // another region now, no pause
+        }
+        if (call.read && error.code === 'SESSION_NOT_CAUGHT_UP') {
+          avoid.add(region); // another region may already have applied the session
+          continue;
+        }
+        const pause = Math.max(this.#backoff(attempt), (error.retryAfterS ?? 0) * 1000);
+        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const base = this.#options.retryBaseMs ?? 50;
+    const max = this.#options.retryMaxMs ?? 1_000;
+    return Math.random() * Math.min(max, base * 2 ** attempt);
+  }
+
+  #changed(change: TargetChange | undefined): void {
+    if (!change) return;
+    this.#metrics.failover(change.from, change.to, change.reason);
+    this.#options.onEvent?.({ type: 'failover', ...change, at: Date.now() });
+  }
+
+  async #probeAll(): Promise<void> {
+    if (this.#probing || this.#closed) return;
+    this.#probing = true;
+    try {
+      await Promise.all(
+        Object.entries(this.#options.regions).map(async ([region, url]) => {
+          let ok = false;
+          try {
+            const response = await this.#fetch(`${url}/readyz`, {
+              // Generous: a loaded but working region must not look down.
+              signal: AbortSignal.timeout(
+                Math.max(2_000, 4 * (this.#options.probeIntervalMs ?? 500)),
+              ),
+            });
+            const body = (await response.json().catch(() => undefined)) as
+              { checks?: { writable?: boolean } } | undefined;
+            ok = response.status === 200 && body?.checks?.writable !== false;
+          } catch {
+            ok = false;
+          }
+          if (!this.#closed) this.#changed(this.#health.probed(region, ok, Date.now()));
+        }),
+      );
+    } finally {
+      this.#probing = false;
+    }
+  }
+}

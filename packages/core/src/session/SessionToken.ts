@@ -1,0 +1,212 @@
+import { sign, verify } from 'node:crypto';
+import { ConcordError } from '../errors/ConcordError.js';
+import { canonicalJson } from '../json/canonicalJson.js';
+import type { EventId, RegionId } from '../envelope/Envelope.js';
+import { isEventId } from '../envelope/ids.js';
+import { REGION_PATTERN } from '../envelope/limits.js';
+import type { EnvelopeSigner, RegionKeyring } from '../envelope/RegionKeyring.js';
+
+/** One write a session must see: the event, the region that accepted it, its HLC wall (ms). */
+export interface SessionWrite {
+  readonly id: EventId;
+  readonly origin: RegionId;
+  readonly wall: number;
+}
+
+/**
+ * What a session token covers (docs/writer.md, "Sessions"): the writes a read must find
+ * applied. A write whose descendant is also covered is dropped — the causal gate applies an
+ * event only after its parents and `causedBy`, so the descendant being applied implies it.
+ * Sorted by (wall, id), newest last; at most `SESSION_LIMITS.maxWrites`.
+ */
+export interface Session {
+  readonly writes: readonly SessionWrite[];
+}
+
+export const SESSION_LIMITS = {
+  /** Writes one token covers at most; the oldest are dropped beyond (docs/writer.md). */
+  maxWrites: 32,
+  /** Longest token accepted, in characters. */
+  maxLength: 4096,
+  /** How far in the future a token's issue time may be (clock skew), ms. */
+  maxFutureMs: 60_000,
+} as const;
+
+export const EMPTY_SESSION: Session = { writes: [] };
+
+const PREFIX = 'cs1';
+
+function invalid(reason: string, message: string): ConcordError {
+  return new ConcordError('SESSION_INVALID', message, { details: { reason } });
+}
+
+function byAge(a: SessionWrite, b: SessionWrite): number {
+  return a.wall - b.wall || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The newest `maxWrites` of a set of writes, deduplicated by id, sorted by (wall, id). */
+function normalise(writes: Iterable<SessionWrite>, maxWrites: number): Session {
+  const byId = new Map<EventId, SessionWrite>();
+  for (const w of writes) if (!byId.has(w.id)) byId.set(w.id, w);
+  const sorted = [...byId.values()].sort(byAge);
+  return { writes: sorted.slice(Math.max(0, sorted.length - maxWrites)) };
+}
+
+/** Union of sessions (commutative, associative, idempotent); the oldest beyond the cap drop. */
+export function mergeSessions(
+  sessions: readonly Session[],
+  maxWrites: number = SESSION_LIMITS.maxWrites,
+): Session {
+  return normalise(
+    sessions.flatMap((s) => s.writes),
+    maxWrites,
+  );
+}
+
+/** What a newly accepted event contributes to a session. */
+export interface AcceptedWrite extends SessionWrite {
+  readonly parents: readonly EventId[];
+  readonly causedBy?: EventId | undefined;
+}
+
+/**
+ * The session after `write`: covers it, and drops the covered writes it depends on directly
+ * (its parents and `causedBy`), which any region applies before it.
+ */
+export function extendSession(
+  session: Session,
+  write: AcceptedWrite,
+  maxWrites: number = SESSION_LIMITS.maxWrites,
+): Session {
+  const implied = new Set<EventId>(write.parents);
+  if (write.causedBy !== undefined) implied.add(write.causedBy);
+  return normalise(
+    [
+      ...session.writes.filter((w) => !implied.has(w.id)),
+      { id: write.id, origin: write.origin, wall: write.wall },
+    ],
+    maxWrites,
+  );
+}
+
+interface TokenPayload {
+  /** Deployment namespace (topic prefix): a token of another deployment is refused. */
+  ns: string;
+  /** Issuing region, whose key signed the token. */
+  by: RegionId;
+  /** Issue time, ms since the epoch. */
+  at: number;
+  /** [id, origin, wall] per covered write. */
+  w: [EventId, RegionId, number][];
+}
+
+/**
+ * The token string: `cs1.<base64url canonical JSON payload>.<base64url Ed25519 signature>`,
+ * signed with the issuing region's envelope key, so any region of the deployment can check it
+ * with the keyring it already verifies events with.
+ */
+export function issueSessionToken(
+  session: Session,
+  options: { signer: EnvelopeSigner; namespace: string; now: number },
+): string {
+  const payload: TokenPayload = {
+    ns: options.namespace,
+    by: options.signer.region,
+    at: options.now,
+    w: session.writes.map((w) => [w.id, w.origin, w.wall]),
+  };
+  const body = Buffer.from(canonicalJson(payload as never), 'utf8');
+  const sig = sign(
+    null,
+    Buffer.concat([Buffer.from(`${PREFIX}.`), body]),
+    options.signer.privateKey,
+  );
+  return `${PREFIX}.${body.toString('base64url')}.${sig.toString('base64url')}`;
+}
+
+function isWall(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function decodePayload(text: string): TokenPayload {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('format', 'session token payload is not base64url JSON');
+  }
+  const p = payload as Partial<TokenPayload> | null;
+  const writesOk =
+    Array.isArray(p?.w) &&
+    p.w.length <= SESSION_LIMITS.maxWrites &&
+    p.w.every(
+      (e) =>
+        Array.isArray(e) &&
+        e.length === 3 &&
+        isEventId(e[0]) &&
+        typeof e[1] === 'string' &&
+        REGION_PATTERN.test(e[1]) &&
+        isWall(e[2]),
+    );
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    Array.isArray(p) ||
+    Object.keys(p).length !== 4 ||
+    typeof p.ns !== 'string' ||
+    typeof p.by !== 'string' ||
+    !isWall(p.at) ||
+    !writesOk
+  ) {
+    throw invalid('format', 'session token payload has the wrong shape');
+  }
+  return p as TokenPayload;
+}
+
+/**
+ * Reads and checks a token: shape, deployment, signature by a known region, issue time not in
+ * the future beyond the clock-skew allowance, no covered write from the future either.
+ *
+ * @throws ConcordError SESSION_INVALID with `details.reason` (format, deployment, region,
+ *   signature, future).
+ */
+export function readSessionToken(
+  token: string,
+  options: { keyring: RegionKeyring; namespace: string; now: number; maxFutureMs?: number },
+): Session {
+  if (token.length > SESSION_LIMITS.maxLength) {
+    throw invalid('format', `session token longer than ${SESSION_LIMITS.maxLength} characters`);
+  }
+  const parts = token.split('.');
+  if (
+    parts.length !== 3 ||
+    parts[0] !== PREFIX ||
+    !/^[A-Za-z0-9_-]+$/.test(parts[1]! + parts[2]!)
+  ) {
+    throw invalid('format', `session token must look like ${PREFIX}.<payload>.<signature>`);
+  }
+  const payload = decodePayload(parts[1]!);
+  if (payload.ns !== options.namespace) {
+    throw invalid('deployment', 'session token was issued by another deployment');
+  }
+  const keys = options.keyring.keysOf(payload.by);
+  if (keys.length === 0)
+    throw invalid('region', `session token names unknown region ${payload.by}`);
+  // Verify over the exact bytes that were signed: the prefix and the decoded payload.
+  const message = Buffer.concat([Buffer.from(`${PREFIX}.`), Buffer.from(parts[1]!, 'base64url')]);
+  const signature = Buffer.from(parts[2]!, 'base64url');
+  if (!keys.some((key) => verify(null, message, key, signature))) {
+    throw invalid(
+      'signature',
+      'session token signature does not verify (forged or another deployment)',
+    );
+  }
+  const horizon = options.now + (options.maxFutureMs ?? SESSION_LIMITS.maxFutureMs);
+  if (payload.at > horizon || payload.w.some((e) => e[2] > horizon)) {
+    throw invalid('future', 'session token is from the future');
+  }
+  return normalise(
+    payload.w.map(([id, origin, wall]) => ({ id, origin, wall })),
+    SESSION_LIMITS.maxWrites,
+  );
+}
