@@ -20,6 +20,8 @@ import { applyEvents } from './applyEvents.js';
 export interface ApplierOptions {
   readonly region: string;
   readonly registry: DomainRegistry;
+  /** Every region of the deployment (merge validation). */
+  readonly regions: readonly string[];
   readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
   readonly checkpointEvery: number;
   /** Records per transaction, at most (a single larger submission still goes alone). */
@@ -194,6 +196,7 @@ export class Applier {
             const result = await applyRound(store, submissions, {
               region: this.options.region,
               registry: this.options.registry,
+              regions: this.options.regions,
               readModels: this.options.readModels,
               checkpointEvery: this.options.checkpointEvery,
             });
@@ -334,6 +337,7 @@ export class Applier {
           {
             region: this.options.region,
             registry,
+            regions: this.options.regions,
             readModels: this.options.readModels,
             checkpointEvery: this.options.checkpointEvery,
           },
@@ -381,6 +385,7 @@ export class Applier {
         {
           region: this.options.region,
           registry: this.options.registry,
+          regions: this.options.regions,
           readModels: this.options.readModels,
           checkpointEvery: this.options.checkpointEvery,
         },
