@@ -32,6 +32,7 @@ export {
   MERGE_RESOLVER_KEY,
   mergeNeedsUpgrade,
   mergeResolverVersion,
+  readsHeldKind,
   resolverFor,
   resolverVersionOf,
 } from './resolverVersion.js';

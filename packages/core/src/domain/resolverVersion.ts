@@ -1,6 +1,7 @@
 import { isMergeEvent, type UnsignedEnvelope } from '../envelope/Envelope.js';
 import { isSchemaVersion } from '../envelope/schemaVersion.js';
 import type { DomainModule } from './DomainModule.js';
+import { readVersionOf } from './upcastEvent.js';
 
 /**
  * The key of a merge's `data` that records the resolver version that computed it
@@ -63,4 +64,14 @@ export function mergeNeedsUpgrade(
   if (!isMergeEvent(event) || typeof event.data !== 'object' || event.data === null) return false;
   const version = mergeResolverVersion(event as Pick<UnsignedEnvelope, 'data'>);
   return version !== undefined && resolverFor(module, version) === undefined;
+}
+
+/**
+ * True when this module can now take a held kind of event (after an upgrade): for merges, a
+ * resolver version it judges; for other types, a schema version it reads.
+ */
+export function readsHeldKind(module: DomainModule, type: string, version: number): boolean {
+  if (isMergeEvent({ type })) return resolverFor(module, version) !== undefined;
+  const reads = readVersionOf(module, type);
+  return reads !== undefined && version <= reads;
 }

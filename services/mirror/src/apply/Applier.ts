@@ -1,6 +1,6 @@
 import {
   isConcordError,
-  readVersionOf,
+  readsHeldKind,
   schemaVersionOf,
   sleep,
   withRetry,
@@ -324,10 +324,9 @@ export class Applier {
     for (;;) {
       const result = await inTransaction(this.pool, async (client) => {
         const store = await this.lockedStore(client);
-        const readable = (await store.heldKinds()).filter((k) => {
-          const reads = readVersionOf(registry.forCategory(k.category), k.type);
-          return reads !== undefined && k.version <= reads;
-        });
+        const readable = (await store.heldKinds()).filter((k) =>
+          readsHeldKind(registry.forCategory(k.category), k.type, k.version),
+        );
         if (readable.length === 0) return undefined;
         const rows = await store.heldRows(readable, limit);
         if (rows.length === 0) return undefined;
