@@ -40,7 +40,7 @@ export const MERGE_INVALID_DETAILS = {
   content: 'content',
   /** The id is not `mergeEventId(stream, parents[, dataHash], resolver)`. */
   id: 'id',
-  /** The origin is not the stream's owner region (DESIGN §5, docs/reconciler.md). */
+  /** The origin is not the stream's owner region (docs/semantics.md §5). */
   origin: 'origin',
   /** The hlc is not the successor of the greatest parent hlc. */
   hlc: 'hlc',
