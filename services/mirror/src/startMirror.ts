@@ -166,6 +166,7 @@ export async function startMirror(
   const applier = new Applier(pool, {
     region,
     registry,
+    regions: config.regions,
     readModels,
     checkpointEvery,
     maxRoundRecords: options.maxTransactionRecords ?? 4000,

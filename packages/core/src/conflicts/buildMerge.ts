@@ -14,6 +14,7 @@ import {
   type DomainModule,
   type ManualResolution,
 } from '../domain/DomainModule.js';
+import { MERGE_RESOLVER_KEY, resolverVersionOf } from '../domain/resolverVersion.js';
 import { analyzeConflict, type StreamInput } from './analyzeConflict.js';
 import type { Conflict } from './Conflict.js';
 import { ownerRegion } from './ownership.js';
@@ -29,6 +30,12 @@ export interface MergeProposal {
   readonly conflict: Conflict;
   /** Unsigned: the emitting reconciler signs it (as itself; `origin` stays the owner). */
   readonly merge: UnsignedEnvelope;
+}
+
+/** `data` with the resolver version of `module` (no key for version 1). */
+function withResolver<S>(module: DomainModule<S>, data: JsonObject): JsonObject {
+  const version = resolverVersionOf(module);
+  return version === 1 ? data : { ...data, [MERGE_RESOLVER_KEY]: version };
 }
 
 function mergeEnvelope<S>(
@@ -68,7 +75,8 @@ function open<S>(input: BuildMergeInput<S>) {
  * - origin: the owner region by the ownership rule (not the emitter);
  * - hlc: the successor of the greatest parent hlc;
  * - data: `lww` → `{ policy, conflictId, winners }`; `custom` → the resolver's object plus
- *   `policy` and `conflictId`.
+ *   `policy` and `conflictId`; from resolver version 2 also `resolver` (the version, which the
+ *   id then names too — docs/decisions/0007-merge-validation.md).
  * All of it is a pure function of the stream's causal past, so every region builds the same
  * event.
  *
@@ -104,21 +112,22 @@ export function buildMerge<S>(input: BuildMergeInput<S>): MergeProposal {
         },
       });
   }
+  const version = resolverVersionOf(input.module);
   return {
     conflict,
     merge: mergeEnvelope(
       context,
       input.regions,
-      data,
-      mergeEventId(conflict.stream, conflict.heads),
+      withResolver(input.module, data),
+      mergeEventId(conflict.stream, conflict.heads, undefined, version),
     ),
   };
 }
 
 /**
  * An operator's merge: keep the state of one branch (`{ choose: head }`) or apply a patch
- * (`{ patch }`). The data is the domain's `manualMerge` output (default `{ resolution }`) plus
- * `policy: 'manual'` and `conflictId`. Its id also hashes the data, so two different manual
+ * (`{ patch }`). The data is the domain's `manualMerge` output (default `{}`) plus the
+ * `resolution`, `policy: 'manual'` and `conflictId` (and `resolver` from version 2). Its id also hashes the data, so two different manual
  * resolutions of the same heads are two distinct merges: both apply, they form a new conflict,
  * and the fold orders them deterministically until someone resolves that one.
  *
@@ -140,8 +149,15 @@ export function buildManualMerge<S>(
   }
   const given: JsonObject =
     'choose' in resolution ? { choose: resolution.choose } : { patch: resolution.patch };
-  const fromDomain = input.module.manualMerge?.(context, resolution) ?? { resolution: given };
-  const data: JsonObject = { ...fromDomain, policy: 'manual', conflictId: conflict.id };
-  const id = mergeEventId(conflict.stream, conflict.heads, mergeDataHash(data));
+  const fromDomain = input.module.manualMerge?.(context, resolution) ?? {};
+  // `resolution` always travels in the data: every mirror recomputes the merge from it.
+  const data: JsonObject = withResolver(input.module, {
+    ...fromDomain,
+    resolution: given,
+    policy: 'manual',
+    conflictId: conflict.id,
+  });
+  const version = resolverVersionOf(input.module);
+  const id = mergeEventId(conflict.stream, conflict.heads, mergeDataHash(data), version);
   return { conflict, merge: mergeEnvelope(context, input.regions, data, id) };
 }

@@ -12,3 +12,11 @@ export {
 } from './buildMerge.js';
 export type { Conflict } from './Conflict.js';
 export { failoverOrder, ownerRegion, responsibleRegion, streamOwnershipHash } from './ownership.js';
+export {
+  derivedMergeId,
+  MERGE_INVALID_DETAILS,
+  validateMerge,
+  type MergeInvalidDetail,
+  type MergeVerdict,
+  type ValidateMergeInput,
+} from './validateMerge.js';

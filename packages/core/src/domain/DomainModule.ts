@@ -76,6 +76,12 @@ export interface DomainCommand {
   readonly causedBy?: EventId | undefined;
 }
 
+/** What decides the content of a category's merges (one resolver version). */
+export type ResolverHooks<S> = Pick<
+  DomainModule<S>,
+  'policy' | 'resolve' | 'contestedFields' | 'manualMerge'
+>;
+
 /**
  * A domain module: what Concord knows of one stream category. Written by users against the
  * public API of @concord/core; register it in a {@link DomainRegistry}.
@@ -102,6 +108,21 @@ export interface DomainModule<S = unknown> {
    * domain turns it into a `patch` its reducer applies.
    */
   manualMerge?(context: ConflictContext<S>, resolution: ManualResolution): JsonObject;
+  /**
+   * The version of this module's conflict resolution (`policy`, `resolve`, `contestedFields`,
+   * `manualMerge`): an integer ≥ 1, default 1. Bump it in any release that changes what a merge
+   * of this category contains; a merge records the version that computed it (`data.resolver`,
+   * absent for 1) and every mirror recomputes it with that version before applying it. A merge
+   * of a version this code does not judge is held until the region is upgraded
+   * (docs/decisions/0007-merge-validation.md).
+   */
+  readonly resolverVersion?: number;
+  /**
+   * The conflict hooks of earlier resolver versions this release still judges, by version: keep
+   * a version here until no merge it computed can still be in flight, or regions that upgrade
+   * first hold those merges until every region has.
+   */
+  readonly previousResolvers?: Readonly<Record<number, ResolverHooks<S>>>;
   /**
    * Called by the writer before a command is appended, with the current (possibly stale)
    * projection state: returns the data to write (possibly enriched), in the version the module

@@ -7,6 +7,7 @@ import type { DomainModule } from './DomainModule.js';
 import type { SchemaGap } from './EventSchema.js';
 import { mergePatchDomain } from './mergePatchDomain.js';
 import { normalizeDomain } from './normalizeDomain.js';
+import { mergeNeedsUpgrade } from './resolverVersion.js';
 import { encodeForWrite, schemaGapOf } from './upcastEvent.js';
 
 /**
@@ -74,12 +75,15 @@ export class DomainRegistry {
 
   /**
    * The causal gate's hold (`CausalGateOptions.hold`): {@link SCHEMA_UPGRADE_DEPENDENCY} for an
-   * event this code cannot interpret, so it stays parked until the code is upgraded.
+   * event this code cannot interpret — or a merge whose resolver version it cannot judge
+   * (docs/decisions/0007-merge-validation.md) — so it stays parked until the code is upgraded.
    */
   readonly holdFor = (
-    event: Pick<UnsignedEnvelope, 'stream' | 'type' | 'meta'>,
+    event: Pick<UnsignedEnvelope, 'stream' | 'type' | 'meta'> & { readonly data?: unknown },
   ): EventId | undefined =>
-    this.schemaGap(event) === undefined ? undefined : SCHEMA_UPGRADE_DEPENDENCY;
+    this.schemaGap(event) === undefined && !mergeNeedsUpgrade(this.forStream(event.stream), event)
+      ? undefined
+      : SCHEMA_UPGRADE_DEPENDENCY;
 
   /**
    * The data and schema version to write for a command of `stream` whose data is in the version

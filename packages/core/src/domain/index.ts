@@ -9,6 +9,7 @@ export {
   type ManualResolution,
   type Reducer,
   type ResolutionPolicy,
+  type ResolverHooks,
 } from './DomainModule.js';
 export { DomainRegistry } from './DomainRegistry.js';
 export type { Downcaster, EventSchema, SchemaGap, Upcaster } from './EventSchema.js';
@@ -27,3 +28,11 @@ export {
   mergePatchReducer,
   patchOf,
 } from './mergePatchDomain.js';
+export {
+  MERGE_RESOLVER_KEY,
+  mergeNeedsUpgrade,
+  mergeResolverVersion,
+  readsHeldKind,
+  resolverFor,
+  resolverVersionOf,
+} from './resolverVersion.js';

@@ -36,6 +36,22 @@ function checkSchema(category: string, type: string, schema: EventSchema): void 
   }
 }
 
+/** `resolverVersion` is a version; each `previousResolvers` key an earlier one. */
+function checkResolverVersions<S>(module: DomainModule<S>): void {
+  const current = module.resolverVersion ?? 1;
+  if (!isSchemaVersion(current))
+    throw invalid(module.category, 'resolverVersion', 'must be an integer ≥ 1');
+  for (const key of Object.keys(module.previousResolvers ?? {})) {
+    const version = Number(key);
+    if (!isSchemaVersion(version) || version >= current)
+      throw invalid(
+        module.category,
+        `previousResolvers.${key}`,
+        `must be a resolver version below ${current}`,
+      );
+  }
+}
+
 /** The reducer the module's author wrote (the module's own when it was never normalized). */
 export function authoredReducer<S>(module: DomainModule<S>): Reducer<S> {
   return (
@@ -57,6 +73,7 @@ export function normalizeDomain<S>(module: DomainModule<S>): DomainModule<S> {
   if (normalized.has(module as DomainModule<never>)) return module;
   for (const [type, schema] of Object.entries(module.events ?? {}))
     checkSchema(module.category, type, schema);
+  checkResolverVersions(module);
   const inner = authoredReducer(module);
   const events = module.events;
   const reducer: Reducer<S> = {

@@ -38,17 +38,22 @@ export function deterministicId(...parts: readonly (string | readonly string[])[
  * The id of the merge of `parents` in `stream` (DESIGN §5): UUIDv5 of the stream and the sorted
  * parents, so two reconcilers emitting the same merge emit the same event. A manual merge also
  * passes `dataHash` (see {@link mergeDataHash}): two different operator resolutions are two
- * distinct events.
+ * distinct events. A merge computed by resolver version 2 or later (`data.resolver`, see
+ * docs/decisions/0007-merge-validation.md) also names that version, so two releases whose
+ * resolvers disagree emit two distinct events, never one id with two contents; version 1 keeps
+ * the derivation every merge had before resolver versions existed.
  */
 export function mergeEventId(
   stream: StreamId,
   parents: readonly EventId[],
   dataHash?: string,
+  resolverVersion = 1,
 ): EventId {
   const sorted = [...new Set(parents)].sort();
-  return dataHash === undefined
-    ? deterministicId('concord.merge', stream, sorted)
-    : deterministicId('concord.merge', stream, sorted, dataHash);
+  const parts: (string | readonly string[])[] = ['concord.merge', stream, sorted];
+  if (dataHash !== undefined) parts.push(dataHash);
+  if (resolverVersion !== 1) parts.push('resolver', String(resolverVersion));
+  return deterministicId(...parts);
 }
 
 /** SHA-256 (hex) of the canonical JSON of a merge's data, for manual merge ids. */

@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'CONFLICT_NOT_OPEN',
   'CONFLICT_NOT_MANUAL',
   'NOT_OWNER',
+  /** A `concord.merge` that is not what the resolver computes (docs/decisions/0007). */
+  'MERGE_INVALID',
   // configuration and local stack
   'CONFIG_INVALID',
   'PREREQUISITE_MISSING',

@@ -1,6 +1,6 @@
 import {
   isConcordError,
-  readVersionOf,
+  readsHeldKind,
   schemaVersionOf,
   sleep,
   withRetry,
@@ -20,6 +20,8 @@ import { applyEvents } from './applyEvents.js';
 export interface ApplierOptions {
   readonly region: string;
   readonly registry: DomainRegistry;
+  /** Every region of the deployment (merge validation). */
+  readonly regions: readonly string[];
   readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
   readonly checkpointEvery: number;
   /** Records per transaction, at most (a single larger submission still goes alone). */
@@ -194,6 +196,7 @@ export class Applier {
             const result = await applyRound(store, submissions, {
               region: this.options.region,
               registry: this.options.registry,
+              regions: this.options.regions,
               readModels: this.options.readModels,
               checkpointEvery: this.options.checkpointEvery,
             });
@@ -321,10 +324,9 @@ export class Applier {
     for (;;) {
       const result = await inTransaction(this.pool, async (client) => {
         const store = await this.lockedStore(client);
-        const readable = (await store.heldKinds()).filter((k) => {
-          const reads = readVersionOf(registry.forCategory(k.category), k.type);
-          return reads !== undefined && k.version <= reads;
-        });
+        const readable = (await store.heldKinds()).filter((k) =>
+          readsHeldKind(registry.forCategory(k.category), k.type, k.version),
+        );
         if (readable.length === 0) return undefined;
         const rows = await store.heldRows(readable, limit);
         if (rows.length === 0) return undefined;
@@ -334,6 +336,7 @@ export class Applier {
           {
             region: this.options.region,
             registry,
+            regions: this.options.regions,
             readModels: this.options.readModels,
             checkpointEvery: this.options.checkpointEvery,
           },
@@ -381,6 +384,7 @@ export class Applier {
         {
           region: this.options.region,
           registry: this.options.registry,
+          regions: this.options.regions,
           readModels: this.options.readModels,
           checkpointEvery: this.options.checkpointEvery,
         },

@@ -31,12 +31,15 @@ import {
   type SuffixEvent,
 } from './foldStreams.js';
 import { gatePass, screenReady } from './gatePass.js';
+import { screenMerges } from './mergeScreen.js';
 import { readModelRows } from './readModels.js';
 
 /** What applying a set of events needs to know, beyond the store. */
 export interface ApplyEventsOptions {
   readonly region: string;
   readonly registry: DomainRegistry;
+  /** Every region of the deployment: merges are judged by its ownership rule. */
+  readonly regions: readonly string[];
   /** The shipped domain modules whose read models the mirror maintains. */
   readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
   readonly checkpointEvery: number;
@@ -98,7 +101,19 @@ export async function applyEvents(
   const hold = (candidate: Candidate) => options.registry.holdFor(candidate.envelope);
   const gate = await gatePass(incoming, store, now, pendingRows, hold);
   for (const d of gate.duplicates) count(duplicates, d.kind);
-  const screen = screenReady(gate.ready, gate.applied);
+  const streamScreen = screenReady(gate.ready, gate.applied);
+  // Merges are judged before anything of them is written (mergeScreen.ts).
+  const mergeScreen = await screenMerges(
+    streamScreen.accepted,
+    store,
+    options.registry,
+    options.regions,
+  );
+  const screen = {
+    accepted: mergeScreen.accepted,
+    rejected: [...streamScreen.rejected, ...mergeScreen.rejected],
+    deferred: [...streamScreen.deferred, ...mergeScreen.deferred],
+  };
 
   // The fold of every touched stream.
   const groups = groupByStream(screen.accepted);

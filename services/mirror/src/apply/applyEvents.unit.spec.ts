@@ -112,7 +112,7 @@ describe('applyEvents (real apply path, in-memory store)', () => {
             const result = await applyEvents(
               store,
               batch.map((e, k) => candidateOf(e as Envelope, `t:0@${i + k}`, JSON.stringify(e))),
-              { region: 'us', registry, readModels, checkpointEvery },
+              { region: 'us', regions: ['us', 'eu', 'ap'], registry, readModels, checkpointEvery },
             );
             for (const [kind, n] of result.duplicates)
               if (kind !== 'idempotency-noop') duplicates += n;
@@ -169,7 +169,7 @@ describe('applyEvents (real apply path, in-memory store)', () => {
       applyEvents(
         store,
         events.map((e, i) => candidateOf(e, `t:0@${i}`, JSON.stringify(e))),
-        { region: 'us', registry, readModels, checkpointEvery: 128 },
+        { region: 'us', regions: ['us', 'eu', 'ap'], registry, readModels, checkpointEvery: 128 },
       );
     // y2 and z1 arrive first (parked on y1), then x1 and y1 together.
     await apply([y2, z1] as Envelope[]);

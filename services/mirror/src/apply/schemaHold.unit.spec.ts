@@ -71,7 +71,13 @@ describe('applyEvents: events this code cannot interpret', () => {
           const random = prng(seed);
           const deliveries = [...history].sort(() => random() - 0.5);
           const store = new InMemoryProjectionStore();
-          const options = { region: 'eu', registry: oldCode, readModels, checkpointEvery: 3 };
+          const options = {
+            region: 'eu',
+            regions: ['us', 'eu', 'ap'],
+            registry: oldCode,
+            readModels,
+            checkpointEvery: 3,
+          };
           for (let i = 0; i < deliveries.length;) {
             const size = 1 + Math.floor(random() * maxBatch);
             const batch = deliveries.slice(i, i + size);

@@ -89,6 +89,7 @@ export async function replayProjection(
   const applyOptions: ApplyEventsOptions = {
     region: options.region,
     registry,
+    regions: config.regions,
     readModels: { account: accountDomain, cart: cartDomain, profile: profileDomain },
     checkpointEvery: options.checkpointEvery ?? 128,
     conflicts: false,

@@ -818,9 +818,15 @@ export interface HeldKind {
 
 /** `streamCategory(stream)` in SQL: the text before the first `-` or `:`. */
 const categorySql = (stream: string) => `substring(${stream} from '^[^:-]*')`;
-/** `schemaVersionOf(envelope)` in SQL (merges are never held, so their meta does not matter). */
+/**
+ * `schemaVersionOf(envelope)` in SQL; for a merge, its resolver version (`data.resolver`,
+ * absent: 1) — what a held merge waits for (docs/decisions/0007-merge-validation.md).
+ */
 const schemaVersionSql = (envelope: string) =>
-  `coalesce((${envelope}->'meta'->>'schemaVersion')::int, 1)`;
+  `(case when ${envelope}->>'type' = 'concord.merge'
+         then case when ${envelope}->'data'->>'resolver' ~ '^[0-9]{1,7}$'
+                   then (${envelope}->'data'->>'resolver')::int else 1 end
+         else coalesce((${envelope}->'meta'->>'schemaVersion')::int, 1) end)`;
 
 /** The Postgres NOTIFY channel the mirror signals applied events on (docs/mirror.md). */
 export const APPLIED_CHANNEL = 'concord_applied';

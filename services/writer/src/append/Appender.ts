@@ -1,6 +1,7 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import {
   ConcordError,
+  derivedMergeId,
   encodeForWrite,
   ENVELOPE_LIMITS,
   findNonJson,
@@ -8,8 +9,6 @@ import {
   isConcordError,
   isJsonObject,
   maxHlc,
-  mergeDataHash,
-  mergeEventId,
   MERGE_EVENT_TYPE,
   newEventId,
   parseUnsignedEnvelope,
@@ -349,13 +348,13 @@ export class Appender {
     }
     const { sig: _sig, ...withoutSig } = merge;
     const unsigned = parseUnsignedEnvelope(withoutSig, { maxBytes: this.deps.maxEventBytes });
-    const plain = mergeEventId(unsigned.stream, unsigned.parents);
-    const manual = mergeEventId(unsigned.stream, unsigned.parents, mergeDataHash(unsigned.data));
-    if (unsigned.id !== plain && unsigned.id !== manual) {
+    // The mirrors judge the rest (docs/decisions/0007-merge-validation.md).
+    const expected = derivedMergeId(unsigned);
+    if (unsigned.id !== expected) {
       throw new ConcordError(
         'VALIDATION_FAILED',
-        'a merge id must be derived from its stream and parents (and data, for a manual merge)',
-        { details: { field: 'merge.id', expected: plain } },
+        'a merge id must be derived from its stream, parents and resolver version (and data, for a manual merge)',
+        { details: { field: 'merge.id', expected: expected ?? null } },
       );
     }
     return unsigned;
