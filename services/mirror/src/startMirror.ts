@@ -24,6 +24,7 @@ import { VerifierPool } from './consume/VerifierPool.js';
 import { OutboxPublisher } from './feed/OutboxPublisher.js';
 import { LIVE_SCHEMA } from './store/locks.js';
 import { ProjectionStore } from './store/ProjectionStore.js';
+import { SourceMetrics } from './telemetry/sourceMetrics.js';
 import { outboxSummary, pendingSummary, type PendingSummary } from './store/statusQueries.js';
 import { MirrorTelemetry } from './telemetry/MirrorTelemetry.js';
 
@@ -141,6 +142,7 @@ export async function startMirror(
   const metrics = options.metrics ?? createMetrics({ region, service: 'mirror' });
   const tracer = options.tracer ?? trace.getTracer('concord-mirror');
   const telemetry = new MirrorTelemetry(region, metrics, tracer);
+  const sourceMetrics = new SourceMetrics(metrics, config.limits.hlcMaxDriftMs);
   const registry = options.domains ?? new DomainRegistry(defaultDomains);
   const readModels = { account: accountDomain, cart: cartDomain, profile: profileDomain };
   const checkpointEvery = options.checkpointEvery ?? 128;
@@ -230,9 +232,12 @@ export async function startMirror(
           ),
         ...(options.fetchMinBytes === undefined ? {} : { fetchMinBytes: options.fetchMinBytes }),
         ...(options.fetchMaxWaitMs === undefined ? {} : { fetchMaxWaitMs: options.fetchMaxWaitMs }),
+        onReceived: (records, at) => sourceMetrics.received(records, at),
+        onGapAccepted: (gap) => sourceMetrics.gapAccepted(gap),
         logger,
       }),
   );
+  sourceMetrics.watch(consumers);
 
   let pending: PendingSummary | undefined;
   let closed = false;

@@ -40,8 +40,12 @@ export interface PartitionSubmission {
   readonly fetchedOffset: bigint;
   /** Offset of the last record of the fetch (the next offset to read is lastOffset + 1). */
   readonly lastOffset: bigint;
-  /** Accept a batch that starts after the stored offset (records gone: retention). */
-  readonly acceptGap?: boolean;
+  /**
+   * The partition's log-start offset as read from the broker after a refused gap: a batch
+   * that starts after the stored offset is accepted only when the stored offset is below it
+   * (those records are gone: retention). See offsetRule.ts.
+   */
+  readonly logStartOffset?: bigint;
   /** In offset order. */
   readonly records: readonly ClassifiedRecord[];
 }
@@ -49,7 +53,12 @@ export interface PartitionSubmission {
 /** What an apply transaction did with one submission. */
 export type SubmissionOutcome =
   /** Applied (or skipped as already applied) up to `next` (exclusive), stored in Postgres. */
-  | { readonly kind: 'applied'; readonly next: bigint }
+  | {
+      readonly kind: 'applied';
+      readonly next: bigint;
+      /** Set when `[gap.from, gap.to)` was accepted as gone from the log (offsetRule.ts). */
+      readonly gap?: { readonly from: bigint; readonly to: bigint };
+    }
   /** Starts after the stored offset: nothing applied; read again from `stored`. */
   | { readonly kind: 'gap'; readonly stored: bigint };
 

@@ -102,7 +102,11 @@ export async function applyRound(
       partition: submission.partition,
       next: decision.next,
     });
-    outcomes.push({ kind: 'applied', next: decision.next });
+    outcomes.push(
+      decision.gap
+        ? { kind: 'applied', next: decision.next, gap: decision.gap }
+        : { kind: 'applied', next: decision.next },
+    );
   }
   const result = await applyEvents(store, candidates, options);
   dlqRows.push(...result.dlq);

@@ -1,5 +1,11 @@
 import { backoffDelay, sleep } from '@concord/core';
-import { createConsumer, type Batch, type Consumer, type Kafka } from '@concord/kafka';
+import {
+  createConsumer,
+  topicOffsets,
+  type Batch,
+  type Consumer,
+  type Kafka,
+} from '@concord/kafka';
 import type { Logger } from '@concord/telemetry';
 import type { Applier } from '../apply/Applier.js';
 import type {
@@ -32,14 +38,41 @@ export interface SourceConsumerOptions {
   /** Fetch shaping (see createConsumer): bytes to wait for, and for how long at most. */
   readonly fetchMinBytes?: number;
   readonly fetchMaxWaitMs?: number;
+  /** Told of the records of every fetch and when they were received (clock skew). */
+  readonly onReceived?: (records: readonly ClassifiedRecord[], receivedAt: number) => void;
+  /** Told of every accepted offset gap (records gone from the log: retention). */
+  readonly onGapAccepted?: (gap: AcceptedGap) => void;
+}
+
+/** `[from, to)` of `topic`/`partition` accepted as gone from the log (offsetRule.ts). */
+export interface AcceptedGap {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: bigint;
+  readonly to: bigint;
+}
+
+/** What one partition owes the applier: for the backlog metrics (docs/operations.md). */
+export interface PartitionBacklog {
+  readonly topic: string;
+  readonly partition: number;
+  /** Next offset applied (stored in Postgres), when known. */
+  readonly applied: bigint | undefined;
+  /** Kafka timestamp (ms) of the oldest fetched record not yet applied, if any. */
+  readonly oldestUnappliedAt: number | undefined;
 }
 
 interface PartitionState {
   /** Bumped at every seek: outcomes of batches fetched before it are stale. */
   epoch: number;
-  gapStored: bigint | undefined;
-  gaps: number;
-  acceptGap: boolean;
+  /** The log-start offset read after a refused gap, when the stored offset is below it. */
+  logStart: bigint | undefined;
+  /** True while the log-start offset is being read. */
+  probing: boolean;
+  /** Next offset applied, as stored in Postgres (assignment, then every outcome). */
+  applied: bigint | undefined;
+  /** Submitted batches not yet applied: last offset and first record's Kafka timestamp. */
+  unapplied: { last: bigint; at: number }[];
 }
 
 let epochs = 0;
@@ -74,6 +107,15 @@ export class SourceConsumer {
     return this.options.cluster.name;
   }
 
+  get kafka(): Kafka {
+    return this.options.kafka;
+  }
+
+  /** Topic → the origin its records come from. */
+  get carries(): ReadonlyMap<string, string> {
+    return new Map(this.options.cluster.topics.map((t) => [t.topic, t.carries]));
+  }
+
   start(): void {
     this.loop = this.runLoop();
     this.timer = setInterval(() => void this.flushCommits(), this.options.commitIntervalMs ?? 1000);
@@ -106,7 +148,13 @@ export class SourceConsumer {
   private state(key: string): PartitionState {
     let state = this.partitions.get(key);
     if (!state) {
-      state = { epoch: ++epochs, gapStored: undefined, gaps: 0, acceptGap: false };
+      state = {
+        epoch: ++epochs,
+        logStart: undefined,
+        probing: false,
+        applied: undefined,
+        unapplied: [],
+      };
       this.partitions.set(key, state);
     }
     return state;
@@ -155,7 +203,7 @@ export class SourceConsumer {
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 8,
           eachBatch: (payload) =>
-            this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat),
+            this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.isStale),
         });
         this.running = true;
         attempt = 0;
@@ -184,11 +232,13 @@ export class SourceConsumer {
     batch: Batch,
     resolveOffset: (offset: string) => void,
     heartbeat: () => Promise<void>,
+    isStale: () => boolean,
   ): Promise<void> {
-    if (this.stopped) return;
+    // A batch fetched before a seek: the fetch starts again at the seek target.
+    if (this.stopped || isStale()) return;
     this.inFlight++;
     try {
-      await this.handOver(batch, resolveOffset, heartbeat);
+      await this.handOver(batch, resolveOffset, heartbeat, isStale);
     } finally {
       this.inFlight--;
     }
@@ -198,20 +248,28 @@ export class SourceConsumer {
     batch: Batch,
     resolveOffset: (offset: string) => void,
     heartbeat: () => Promise<void>,
+    isStale: () => boolean,
   ): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
     const state = this.state(key);
+    // The epoch of the fetch, not of the hand-over: a seek during classification makes the
+    // outcome of this batch stale.
+    const epoch = state.epoch;
+    const receivedAt = Date.now();
     const records = await this.options.classify(batch.messages);
+    this.options.onReceived?.(records, receivedAt);
+    if (isStale() || epoch !== state.epoch) return;
     const fetched = (batch as Batch & { fetchedOffset?: string }).fetchedOffset;
     const submission: PartitionSubmission = {
       topic: batch.topic,
       partition: batch.partition,
       fetchedOffset: BigInt(fetched ?? batch.firstOffset() ?? batch.lastOffset()),
       lastOffset: BigInt(batch.lastOffset()),
-      acceptGap: state.acceptGap,
+      ...(state.logStart === undefined ? {} : { logStartOffset: state.logStart }),
       records,
     };
-    const epoch = state.epoch;
+    const first = batch.messages[0];
+    if (first) state.unapplied.push({ last: submission.lastOffset, at: Number(first.timestamp) });
     await this.options.applier.waitForRoom(heartbeat);
     this.options.applier.submit(submission).then(
       (outcome) => this.settle(key, epoch, submission, outcome),
@@ -230,8 +288,21 @@ export class SourceConsumer {
     const state = this.state(key);
     const { topic, partition } = submission;
     if (outcome.kind === 'applied') {
-      if (submission.acceptGap) state.acceptGap = false;
-      state.gaps = 0;
+      this.noteApplied(state, outcome.next);
+      if (outcome.gap) {
+        state.logStart = undefined;
+        this.options.logger.warn(
+          {
+            topic,
+            partition,
+            from: String(outcome.gap.from),
+            to: String(outcome.gap.to),
+            records: String(outcome.gap.to - outcome.gap.from),
+          },
+          'source records below the log-start offset are gone from the log (retention): accepting the gap',
+        );
+        this.options.onGapAccepted?.({ topic, partition, ...outcome.gap });
+      }
       this.commits.set(key, { topic, partition, offset: outcome.next.toString() });
       if (epoch === state.epoch && outcome.next > submission.lastOffset + 1n) {
         // Another instance got further: skip what it applied.
@@ -239,32 +310,68 @@ export class SourceConsumer {
       }
       return;
     }
-    if (epoch !== state.epoch) return;
-    state.gaps = state.gapStored === outcome.stored ? state.gaps + 1 : 1;
-    state.gapStored = outcome.stored;
-    if (state.gaps >= 3) {
-      state.acceptGap = true;
-      this.options.logger.warn(
-        {
-          topic,
-          partition,
-          stored: String(outcome.stored),
-          fetched: String(submission.fetchedOffset),
-        },
-        'offsets after the stored position are not in the log (retention or control records): accepting the gap',
-      );
-    } else {
-      this.options.logger.info(
-        {
-          topic,
-          partition,
-          stored: String(outcome.stored),
-          fetched: String(submission.fetchedOffset),
-        },
-        'fetch started after the stored source offset: seeking back',
-      );
+    this.noteApplied(state, outcome.stored);
+    if (epoch !== state.epoch || state.probing) return;
+    this.options.logger.info(
+      {
+        topic,
+        partition,
+        stored: String(outcome.stored),
+        fetched: String(submission.fetchedOffset),
+      },
+      'fetch started after the stored source offset: seeking back',
+    );
+    void this.seekBack(state, topic, partition, outcome.stored);
+  }
+
+  /**
+   * Seeks back to the stored offset — or, when the stored offset is below the partition's
+   * log-start offset (the records are gone), to the log start, remembering it so the offset
+   * rule accepts exactly that hole. Nothing else ever makes a hole acceptable.
+   */
+  private async seekBack(
+    state: PartitionState,
+    topic: string,
+    partition: number,
+    stored: bigint,
+  ): Promise<void> {
+    state.probing = true;
+    let target = stored;
+    try {
+      const low = (await topicOffsets(this.options.kafka, topic)).find(
+        (o) => o.partition === partition,
+      )?.low;
+      state.logStart = low !== undefined && stored < low ? low : undefined;
+      if (state.logStart !== undefined) target = state.logStart;
+    } catch (error) {
+      // Seek back to the stored offset: the next refusal reads the log start again.
+      this.options.logger.debug({ err: error, topic, partition }, 'could not read log start');
+    } finally {
+      state.probing = false;
     }
-    this.seek(state, topic, partition, outcome.stored);
+    this.seek(state, topic, partition, target);
+  }
+
+  private noteApplied(state: PartitionState, next: bigint): void {
+    if (state.applied === undefined || next > state.applied) state.applied = next;
+    const applied = state.applied;
+    state.unapplied = state.unapplied.filter((b) => b.last >= applied);
+  }
+
+  /** Per assigned partition: what is applied and the oldest fetched record that is not. */
+  backlog(): PartitionBacklog[] {
+    return [...this.partitions].map(([key, state]) => {
+      const at = key.lastIndexOf(':');
+      return {
+        topic: key.slice(0, at),
+        partition: Number(key.slice(at + 1)),
+        applied: state.applied,
+        oldestUnappliedAt: state.unapplied.reduce<number | undefined>(
+          (min, b) => (min === undefined || b.at < min ? b.at : min),
+          undefined,
+        ),
+      };
+    });
   }
 
   private async seekToStored(
@@ -280,8 +387,9 @@ export class SourceConsumer {
       if (consumer !== this.consumer) return;
       for (const { topic, partition } of parts) {
         const offset = stored.get(`${topic}:${partition}`);
-        if (offset !== undefined)
-          this.seek(this.state(`${topic}:${partition}`), topic, partition, offset);
+        const state = this.state(`${topic}:${partition}`);
+        state.applied = offset ?? 0n;
+        if (offset !== undefined) this.seek(state, topic, partition, offset);
       }
     } catch (error) {
       // The offset rule repairs the position on the first batch anyway.

@@ -1,13 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kafkaRoute, loadConfig } from '@concord/config';
 import { decideOffsets } from './offsetRule.js';
 import { planSources } from './sources.js';
 
 describe('the offset rule (Postgres offsets are the truth)', () => {
-  const batch = (fetchedOffset: bigint, lastOffset: bigint, acceptGap = false) => ({
+  const batch = (fetchedOffset: bigint, lastOffset: bigint, logStartOffset?: bigint) => ({
     fetchedOffset,
     lastOffset,
-    acceptGap,
+    ...(logStartOffset === undefined ? {} : { logStartOffset }),
   });
 
   it('applies from the stored offset, skipping what is below it', () => {
@@ -29,7 +30,7 @@ describe('the offset rule (Postgres offsets are the truth)', () => {
     });
   });
 
-  it('refuses a batch that starts after the stored offset (a hole), unless told the hole is real', () => {
+  it('refuses a batch that starts after the stored offset unless the hole is below the log start', () => {
     expect(decideOffsets(100n, batch(150n, 199n))).toEqual({ kind: 'gap', stored: 100n });
     expect(decideOffsets(undefined, batch(10n, 19n))).toEqual({ kind: 'gap', stored: 0n });
     expect(decideOffsets(undefined, batch(0n, 19n))).toEqual({
@@ -37,11 +38,40 @@ describe('the offset rule (Postgres offsets are the truth)', () => {
       from: 0n,
       next: 20n,
     });
-    expect(decideOffsets(100n, batch(150n, 199n, true))).toEqual({
+    // Log start 150: [100, 150) is gone.
+    expect(decideOffsets(100n, batch(150n, 199n, 150n))).toEqual({
       kind: 'apply',
       from: 100n,
       next: 200n,
+      gap: { from: 100n, to: 150n },
     });
+    // A batch starting after the log start would skip records still in the log.
+    expect(decideOffsets(100n, batch(160n, 199n, 150n))).toEqual({ kind: 'gap', stored: 100n });
+    // The stored offset is not below the log start: nothing is gone.
+    expect(decideOffsets(150n, batch(160n, 199n, 150n))).toEqual({ kind: 'gap', stored: 150n });
+  });
+
+  it('never skips a record that is still in the log (property)', () => {
+    const offset = fc.bigInt({ min: 0n, max: 1000n });
+    fc.assert(
+      fc.property(
+        offset,
+        offset,
+        fc.bigInt({ min: 0n, max: 100n }),
+        fc.option(offset, { nil: undefined }),
+        (stored, fetched, length, logStart) => {
+          const d = decideOffsets(stored, batch(fetched, fetched + length, logStart));
+          if (d.kind === 'gap') return fetched > stored;
+          // Offsets skipped: [stored, fetched) when fetched > stored. Each must be gone.
+          const firstKept = fetched > stored ? fetched : stored;
+          const gone = logStart ?? 0n;
+          expect(firstKept <= stored || firstKept <= gone).toBe(true);
+          expect(d.next).toBe(fetched + length + 1n > stored ? fetched + length + 1n : stored);
+          expect(d.gap !== undefined).toBe(fetched > stored);
+          return true;
+        },
+      ),
+    );
   });
 });
 

@@ -285,7 +285,7 @@ async function fromTopics(
               fetchedOffset: fetched,
               lastOffset: end,
               // Reading from the log start by definition: a first offset > 0 is retention.
-              acceptGap: true,
+              logStartOffset: fetched,
               records,
             };
             const result = await serialized(() =>

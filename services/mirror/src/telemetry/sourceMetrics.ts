@@ -1,0 +1,170 @@
+import { Counter, Gauge } from 'prom-client';
+import { topicOffsets, type Kafka } from '@concord/kafka';
+import type { Metrics } from '@concord/telemetry';
+import type { AcceptedGap, PartitionBacklog } from '../consume/SourceConsumer.js';
+import type { ClassifiedRecord } from '../apply/ApplyTypes.js';
+
+/** The backlog of one origin in one region (docs/operations.md, "Backlog"). */
+export interface OriginBacklog {
+  readonly origin: string;
+  /** Records in the source log not yet applied: Σ (log end − applied offset) per partition. */
+  readonly records: number;
+  /** Age of the oldest fetched record not yet applied (its Kafka timestamp), in seconds. */
+  readonly seconds: number;
+}
+
+/** One source consumer as the backlog sees it. */
+export interface BacklogSource {
+  readonly kafka: Kafka;
+  /** Topic → the origin its records come from (`repair` for the repair topic). */
+  readonly carries: ReadonlyMap<string, string>;
+  backlog(): PartitionBacklog[];
+}
+
+/**
+ * Sums the per-partition backlog by origin. Pure: `ends` are the log-end offsets
+ * (`<topic>:<partition>` → high watermark), `now` the local time in ms. A partition whose
+ * applied offset is not known yet counts nothing.
+ */
+export function originBacklog(
+  parts: readonly PartitionBacklog[],
+  ends: ReadonlyMap<string, bigint>,
+  carries: ReadonlyMap<string, string>,
+  now: number,
+): OriginBacklog[] {
+  const by = new Map<string, { records: number; seconds: number }>();
+  for (const origin of carries.values()) by.set(origin, { records: 0, seconds: 0 });
+  for (const p of parts) {
+    const origin = carries.get(p.topic);
+    const end = ends.get(`${p.topic}:${p.partition}`);
+    if (origin === undefined || end === undefined || p.applied === undefined) continue;
+    const b = by.get(origin)!;
+    const behind = end > p.applied ? Number(end - p.applied) : 0;
+    b.records += behind;
+    if (behind > 0 && p.oldestUnappliedAt !== undefined) {
+      b.seconds = Math.max(b.seconds, Math.max(0, now - p.oldestUnappliedAt) / 1000);
+    }
+  }
+  return [...by].map(([origin, b]) => ({ origin, ...b }));
+}
+
+/**
+ * The mirror's per-source metrics, none of which needs the apply transaction: the replication
+ * backlog (log ends from Kafka, applied offsets and fetched-but-unapplied records from the
+ * consumers' memory), accepted offset gaps, and the clock skew of each origin.
+ */
+export class SourceMetrics {
+  readonly gaps: Counter<'topic'>;
+  readonly gapRecords: Counter<'topic'>;
+  readonly clockSkew: Gauge<'origin'>;
+  private readonly records: Gauge<'origin'>;
+  private readonly seconds: Gauge<'origin'>;
+  private sources: readonly BacklogSource[] = [];
+
+  constructor(metrics: Metrics, clockBoundMs: number) {
+    const registers = [metrics.registry];
+    this.gaps = new Counter({
+      name: 'concord_mirror_offset_gaps_total',
+      help: 'Source offset ranges accepted as gone from the log (stored offset below the log start: retention).',
+      labelNames: ['topic'] as const,
+      registers,
+    });
+    this.gapRecords = new Counter({
+      name: 'concord_mirror_offset_gap_records_total',
+      help: 'Source offsets skipped because they were gone from the log (retention).',
+      labelNames: ['topic'] as const,
+      registers,
+    });
+    this.clockSkew = new Gauge({
+      name: 'concord_clock_skew_seconds',
+      help: 'Per origin, the largest accept time (meta.acceptedAt) minus local receive time of the last fetch: a lower bound of how far the origin clock runs ahead (transit lag only lowers it).',
+      labelNames: ['origin'] as const,
+      registers,
+    });
+    new Gauge({
+      name: 'concord_clock_skew_bound_seconds',
+      help: 'The configured clock bound (CONCORD_HLC_MAX_DRIFT_MS): concord_clock_skew_seconds above it alerts.',
+      registers,
+    }).set(clockBoundMs / 1000);
+    const collect = async () => this.collect();
+    this.records = new Gauge({
+      name: 'concord_replication_backlog_records',
+      help: 'Per origin, records in the source log not yet applied here (log end − applied offset, summed over partitions).',
+      labelNames: ['origin'] as const,
+      registers,
+      collect,
+    });
+    this.seconds = new Gauge({
+      name: 'concord_replication_backlog_seconds',
+      help: 'Per origin, age of the oldest fetched record not yet applied here, in seconds (0 when none waits).',
+      labelNames: ['origin'] as const,
+      registers,
+    });
+  }
+
+  watch(sources: readonly BacklogSource[]): void {
+    this.sources = sources;
+  }
+
+  gapAccepted(gap: AcceptedGap): void {
+    this.gaps.inc({ topic: gap.topic });
+    this.gapRecords.inc({ topic: gap.topic }, Number(gap.to - gap.from));
+  }
+
+  /** Accept time vs local receive time of one fetch's events, per origin. */
+  received(records: readonly ClassifiedRecord[], receivedAt: number): void {
+    const skew = new Map<string, number>();
+    for (const r of records) {
+      if (r.kind !== 'event') continue;
+      const accepted = r.envelope.meta.acceptedAt;
+      const at = typeof accepted === 'string' ? Date.parse(accepted) : NaN;
+      if (Number.isNaN(at)) continue;
+      const origin = r.envelope.origin;
+      skew.set(origin, Math.max(skew.get(origin) ?? -Infinity, (at - receivedAt) / 1000));
+    }
+    for (const [origin, s] of skew) this.clockSkew.set({ origin }, s);
+  }
+
+  /** The backlog per origin now (Kafka admin + consumer memory; never the apply path). */
+  async backlog(): Promise<OriginBacklog[]> {
+    const out = new Map<string, OriginBacklog>();
+    const now = Date.now();
+    await Promise.all(
+      this.sources.map(async (source) => {
+        const ends = new Map<string, bigint>();
+        for (const topic of source.carries.keys()) {
+          try {
+            for (const o of await topicOffsets(source.kafka, topic))
+              ends.set(`${topic}:${o.partition}`, o.high);
+          } catch {
+            // Unreachable cluster: its backlog is unknown (the source shows as not running).
+          }
+        }
+        for (const b of originBacklog(source.backlog(), ends, source.carries, now)) {
+          const prev = out.get(b.origin);
+          out.set(
+            b.origin,
+            prev
+              ? {
+                  origin: b.origin,
+                  records: prev.records + b.records,
+                  seconds: Math.max(prev.seconds, b.seconds),
+                }
+              : b,
+          );
+        }
+      }),
+    );
+    return [...out.values()];
+  }
+
+  private async collect(): Promise<void> {
+    const backlog = await this.backlog();
+    this.records.reset();
+    this.seconds.reset();
+    for (const b of backlog) {
+      this.records.set({ origin: b.origin }, b.records);
+      this.seconds.set({ origin: b.origin }, b.seconds);
+    }
+  }
+}
