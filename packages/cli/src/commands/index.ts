@@ -4,6 +4,7 @@ import { chaosCommand } from './chaos.js';
 import { conflictsCommand } from './conflicts.js';
 import { demoCommand } from './demo.js';
 import { fenceCommand } from './fence.js';
+import { imagesCommand } from './images.js';
 import { keysCommand } from './keys.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -18,6 +19,7 @@ import { verifyCommand } from './verify.js';
  */
 export const commands: readonly CommandModule[] = [
   stackCommand,
+  imagesCommand,
   runCommand,
   demoCommand,
   chaosCommand,
