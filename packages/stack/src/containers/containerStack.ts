@@ -258,14 +258,6 @@ export async function containersStackUp(
 }
 
 /** True when this state folder's stack runs on containers (recorded, or chosen for a new one). */
-export function usesContainers(config: Pick<ConcordConfig, 'stateDir'>): boolean {
-  if (readContainers(config)) return true;
-  const chosen = process.env.CONCORD_STACK_PROVIDER ?? 'processes';
-  if (chosen !== 'processes' && chosen !== 'containers') {
-    throw new ConcordError(
-      'CONFIG_INVALID',
-      `CONCORD_STACK_PROVIDER must be processes or containers (got "${chosen}")`,
-    );
-  }
-  return chosen === 'containers';
+export function usesContainers(config: Pick<ConcordConfig, 'stateDir' | 'stackProvider'>): boolean {
+  return readContainers(config) !== undefined || config.stackProvider === 'containers';
 }
