@@ -120,3 +120,14 @@ export {
   type ImagesBuildResult,
 } from './containers/images.js';
 export { imageExists, requireDocker } from './containers/docker.js';
+export {
+  composeClientEnv,
+  composeDown,
+  composeEnv,
+  composeHeal,
+  composePartition,
+  composeProject,
+  composeUp,
+  runCompose,
+  type ComposeOptions,
+} from './containers/compose.js';

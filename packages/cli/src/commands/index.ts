@@ -1,6 +1,7 @@
 import type { CommandModule } from '../CommandModule.js';
 import { benchCommand } from './bench.js';
 import { chaosCommand } from './chaos.js';
+import { composeCommand } from './compose.js';
 import { conflictsCommand } from './conflicts.js';
 import { demoCommand } from './demo.js';
 import { fenceCommand } from './fence.js';
@@ -20,6 +21,7 @@ import { verifyCommand } from './verify.js';
 export const commands: readonly CommandModule[] = [
   stackCommand,
   imagesCommand,
+  composeCommand,
   runCommand,
   demoCommand,
   chaosCommand,

@@ -33,6 +33,8 @@ export function imageExists(docker: string, image: string): boolean {
 
 export interface RunOptions {
   readonly cwd?: string;
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Piped to the command's stdin (e.g. a tar stream's producer). */
   readonly stdinFrom?: NodeJS.ReadableStream;
   readonly progress?: ProgressSink;
@@ -52,6 +54,7 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
+      env: { ...process.env, ...options.env },
       stdio: [options.stdinFrom ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     if (options.stdinFrom && child.stdin) options.stdinFrom.pipe(child.stdin);

@@ -15,6 +15,7 @@ export function imageNames(config: Pick<ConcordConfig, 'kafka'>) {
     kafka: `concord-kafka:${config.kafka.version}`,
     postgres: 'concord-postgres:15',
     redis: 'concord-redis:7',
+    prometheus: 'concord-prometheus:2',
     concord: 'concord:local',
   } as const;
 }
@@ -86,7 +87,7 @@ async function buildBase(
 }
 
 /**
- * `concord images build`: the base (unless `registry`), Node, Kafka, Postgres, Redis and the
+ * `concord images build`: the base (unless `registry`), Node, Kafka, Postgres, Redis, Prometheus and the
  * Concord services image from the Dockerfiles under infra/docker. Idempotent: the base is made
  * once, every other image is a `docker build` whose layers the engine caches. The Concord
  * image copies the workspace as built on the host (`./concord` builds it first).
@@ -144,6 +145,7 @@ export async function buildImages(
   await build(images.kafka, 'kafka.Dockerfile', kafkaContext);
   await build(images.postgres, 'postgres.Dockerfile', dockerDir);
   await build(images.redis, 'redis.Dockerfile', dockerDir);
+  await build(images.prometheus, 'prometheus.Dockerfile', dockerDir);
   // The services image starts from the Node image: the official one, or the host's binary.
   await build(images.concord, 'concord.Dockerfile', config.workspaceRoot, nodeImage);
   return { images, seconds };
