@@ -10,6 +10,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   else
     initdb -U postgres --auth=trust -D "$PGDATA" >/dev/null
   fi
-  echo "host all all 0.0.0.0/0 ${POSTGRES_PASSWORD:+scram-sha-256}${POSTGRES_PASSWORD:-trust}" >> "$PGDATA/pg_hba.conf"
+  method=trust
+  [ -z "${POSTGRES_PASSWORD:-}" ] || method=scram-sha-256
+  echo "host all all 0.0.0.0/0 $method" >> "$PGDATA/pg_hba.conf"
 fi
 exec postgres -D "$PGDATA" -c listen_addresses='*' -p "${PGPORT:-5432}" -c max_connections=300 -c fsync=off "$@"

@@ -9,7 +9,11 @@ import { MirrorMakerProcess, type MirrorMakerStatus } from './mm2/MirrorMakerPro
 import { livePid, ProcessState } from './process/PidFile.js';
 import { recordedModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
-import { containerState, readContainers, type ContainerRecord } from './containers/containerParts.js';
+import {
+  containerState,
+  readContainers,
+  type ContainerRecord,
+} from './containers/containerParts.js';
 
 /** State of a process the stack runs. `paused` = SIGSTOP'ed. */
 export type PartState = 'running' | 'paused' | 'stopped';

@@ -25,11 +25,19 @@ function register(program: Command, ctx: CliContext): void {
 
   compose
     .command('up')
-    .description('start the compose topology with the local images and wait until every service is ready')
-    .option('--registry', "use docker-compose.yml's official images instead of `concord images build`'s")
+    .description(
+      'start the compose topology with the local images and wait until every service is ready',
+    )
+    .option(
+      '--registry',
+      "use docker-compose.yml's official images instead of `concord images build`'s",
+    )
     .action(async (opts: { registry?: boolean }) => {
       const t0 = Date.now();
-      await composeUp(config(), { progress: progressPrinter(ctx), registry: opts.registry === true });
+      await composeUp(config(), {
+        progress: progressPrinter(ctx),
+        registry: opts.registry === true,
+      });
       const c = config();
       ctx.out(
         `compose up in ${((Date.now() - t0) / 1000).toFixed(1)} s — writers ${c.regions.map((r) => c.byRegion[r]!.writer.url).join(', ')}; \`concord compose env\` prints the CLI's environment for it`,
@@ -57,7 +65,9 @@ function register(program: Command, ctx: CliContext): void {
 
   compose
     .command('env')
-    .description('print the environment (export lines) under which `concord verify` and friends reach the compose deployment')
+    .description(
+      'print the environment (export lines) under which `concord verify` and friends reach the compose deployment',
+    )
     .action(() => {
       ctx.out(
         Object.entries(composeClientEnv(config()))
@@ -68,7 +78,9 @@ function register(program: Command, ctx: CliContext): void {
 
   compose
     .command('partition <region>')
-    .description("cut a region off: its broker, mirror and reconciler leave the compose `wan` network")
+    .description(
+      'cut a region off: its broker, mirror and reconciler leave the compose `wan` network',
+    )
     .action((region: string) => {
       if (!config().regions.includes(region)) {
         throw new ConcordError(
@@ -77,7 +89,9 @@ function register(program: Command, ctx: CliContext): void {
         );
       }
       const cut = composePartition(config(), region);
-      ctx.out(cut.length ? `disconnected ${cut.join(', ')} from wan` : `${region} was already cut off`);
+      ctx.out(
+        cut.length ? `disconnected ${cut.join(', ')} from wan` : `${region} was already cut off`,
+      );
     });
 
   compose

@@ -106,7 +106,11 @@ export function runCompose(
 }
 
 /** Waits until every service answers /readyz with 200 on its published port. */
-async function waitServicesReady(config: ConcordConfig, timeoutMs: number, progress?: ProgressSink) {
+async function waitServicesReady(
+  config: ConcordConfig,
+  timeoutMs: number,
+  progress?: ProgressSink,
+) {
   const deadline = Date.now() + timeoutMs;
   for (const r of config.regions) {
     for (const kind of ['writer', 'mirror', 'reconciler'] as const) {
@@ -130,7 +134,10 @@ async function waitServicesReady(config: ConcordConfig, timeoutMs: number, progr
 }
 
 /** `concord compose up`: the compose topology with the local images, up until every service is ready. */
-export async function composeUp(config: ConcordConfig, options: ComposeOptions = {}): Promise<void> {
+export async function composeUp(
+  config: ConcordConfig,
+  options: ComposeOptions = {},
+): Promise<void> {
   requireDocker();
   if (!options.registry) {
     const missing = missingImages(config);
@@ -142,11 +149,15 @@ export async function composeUp(config: ConcordConfig, options: ComposeOptions =
     }
   }
   await runCompose(config, ['up', '-d', '--no-build'], options);
-  await waitServicesReady(config, 240_000, options.progress);
+  // Generous: three JVMs and nine services start at once on what may be a busy machine.
+  await waitServicesReady(config, 600_000, options.progress);
 }
 
 /** `concord compose down`: removes the project's containers, networks and volumes. */
-export async function composeDown(config: ConcordConfig, options: ComposeOptions = {}): Promise<string[]> {
+export async function composeDown(
+  config: ConcordConfig,
+  options: ComposeOptions = {},
+): Promise<string[]> {
   requireDocker();
   await runCompose(config, ['--profile', 'dashboards', 'down', '-v', '--remove-orphans'], options);
   // Anything compose no longer knows (a crashed run): removed by id.
@@ -173,7 +184,10 @@ function serviceContainer(config: ConcordConfig, service: string): string {
     true,
   ).split('\n')[0];
   if (!id) {
-    throw new ConcordError('STACK_NOT_RUNNING', `no ${service} container: run \`concord compose up\``);
+    throw new ConcordError(
+      'STACK_NOT_RUNNING',
+      `no ${service} container: run \`concord compose up\``,
+    );
   }
   return id;
 }

@@ -1,6 +1,11 @@
 import type { ConcordConfig, RegionId } from '@concord/config';
 import type { BrokerStatus } from '../kafka/KafkaBroker.js';
-import { containerState, docker, requireContainer, type ContainerRecord } from './containerParts.js';
+import {
+  containerState,
+  docker,
+  requireContainer,
+  type ContainerRecord,
+} from './containerParts.js';
 import { waitKafkaReady } from './containerStack.js';
 
 /**
@@ -40,7 +45,15 @@ export function containerServerControl(
   const id = () => requireContainer(config, part, region).id;
   const ready =
     part === 'postgres'
-      ? ['pg_isready', '-h', '127.0.0.1', '-p', String(config.postgres.privatePort), '-U', 'postgres']
+      ? [
+          'pg_isready',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(config.postgres.privatePort),
+          '-U',
+          'postgres',
+        ]
       : ['redis-cli', '-p', String(config.byRegion[region!]!.redis.privatePort), 'ping'];
   const start = async () => {
     if (containerState(id()) === 'stopped') docker(['start', id()]);

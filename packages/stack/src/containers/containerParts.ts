@@ -29,7 +29,9 @@ export function containersFile(config: Pick<ConcordConfig, 'stateDir'>): string 
   return join(config.stateDir, 'containers.json');
 }
 
-export function readContainers(config: Pick<ConcordConfig, 'stateDir'>): ContainersFile | undefined {
+export function readContainers(
+  config: Pick<ConcordConfig, 'stateDir'>,
+): ContainersFile | undefined {
   try {
     return JSON.parse(readFileSync(containersFile(config), 'utf8')) as ContainersFile;
   } catch {
@@ -37,7 +39,10 @@ export function readContainers(config: Pick<ConcordConfig, 'stateDir'>): Contain
   }
 }
 
-export function writeContainers(config: Pick<ConcordConfig, 'stateDir'>, file: ContainersFile): void {
+export function writeContainers(
+  config: Pick<ConcordConfig, 'stateDir'>,
+  file: ContainersFile,
+): void {
   const path = containersFile(config);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2) + '\n');

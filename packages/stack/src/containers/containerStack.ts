@@ -12,7 +12,12 @@ import { assertPortsFree, type PortClaim } from '../ports/portCheck.js';
 import { prerequisiteMissing } from '../prerequisites.js';
 import type { ProgressSink } from '../progress.js';
 import { stackPaths } from '../StackPaths.js';
-import { buildEndpoints, prepareRegions, type StackUpOptions, type StackUpResult } from '../stackUp.js';
+import {
+  buildEndpoints,
+  prepareRegions,
+  type StackUpOptions,
+  type StackUpResult,
+} from '../stackUp.js';
 import {
   containerState,
   docker,
@@ -179,9 +184,7 @@ export async function containersStackUp(
         base(images.redis, named(`redis-${r}`))
           .withCommand(['redis-server', '--port', String(port), '--save', '', '--appendonly', 'no'])
           .withExposedPorts({ container: port, host: port })
-          .withWaitStrategy(
-            Wait.forSuccessfulCommand(`redis-cli -p ${port} ping | grep -q PONG`),
-          ),
+          .withWaitStrategy(Wait.forSuccessfulCommand(`redis-cli -p ${port} ping | grep -q PONG`)),
     });
   }
 

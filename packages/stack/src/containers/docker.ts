@@ -66,7 +66,11 @@ export function runCommand(
       for (const line of text.split('\n')) {
         const trimmed = line.trim();
         if (trimmed)
-          options.progress?.({ part: options.part, message: trimmed.slice(0, 160), transient: true });
+          options.progress?.({
+            part: options.part,
+            message: trimmed.slice(0, 160),
+            transient: true,
+          });
       }
     };
     child.stdout?.on('data', onData);
