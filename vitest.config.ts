@@ -66,6 +66,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        // The compose deployment on a Docker engine (docs/containers.md): not part of
+        // `pnpm test`; .ci/run runs it after the container subset. No global stack: the
+        // compose topology publishes the same ports.
+        test: {
+          name: 'containers',
+          include: everywhere('containers'),
+          sequence: { groupOrder: 3 },
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -5,15 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { kafkaRoute, loadConfig } from '@concord/config';
 
 /**
- * docker-compose.yml cannot run here (no Docker engine); this test keeps it in agreement with
- * the config module: the same regions, the same ports, and service environments that the
- * config module accepts and resolves to the compose hosts.
+ * Keeps docker-compose.yml in agreement with the config module: the same regions, the same
+ * ports, and service environments that the config module accepts and resolves to the compose
+ * hosts. Values are read with their `${VAR:-default}` defaults, as docker-compose resolves them
+ * with nothing set (the compose e2e, test/compose/compose.e2e.spec.ts, runs it for real).
  */
 interface Service {
   image?: string;
   command?: string[];
   environment?: Record<string, string | number>;
   ports?: string[];
+  networks?: string[];
 }
 
 const root = resolve(import.meta.dirname, '../..');
@@ -21,7 +23,16 @@ const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'),
   merge: true,
 }) as {
   services: Record<string, Service>;
+  networks: Record<string, unknown>;
 };
+/** `${VAR:-default}` → default, as docker-compose interpolates with VAR unset. */
+const interpolated = (v: string) => v.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+for (const service of Object.values(compose.services)) {
+  if (service.image) service.image = interpolated(service.image);
+  if (service.ports) service.ports = service.ports.map(interpolated);
+  for (const [k, v] of Object.entries(service.environment ?? {}))
+    if (typeof v === 'string') service.environment![k] = interpolated(v);
+}
 const defaults = loadConfig({ env: {}, cwd: root });
 const stringEnv = (s: Service) =>
   Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
@@ -31,6 +42,7 @@ describe('docker-compose.yml', () => {
     const perRegion = Object.keys(compose.services).filter(
       (n) => /-(\w+)$/.test(n) && !['postgres', 'redis'].includes(n),
     );
+    expect(Object.keys(compose.networks).sort()).toEqual([...defaults.regions, 'wan'].sort());
     const expected = defaults.regions.flatMap((r) => [
       `kafka-${r}`,
       `writer-${r}`,
@@ -63,6 +75,12 @@ describe('docker-compose.yml', () => {
       expect(String(kafka.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(
         `HOST://127.0.0.1:${hostPort}`,
       );
+      // WAN faults (concord compose partition) act on the `wan` network: only the broker, the
+      // mirror and the reconciler of a region reach other regions, the writer stays in-region.
+      expect(kafka.networks).toEqual([region, 'wan']);
+      expect(compose.services[`mirror-${region}`]!.networks).toEqual([region, 'wan']);
+      expect(compose.services[`reconciler-${region}`]!.networks).toEqual([region, 'wan']);
+      expect(compose.services[`writer-${region}`]!.networks).toEqual([region]);
     });
   }
 

@@ -86,6 +86,8 @@ export interface ConcordConfig {
   readonly stateDir: string;
   readonly cacheDir: string;
   readonly replication: { readonly mode: ReplicationMode };
+  /** What a new local stack runs its servers as (docs/containers.md). */
+  readonly stackProvider: 'processes' | 'containers';
   readonly kafka: {
     readonly version: string;
     readonly heapMb: number;

@@ -102,6 +102,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ConcordConfig {
     stateDir,
     cacheDir,
     replication: { mode: read('replicationMode') },
+    stackProvider: read('stackProvider'),
     kafka: {
       version: read('kafkaVersion'),
       heapMb: read('kafkaHeapMb'),

@@ -110,6 +110,12 @@ export const settings = {
     default: 'direct',
     doc: '`direct`: mirrors read remote regions’ topics across the WAN link; `mm2`: from local MirrorMaker 2 copies `<origin>.<ns>.events.<origin>`.',
   }),
+  stackProvider: spec({
+    env: 'CONCORD_STACK_PROVIDER',
+    schema: z.enum(['processes', 'containers']),
+    default: 'processes',
+    doc: 'What `concord stack up` runs the brokers, Postgres and Redis as: `processes` (the local stack) or `containers` (testcontainers, images of `concord images build`; docs/containers.md).',
+  }),
   bindHost: spec({
     env: 'CONCORD_BIND_HOST',
     schema: z

@@ -8,6 +8,8 @@ import {
 import { KafkaBroker, type BrokerStatus } from './kafka/KafkaBroker.js';
 import { ensureKafkaJars, ensureMirrorMakerJars } from './kafka/kafkaJars.js';
 import { LinkControlClient } from './links/LinkControlClient.js';
+import { readContainers } from './containers/containerParts.js';
+import { containerBrokerControl, containerServerControl } from './containers/containerControls.js';
 import { assertPortsFree } from './ports/portCheck.js';
 import { ensurePrivatePostgres, stopPrivatePostgres } from './postgres/PostgresServer.js';
 import { requireJava } from './prerequisites.js';
@@ -112,6 +114,7 @@ export class StackController {
 
   broker(region: RegionId): BrokerControl {
     this.checkRegion(region);
+    if (readContainers(this.config)) return containerBrokerControl(this.config, region);
     const broker = new KafkaBroker(this.config, region);
     return {
       status: () => broker.status(),
@@ -155,6 +158,7 @@ export class StackController {
   /** The private Redis of `region` (only when the stack runs Redis privately). */
   redis(region: RegionId): ServerControl {
     this.checkRegion(region);
+    if (readContainers(this.config)) return containerServerControl(this.config, 'redis', region);
     const check = () => this.requirePrivate('redis');
     const start = async () => {
       check();
@@ -173,6 +177,7 @@ export class StackController {
 
   /** The private Postgres cluster (shared by every region's database). */
   postgres(): ServerControl {
+    if (readContainers(this.config)) return containerServerControl(this.config, 'postgres');
     const check = () => this.requirePrivate('postgres');
     const start = async () => {
       check();

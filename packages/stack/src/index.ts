@@ -111,3 +111,23 @@ export {
 } from './process/processes.js';
 export { stackPaths, type StackPaths } from './StackPaths.js';
 export type { ProgressEvent, ProgressSink } from './progress.js';
+export {
+  buildImages,
+  imageNames,
+  missingImages,
+  type ImageNames,
+  type ImagesBuildOptions,
+  type ImagesBuildResult,
+} from './containers/images.js';
+export { imageExists, requireDocker } from './containers/docker.js';
+export {
+  composeClientEnv,
+  composeDown,
+  composeEnv,
+  composeHeal,
+  composePartition,
+  composeProject,
+  composeUp,
+  runCompose,
+  type ComposeOptions,
+} from './containers/compose.js';

@@ -5,6 +5,7 @@ import type { ConcordConfig, RegionId } from '@concord/config';
 import { ident, pg } from '@concord/postgres';
 import { readStackEndpoints, type StackEndpoints } from './endpoints/StackEndpoints.js';
 import { stopLinkDaemon } from './links/linkDaemonProcess.js';
+import { removeRecorded } from './containers/containerParts.js';
 import { stopByPidFile } from './process/processes.js';
 import { withStackLock } from './process/stackLock.js';
 import type { ProgressSink } from './progress.js';
@@ -77,6 +78,12 @@ export async function stackDown(
           await stopByPidFile(paths.postgres.pidFile, { signal: 'SIGINT', graceMs: 20_000 }),
         ))(),
     ]);
+
+    // A containers stack (docs/containers.md): its containers and network, removed by id.
+    for (const part of removeRecorded(config)) {
+      stopped.push(part);
+      progress?.({ part: part.split(' ')[0]!, message: `removed container ${part}` });
+    }
 
     if (options.purge) {
       if (endpoints) await purgeExternalData(endpoints, progress);

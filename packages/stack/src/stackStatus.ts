@@ -9,6 +9,11 @@ import { MirrorMakerProcess, type MirrorMakerStatus } from './mm2/MirrorMakerPro
 import { livePid, ProcessState } from './process/PidFile.js';
 import { recordedModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
+import {
+  containerState,
+  readContainers,
+  type ContainerRecord,
+} from './containers/containerParts.js';
 
 /** State of a process the stack runs. `paused` = SIGSTOP'ed. */
 export type PartState = 'running' | 'paused' | 'stopped';
@@ -21,7 +26,11 @@ export interface StackStatus {
   readonly regions: readonly RegionId[];
   /** stack.json, when the stack has been up. */
   readonly endpoints: StackEndpoints | undefined;
-  readonly brokers: readonly (BrokerStatus & { readonly managed: boolean })[];
+  readonly brokers: readonly (BrokerStatus & {
+    readonly managed: boolean;
+    /** The container id on a containers stack (docs/containers.md). */
+    readonly container?: string | undefined;
+  })[];
   readonly linkDaemon: {
     readonly state: PartState;
     readonly pid: number | undefined;
@@ -35,6 +44,7 @@ export interface StackStatus {
     readonly state: PartState | 'external';
     readonly pid: number | undefined;
     readonly port: number | undefined;
+    readonly container?: string | undefined;
   };
   readonly redis: readonly {
     readonly region: RegionId;
@@ -42,6 +52,7 @@ export interface StackStatus {
     readonly state: PartState | 'external';
     readonly pid: number | undefined;
     readonly port: number | undefined;
+    readonly container?: string | undefined;
   }[];
   /** How regions replicate (stack.json; `direct` when it does not say). */
   readonly replication: ReplicationMode;
@@ -63,9 +74,16 @@ function partState(live: { state: ProcessState } | undefined): PartState {
 export async function stackStatus(config: ConcordConfig): Promise<StackStatus> {
   const paths = stackPaths(config);
   const endpoints = readStackEndpoints(config);
+  // A containers stack (docs/containers.md): brokers, Postgres and Redis are containers.
+  const containers = readContainers(config);
+  const inContainer = (part: ContainerRecord['part'], region?: RegionId) => {
+    const c = containers?.containers.find((x) => x.part === part && x.region === region);
+    return { state: c ? containerState(c.id) : ('stopped' as const), container: c?.id };
+  };
   const brokers = config.regions.map((r) => ({
     ...new KafkaBroker(config, r).status(),
     managed: config.byRegion[r]!.kafka.managed,
+    ...(containers ? inContainer('kafka', r) : {}),
   }));
   const daemon = linkDaemonProcesses(config);
   const links = await new LinkControlClient(config).status().catch(() => undefined);
@@ -77,6 +95,7 @@ export async function stackStatus(config: ConcordConfig): Promise<StackStatus> {
     state: pgMode === 'external' ? ('external' as const) : partState(pgLive),
     pid: pgLive?.pid,
     port: pgMode === 'private' ? config.postgres.privatePort : undefined,
+    ...(containers ? inContainer('postgres') : {}),
   };
   const redis = config.regions.map((region) => {
     const live = livePid(paths.redis(region).pidFile);
@@ -88,6 +107,7 @@ export async function stackStatus(config: ConcordConfig): Promise<StackStatus> {
       state: mode === 'external' ? ('external' as const) : partState(live),
       pid: live?.pid,
       port: mode === 'private' ? config.byRegion[region]!.redis.privatePort : undefined,
+      ...(containers ? inContainer('redis', region) : {}),
     };
   });
   const modes = recordedModes(endpoints);

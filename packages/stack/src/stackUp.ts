@@ -44,6 +44,7 @@ import { brokerSecurity, mirrorMakerSecurity, stackSecurity } from './security/s
 import { resolveStackModes, type StackModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
 import { deleteRedisPrefix } from './stackDown.js';
+import { containersStackUp, usesContainers } from './containers/containerStack.js';
 
 export interface StackUpOptions {
   readonly progress?: ProgressSink;
@@ -90,7 +91,9 @@ export async function stackUp(
   config: ConcordConfig,
   options: StackUpOptions = {},
 ): Promise<StackUpResult> {
-  return withStackLock(config.stateDir, () => up(config, options));
+  return withStackLock(config.stateDir, () =>
+    usesContainers(config) ? containersStackUp(config, options) : up(config, options),
+  );
 }
 
 async function up(config: ConcordConfig, options: StackUpOptions): Promise<StackUpResult> {
@@ -230,47 +233,20 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
 
   // 3. Topics (and on a secure stack SCRAM users and ACLs), databases and schema; then every
   //    part must answer.
-  const ready = (r: RegionId) =>
-    config.byRegion[r]!.kafka.managed === false ||
-    new KafkaBroker(config, r).status().state === 'running';
-  await Promise.all(
-    config.regions.filter(ready).map(async (r) => {
+  await prepareRegions(config, {
+    pgMode,
+    redisMode,
+    replication: modes.replication,
+    newLogs,
+    progress,
+    ready: (r) => new KafkaBroker(config, r).status().state === 'running',
+    beforeTopics: async (r) => {
       if (modes.secure && config.byRegion[r]!.kafka.managed) {
         await ensureScramUsers(config, r, java, jars, progress);
         await ensureReaderAcls(config, r);
       }
-      await ensureStackTopics(config, r, modes.replication);
-      progress?.({ part: 'topics', region: r, message: 'topics ready' });
-    }),
-  );
-  await Promise.all(
-    config.regions.map(async (r) => {
-      const url = regionPostgresUrl(config, r, pgMode);
-      await migrate(url);
-      await waitForPostgres(url, 15_000);
-      const redisUrl = regionRedisUrl(config, r, redisMode);
-      await waitForRedis(redisUrl, 15_000);
-      const clusterIdFile = paths.kafka(r).clusterIdFile;
-      if (config.byRegion[r]!.kafka.managed && existsSync(clusterIdFile)) {
-        const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
-        const binding = await bindToLog(url, clusterId, { logIsNew: newLogs.has(r) });
-        if (binding.kind === 'recreated') {
-          // Idempotency keys and fences described the old log as well.
-          const keys = await deleteRedisPrefix(redisUrl, config.byRegion[r]!.redis.keyPrefix);
-          progress?.({
-            part: 'postgres',
-            region: r,
-            message: `database ${config.byRegion[r]!.postgres.database} projected an earlier Kafka log${binding.previousClusterId ? ` (cluster ${binding.previousClusterId})` : ''}; recreated for cluster ${clusterId}, ${keys} Redis keys of the old log deleted`,
-          });
-        }
-      }
-      progress?.({
-        part: 'postgres',
-        region: r,
-        message: `database ${config.byRegion[r]!.postgres.database} migrated`,
-      });
-    }),
-  );
+    },
+  });
 
   // 4. MirrorMaker 2 once the target brokers and the topics exist (mm2), or none (direct).
   if (modes.replication === 'mm2') {
@@ -326,7 +302,69 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
   return { endpoints, started, alreadyRunning, elapsedMs: Date.now() - t0, modes };
 }
 
-function buildEndpoints(
+export interface PrepareRegionsOptions {
+  readonly pgMode: ResolvedServerMode;
+  readonly redisMode: ResolvedServerMode;
+  readonly replication: ReplicationMode;
+  /** Regions whose Kafka log is new (storage formatted by this `stack up`). */
+  readonly newLogs: ReadonlySet<RegionId>;
+  readonly progress?: ProgressSink;
+  /** True when the managed broker of the region runs (process or container). */
+  readonly ready: (region: RegionId) => boolean;
+  /** Runs once the broker answers, before its topics (a secure stack's users and ACLs). */
+  readonly beforeTopics?: (region: RegionId) => Promise<void>;
+}
+
+/**
+ * The steps of `stack up` after the servers run, shared by the process and containers
+ * providers: every region's topics, its database migrated and bound to its Kafka log (see
+ * docs/local-stack.md), Postgres and Redis answering.
+ */
+export async function prepareRegions(
+  config: ConcordConfig,
+  options: PrepareRegionsOptions,
+): Promise<void> {
+  const { pgMode, redisMode, progress, newLogs } = options;
+  const paths = stackPaths(config);
+  const ready = (r: RegionId) => config.byRegion[r]!.kafka.managed === false || options.ready(r);
+  await Promise.all(
+    config.regions.filter(ready).map(async (r) => {
+      await options.beforeTopics?.(r);
+      await ensureStackTopics(config, r, options.replication);
+      progress?.({ part: 'topics', region: r, message: 'topics ready' });
+    }),
+  );
+  await Promise.all(
+    config.regions.map(async (r) => {
+      const url = regionPostgresUrl(config, r, pgMode);
+      await migrate(url);
+      await waitForPostgres(url, 15_000);
+      const redisUrl = regionRedisUrl(config, r, redisMode);
+      await waitForRedis(redisUrl, 15_000);
+      const clusterIdFile = paths.kafka(r).clusterIdFile;
+      if (config.byRegion[r]!.kafka.managed && existsSync(clusterIdFile)) {
+        const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
+        const binding = await bindToLog(url, clusterId, { logIsNew: newLogs.has(r) });
+        if (binding.kind === 'recreated') {
+          // Idempotency keys and fences described the old log as well.
+          const keys = await deleteRedisPrefix(redisUrl, config.byRegion[r]!.redis.keyPrefix);
+          progress?.({
+            part: 'postgres',
+            region: r,
+            message: `database ${config.byRegion[r]!.postgres.database} projected an earlier Kafka log${binding.previousClusterId ? ` (cluster ${binding.previousClusterId})` : ''}; recreated for cluster ${clusterId}, ${keys} Redis keys of the old log deleted`,
+          });
+        }
+      }
+      progress?.({
+        part: 'postgres',
+        region: r,
+        message: `database ${config.byRegion[r]!.postgres.database} migrated`,
+      });
+    }),
+  );
+}
+
+export function buildEndpoints(
   config: ConcordConfig,
   pgMode: ResolvedServerMode,
   redisMode: ResolvedServerMode,

@@ -1,9 +1,11 @@
 import type { CommandModule } from '../CommandModule.js';
 import { benchCommand } from './bench.js';
 import { chaosCommand } from './chaos.js';
+import { composeCommand } from './compose.js';
 import { conflictsCommand } from './conflicts.js';
 import { demoCommand } from './demo.js';
 import { fenceCommand } from './fence.js';
+import { imagesCommand } from './images.js';
 import { keysCommand } from './keys.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -18,6 +20,8 @@ import { verifyCommand } from './verify.js';
  */
 export const commands: readonly CommandModule[] = [
   stackCommand,
+  imagesCommand,
+  composeCommand,
   runCommand,
   demoCommand,
   chaosCommand,

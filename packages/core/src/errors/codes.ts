@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'PORT_IN_USE',
   'STACK_NOT_RUNNING',
   'STACK_START_FAILED',
+  // containers (docs/containers.md): a docker build, run or compose command failed
+  'CONTAINER_COMMAND_FAILED',
   // verification (verify, chaos, demo)
   'NOT_CONVERGED',
   'CHECK_FAILED',

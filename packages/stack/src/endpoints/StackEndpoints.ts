@@ -61,6 +61,11 @@ export interface StackEndpoints {
   };
   /** Present on a `--secure` stack: how other regions' clients reach a broker's PEER listener. */
   readonly security?: StackSecurity;
+  /**
+   * What runs the brokers, Postgres and Redis: processes (absent, the default) or containers
+   * (CONCORD_STACK_PROVIDER=containers, docs/containers.md; ids in `<state>/containers.json`).
+   */
+  readonly provider?: 'processes' | 'containers';
 }
 
 /** Writes stack.json atomically. */

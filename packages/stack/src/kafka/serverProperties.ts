@@ -15,6 +15,11 @@ export interface BrokerFiles {
    * every listener is PLAINTEXT.
    */
   readonly security?: { readonly keystore: string };
+  /**
+   * Address the LOCAL and PEER listeners bind: 127.0.0.1 (default) for a broker process; 0.0.0.0
+   * in a container, whose published ports reach it from outside (docs/containers.md).
+   */
+  readonly bindHost?: string;
 }
 
 /** The JAAS login module of a broker-side SCRAM listener (the credentials live in KRaft metadata). */
@@ -41,14 +46,15 @@ export function renderServerProperties(
   const rc = config.byRegion[region];
   if (!rc) throw new Error(`unknown region ${region}`);
   const k = rc.kafka;
-  const listeners = [`LOCAL://127.0.0.1:${k.port}`, `CONTROLLER://127.0.0.1:${k.controllerPort}`];
+  const bind = files.bindHost ?? '127.0.0.1';
+  const listeners = [`LOCAL://${bind}:${k.port}`, `CONTROLLER://127.0.0.1:${k.controllerPort}`];
   const advertised = [`LOCAL://127.0.0.1:${k.port}`];
   const protocols = ['LOCAL:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
   const secure = files.security !== undefined;
   const perListener: [string, string][] = [];
   for (const link of config.links.filter((l) => l.from === region)) {
     const name = peerListenerName(link.to);
-    listeners.push(`${name}://127.0.0.1:${link.upstreamPort}`);
+    listeners.push(`${name}://${bind}:${link.upstreamPort}`);
     advertised.push(`${name}://127.0.0.1:${link.proxyPort}`);
     protocols.push(`${name}:${secure ? 'SASL_SSL' : 'PLAINTEXT'}`);
     if (secure)
