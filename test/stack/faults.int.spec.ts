@@ -44,10 +44,10 @@ describe('fault injection (separate private stack on port base 30000)', () => {
   it('pauses and resumes a broker (SIGSTOP/SIGCONT), same process', async () => {
     const broker = stack.broker('us');
     const pid = broker.status().pid;
-    expect(broker.pause()).toBe(pid);
+    expect(await broker.pause()).toBe(pid);
     expect(broker.status().state).toBe('paused');
     expect((await stack.status()).running).toBe(false);
-    expect(broker.resume()).toBe(pid);
+    expect(await broker.resume()).toBe(pid);
     await broker.start(); // already running: waits until it answers again
     expect(broker.status()).toMatchObject({ state: 'running', pid });
   });

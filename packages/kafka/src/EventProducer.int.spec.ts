@@ -58,7 +58,7 @@ describe('EventProducer failures', () => {
     let inFlight: Promise<'ok' | ConcordError>;
     let withdrawn: ConcordError | 'ok';
     try {
-      broker.pause();
+      await broker.pause();
       inFlight = send('in-flight'); // taken into a request at once (nothing else queued)
       const withdraw = new AbortController();
       const queued = send('queued', withdraw.signal); // waits behind the one request in flight
@@ -69,7 +69,7 @@ describe('EventProducer failures', () => {
         details: { ambiguous: true },
       });
     } finally {
-      broker.resume();
+      await broker.resume();
     }
     expect(withdrawn).toBeInstanceOf(ConcordError);
     expect(withdrawn).toMatchObject({

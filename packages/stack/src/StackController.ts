@@ -31,10 +31,10 @@ export interface BrokerControl {
   start(): Promise<void>;
   /** SIGKILL: a crash. */
   kill(): Promise<number | undefined>;
-  /** SIGSTOP: a hung broker, connections left open. */
-  pause(): number | undefined;
-  /** SIGCONT. */
-  resume(): number | undefined;
+  /** SIGSTOP: a hung broker, connections left open. Resolves once the kernel says stopped. */
+  pause(): Promise<number | undefined>;
+  /** SIGCONT; resolves once the kernel says running. */
+  resume(): Promise<number | undefined>;
 }
 
 /** Fault injection on the MirrorMaker 2 process replicating into one region (mm2 stacks). */

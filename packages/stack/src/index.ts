@@ -96,6 +96,7 @@ export {
   pidRecord,
   processState,
   ProcessState,
+  waitForProcessState,
   readPidFile,
   writePidFile,
   type PidRecord,

@@ -1,5 +1,5 @@
 import type { Supervisor } from '@concord/runner';
-import type { StackController } from '@concord/stack';
+import { ProcessState, waitForProcessState, type StackController } from '@concord/stack';
 import { describeFault, type PlannedFault } from '../schedule/planFaults.js';
 
 export interface NemesisTargets {
@@ -59,6 +59,7 @@ export class Nemesis {
           if (pid !== undefined) {
             process.kill(pid, 'SIGSTOP');
             this.paused.set(a.service, pid);
+            await waitForProcessState(pid, ProcessState.stopped);
           }
           return;
         }

@@ -31,8 +31,8 @@ export function containerBrokerControl(config: ConcordConfig, region: RegionId) 
       if (containerState(id()) === 'stopped') docker(['start', id()]);
       await waitKafkaReady(k.port, 120_000);
     },
-    pause: () => void docker(['pause', id()]),
-    resume: () => void docker(['unpause', id()]),
+    pause: async () => void docker(['pause', id()]),
+    resume: async () => void docker(['unpause', id()]),
   };
 }
 

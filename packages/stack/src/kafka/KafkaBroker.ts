@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ConcordConfig, RegionId } from '@concord/config';
 import { ConcordError, withRetry } from '@concord/core';
-import { livePid, ProcessState, type PidRecord } from '../process/PidFile.js';
+import { livePid, ProcessState, waitForProcessState, type PidRecord } from '../process/PidFile.js';
 import { signalByPidFile, spawnDetached, stopByPidFile, tailFile } from '../process/processes.js';
 import type { ProgressSink } from '../progress.js';
 import {
@@ -195,14 +195,21 @@ export class KafkaBroker {
     return stopByPidFile(this.files.pidFile, { signal: 'SIGKILL', graceMs: 5_000 });
   }
 
-  /** SIGSTOP: the broker freezes with its connections open (a hung broker). */
-  pause(): number | undefined {
-    return signalByPidFile(this.files.pidFile, 'SIGSTOP');
+  /**
+   * SIGSTOP: the broker freezes with its connections open (a hung broker). Resolves once the
+   * kernel reports it stopped, so a status read afterwards says `paused`.
+   */
+  async pause(): Promise<number | undefined> {
+    const pid = signalByPidFile(this.files.pidFile, 'SIGSTOP');
+    if (pid !== undefined) await waitForProcessState(pid, ProcessState.stopped);
+    return pid;
   }
 
-  /** SIGCONT after {@link pause}. */
-  resume(): number | undefined {
-    return signalByPidFile(this.files.pidFile, 'SIGCONT');
+  /** SIGCONT after {@link pause}; resolves once the kernel reports it running again. */
+  async resume(): Promise<number | undefined> {
+    const pid = signalByPidFile(this.files.pidFile, 'SIGCONT');
+    if (pid !== undefined) await waitForProcessState(pid, ProcessState.running);
+    return pid;
   }
 
   private startFailed(reason: string, cause?: unknown): ConcordError {

@@ -110,3 +110,26 @@ export function livePid(file: string): (PidRecord & { state: ProcessState }) | u
   }
   return { ...record, state };
 }
+
+/**
+ * Resolves once the kernel reports `pid` in `want` (a signal is delivered asynchronously:
+ * right after SIGSTOP, /proc may still say running). Resolves too when the process is gone;
+ * rejects after `timeoutMs`.
+ */
+export async function waitForProcessState(
+  pid: number,
+  want: typeof ProcessState.stopped | typeof ProcessState.running,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = processState(pid);
+    if (state === want || state === ProcessState.gone) return;
+    if (Date.now() > deadline) {
+      throw new Error(`process ${pid} did not reach state ${want} within ${timeoutMs} ms`);
+    }
+    // A bounded wait for a kernel state transition (microseconds to milliseconds), not a poll
+    // for work.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -98,10 +98,10 @@ describe('Kafka of the region down', () => {
     const broker = testStack(config).broker('us');
     let r: Awaited<ReturnType<typeof api.append>>;
     try {
-      broker.pause();
+      await broker.pause();
       r = await api.append('bus-2', { type: 'T', data: { n: 1 }, idempotencyKey: 'maybe' });
     } finally {
-      broker.resume();
+      await broker.resume();
     }
     expect(r.status).toBe(503);
     expect(r.body).toMatchObject({

@@ -108,13 +108,13 @@ describe('produce failures under load', () => {
         message: 'the writer did not resume after the restart',
       });
       // SIGSTOP mid-request: the requests in flight hang until the deadline.
-      broker.pause();
+      await broker.pause();
       await waitFor(() => traffic.count('unknown') >= 1, {
         timeoutMs: 30_000,
         message: 'no unknown outcome while the broker was frozen',
       });
     } finally {
-      broker.resume();
+      await broker.resume();
       if (broker.status().state === 'stopped') await broker.start();
     }
     const resumed = traffic.count('acked');
