@@ -64,8 +64,7 @@ export function nulCharacterPath(value: unknown, path = '$'): string | undefined
 
 /** A record value that is an envelope: `canonical` is set when the bytes were not its canonical form. */
 export type ParsedValue =
-  | { ok: true; envelope: Envelope; canonical?: string }
-  | { ok: false; rejection: Rejection };
+  { ok: true; envelope: Envelope; canonical?: string } | { ok: false; rejection: Rejection };
 
 const utf8 = new TextDecoder('utf-8');
 
