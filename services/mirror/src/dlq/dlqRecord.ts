@@ -9,6 +9,7 @@ export const DLQ_HEADERS = {
   code: 'concord-dlq-code',
   field: 'concord-dlq-field',
   reason: 'concord-dlq-reason',
+  sqlstate: 'concord-dlq-sqlstate',
   message: 'concord-dlq-message',
   region: 'concord-dlq-region',
   at: 'concord-dlq-at',
@@ -63,6 +64,7 @@ export function dlqOutboxRow(input: {
   headers[DLQ_HEADERS.code] = rejection.code;
   if (rejection.field !== undefined) headers[DLQ_HEADERS.field] = rejection.field;
   if (rejection.reason !== undefined) headers[DLQ_HEADERS.reason] = rejection.reason;
+  if (rejection.sqlstate !== undefined) headers[DLQ_HEADERS.sqlstate] = rejection.sqlstate;
   headers[DLQ_HEADERS.message] = rejection.message.slice(0, 500);
   headers[DLQ_HEADERS.region] = input.region;
   headers[DLQ_HEADERS.at] = (input.now ?? new Date()).toISOString();
