@@ -29,6 +29,17 @@ export interface DlqOutboxRow {
   readonly reason: string;
 }
 
+/**
+ * A header value Postgres can store (the outbox keeps headers as text): U+0000 and lone
+ * surrogates — a rejected field's path may hold them — are written as `\\u0000`, `\\ud800`.
+ */
+export function storableText(text: string): string {
+  return text.replace(
+    /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function headerText(value: IHeaders[string]): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   if (first === undefined || first === null) return undefined;
@@ -79,5 +90,6 @@ export function dlqOutboxRow(input: {
       headers[DLQ_HEADERS.truncated] = 'true';
     }
   }
+  for (const name of Object.keys(headers)) headers[name] = storableText(headers[name]!);
   return { key: input.key, value, headers, reason: rejection.code };
 }
