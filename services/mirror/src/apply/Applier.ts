@@ -17,7 +17,7 @@ import type { PartitionSubmission, Rejection, SubmissionOutcome } from './ApplyT
 import { applyRound, notifyPayload, type RoundResult } from './applyRound.js';
 import { applyEvents } from './applyEvents.js';
 import { joinOutcomes, splitSubmissions } from './isolate.js';
-import { EventRefusal, storeRejection } from './refusal.js';
+import { EventRefusal, ReducerFailure, reducerRejection, storeRejection } from './refusal.js';
 
 export interface ApplierOptions {
   readonly region: string;
@@ -216,8 +216,10 @@ export class Applier {
       }
       const only = events[0];
       if (only?.kind === 'event') {
-        const info = classifyApplyError(error);
-        const rejection = storeRejection(only.envelope, info.sqlstate, error);
+        const rejection =
+          error instanceof ReducerFailure
+            ? reducerRejection(only.envelope, error.cause)
+            : storeRejection(only.envelope, classifyApplyError(error).sqlstate, error);
         this.noteIsolated(error, rejection, submissions);
         refuse.set(only.envelope.id, rejection);
         continue;
@@ -258,7 +260,10 @@ export class Applier {
     let startedAt = Date.now();
     this.stats.firstRoundStartedAt ??= startedAt;
     const isolable = (error: unknown) =>
-      !always && (error instanceof EventRefusal || classifyApplyError(error).kind === 'record');
+      !always &&
+      (error instanceof EventRefusal ||
+        error instanceof ReducerFailure ||
+        classifyApplyError(error).kind === 'record');
     const fail = (error: unknown) => {
       this.healthy = false;
       this.stats.failures++;

@@ -26,6 +26,22 @@ export class EventRefusal extends ConcordError {
   }
 }
 
+/** A reducer threw on an event that is not new in the transaction (see foldGuarded). */
+export class ReducerFailure extends ConcordError {
+  constructor(
+    readonly event: UnsignedEnvelope | undefined,
+    cause: unknown,
+  ) {
+    super(
+      'APPLY_REFUSED',
+      `the reducer threw on ${event ? `stored event ${event.id}` : 'the initial state'}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { retriable: false, details: { reason: 'reducer-threw' }, cause },
+    );
+  }
+}
+
 /** The rejection of an event whose reducer threw. */
 export function reducerRejection(event: UnsignedEnvelope, error: unknown): Rejection {
   const message = error instanceof Error ? error.message : String(error);
@@ -57,8 +73,8 @@ export function storeRejection(
  * Runs the fold of one stream with a reducer that remembers the event it was folding: when
  * the fold throws (the reducer, or the state it returned has no canonical form) and that event
  * is one of `added` (new in this transaction), the error becomes an {@link EventRefusal} of
- * it. A throw on an event stored earlier (re-folded in a new order) is rethrown as it is: the
- * Applier then isolates by splitting the transaction.
+ * it. A throw on an event stored earlier (re-folded in a new order) names no new event: it
+ * becomes an APPLY_REFUSED {@link ReducerFailure}, and the Applier isolates by splitting.
  */
 export function foldGuarded<T>(
   reducer: Reducer<unknown>,
@@ -79,6 +95,6 @@ export function foldGuarded<T>(
     if (current !== undefined && added.has(current.id)) {
       throw new EventRefusal(current.id, reducerRejection(current, error), error);
     }
-    throw error;
+    throw new ReducerFailure(current, error);
   }
 }

@@ -35,6 +35,7 @@ export interface DlqOutboxRow {
  */
 export function storableText(text: string): string {
   return text.replace(
+    // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be escaped
     /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
