@@ -46,6 +46,7 @@ describe('runbooks', () => {
     expect(pages.sort()).toEqual(
       [
         'cost-growth.md',
+        'dlq-growth.md',
         'link-flaps.md',
         'replication-channel-exposure.md',
         'replication-lag.md',

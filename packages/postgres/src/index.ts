@@ -9,3 +9,9 @@ export { createProjectionSchema, ensureDatabase, migrate, PROJECTION_SCHEMA } fr
 export { mapPgError } from './pgErrors.js';
 export * from './projection/index.js';
 export * from './reconciler/index.js';
+export {
+  classifyApplyError,
+  DEDUPE_CONSTRAINTS,
+  type ApplyErrorClass,
+  type ApplyErrorInfo,
+} from './applyErrors.js';

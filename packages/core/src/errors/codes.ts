@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'EXPECTED_HEADS_MISMATCH',
   'IDEMPOTENCY_KEY_REUSED',
   'DOMAIN_REJECTED',
+  // mirror apply path: an event every region refuses (its reducer throws, Postgres cannot store it)
+  'APPLY_REFUSED',
   'BACKPRESSURE',
   'REGION_FENCED',
   'BUS_UNAVAILABLE',

@@ -1,4 +1,5 @@
 export { canonicalJson } from './canonicalJson.js';
+export { duplicateKeyPath } from './duplicateKeys.js';
 export {
   findNonJson,
   isJsonObject,

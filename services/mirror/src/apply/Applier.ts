@@ -1,21 +1,23 @@
 import {
-  isConcordError,
   readsHeldKind,
   schemaVersionOf,
   sleep,
   withRetry,
   type DomainRegistry,
   type Envelope,
+  type EventId,
 } from '@concord/core';
-import { inTransaction, type pg } from '@concord/postgres';
+import { classifyApplyError, inTransaction, type pg } from '@concord/postgres';
 import type { Logger } from '@concord/telemetry';
 import { ProjectionStore } from '../store/ProjectionStore.js';
 import { TransactionStore } from '../store/TransactionStore.js';
 import { APPLY_LOCK, LIVE_SCHEMA } from '../store/locks.js';
 import type { MirrorTelemetry } from '../telemetry/MirrorTelemetry.js';
-import type { PartitionSubmission, SubmissionOutcome } from './ApplyTypes.js';
+import type { PartitionSubmission, Rejection, SubmissionOutcome } from './ApplyTypes.js';
 import { applyRound, notifyPayload, type RoundResult } from './applyRound.js';
 import { applyEvents } from './applyEvents.js';
+import { joinOutcomes, splitSubmissions } from './isolate.js';
+import { EventRefusal, ReducerFailure, reducerRejection, storeRejection } from './refusal.js';
 
 export interface ApplierOptions {
   readonly region: string;
@@ -67,9 +69,10 @@ export interface ApplierStats {
  * Applies what the source consumers submit, one Postgres transaction at a time per process
  * and — through `pg_advisory_xact_lock` — per region database, whatever the number of mirror
  * instances. Submissions that queue up while a transaction runs go together into the next
- * one (group commit across partitions and sources). A failed transaction is retried with
- * back-off for as long as it takes (Postgres down, restarting): nothing is skipped, the
- * consumers wait, and the process never crash-loops.
+ * one (group commit across partitions and sources). A transaction that failed transiently is
+ * retried with back-off for as long as it takes (Postgres down, restarting): nothing is
+ * skipped, the consumers wait, and the process never crash-loops. One that failed because of a
+ * record's data isolates that record (see `runRound`): it alone goes to the DLQ.
  */
 export class Applier {
   private readonly queue: Queued[] = [];
@@ -162,8 +165,8 @@ export class Applier {
         const round = this.takeRound();
         const size = round.reduce((n, q) => n + Math.max(1, q.submission.records.length), 0);
         try {
-          const result = await this.runRound(round.map((q) => q.submission));
-          round.forEach((q, i) => q.resolve(result.outcomes[i]!));
+          const outcomes = await this.runRound(round.map((q) => q.submission));
+          round.forEach((q, i) => q.resolve(outcomes[i]!));
         } catch (error) {
           // Only when closing: the round was never applied.
           for (const q of round) q.reject(error);
@@ -179,46 +182,141 @@ export class Applier {
     }
   }
 
-  /** One transaction, retried until it commits. */
-  private async runRound(submissions: readonly PartitionSubmission[]): Promise<RoundResult> {
+  /**
+   * Applies the submissions: one transaction, retried until it commits while its failures are
+   * transient (classifyApplyError). A failure that follows from a record's data isolates that
+   * record instead (docs/mirror.md, "Bad records"): an event named by the failure (its reducer
+   * threw) is refused at once; otherwise the submissions are split in halves, each applied on
+   * its own, down to the one event Postgres refuses, which goes to the DLQ (APPLY_REFUSED, with
+   * the SQLSTATE) while the rest of the batch applies and the partition keeps flowing.
+   */
+  private async runRound(
+    submissions: readonly PartitionSubmission[],
+    refuse = new Map<EventId, Rejection>(),
+  ): Promise<readonly SubmissionOutcome[]> {
+    for (;;) {
+      let error: unknown;
+      try {
+        return (await this.commitRound(submissions, refuse)).outcomes;
+      } catch (caught) {
+        error = caught;
+      }
+      if (error instanceof EventRefusal && !refuse.has(error.event)) {
+        this.noteIsolated(error, error.rejection, submissions);
+        refuse.set(error.event, error.rejection);
+        continue;
+      }
+      const events = submissions.flatMap((s) =>
+        s.records.filter((r) => r.kind === 'event' && !refuse.has(r.envelope.id)),
+      );
+      const halves = splitSubmissions(submissions);
+      if (events.length > 1 && halves) {
+        const [first, second] = halves;
+        const before = await this.runRound(first, refuse);
+        const after = await this.runRound(second, refuse);
+        return joinOutcomes(submissions, before, after);
+      }
+      const only = events[0];
+      if (only?.kind === 'event') {
+        const rejection =
+          error instanceof ReducerFailure
+            ? reducerRejection(only.envelope, error.cause)
+            : storeRejection(only.envelope, classifyApplyError(error).sqlstate, error);
+        this.noteIsolated(error, rejection, submissions);
+        refuse.set(only.envelope.id, rejection);
+        continue;
+      }
+      // Nothing left to isolate (the failure is not an event's): retry with back-off.
+      return (await this.commitRound(submissions, refuse, true)).outcomes;
+    }
+  }
+
+  private noteIsolated(
+    error: unknown,
+    rejection: Rejection,
+    submissions: readonly PartitionSubmission[],
+  ): void {
+    this.options.logger.warn(
+      {
+        err: error,
+        code: rejection.code,
+        reason: rejection.reason,
+        sqlstate: rejection.sqlstate,
+        sources: submissions.map((s) => `${s.topic}:${s.partition}@${s.fetchedOffset}`),
+      },
+      'apply failed for the data of one event: refusing it to the DLQ, applying the rest',
+    );
+  }
+
+  /**
+   * One transaction, retried while its failures are transient (or, with `always`, whatever
+   * they are); a failure that follows from a record's data is thrown to the caller.
+   */
+  private async commitRound(
+    submissions: readonly PartitionSubmission[],
+    refuse: ReadonlyMap<EventId, Rejection>,
+    always = false,
+  ): Promise<RoundResult> {
     const { logger, telemetry } = this.options;
     const records = submissions.reduce((n, s) => n + s.records.length, 0);
     let startedAt = Date.now();
     this.stats.firstRoundStartedAt ??= startedAt;
+    const isolable = (error: unknown) =>
+      !always &&
+      (error instanceof EventRefusal ||
+        error instanceof ReducerFailure ||
+        classifyApplyError(error).kind === 'record');
+    const fail = (error: unknown) => {
+      this.healthy = false;
+      this.stats.failures++;
+      this.stats.lastError = (error as Error).message;
+      telemetry.applyRounds.inc({ outcome: 'failed' });
+    };
     const result = await withRetry(
       async () => {
         startedAt = Date.now();
-        return inTransaction(
-          this.pool,
-          async (client) => {
-            // The apply lock is taken with `begin`; the prefetch reads the generation.
-            const store = new TransactionStore(client, LIVE_SCHEMA);
-            const result = await applyRound(store, submissions, {
-              region: this.options.region,
-              registry: this.options.registry,
-              regions: this.options.regions,
-              readModels: this.options.readModels,
-              checkpointEvery: this.options.checkpointEvery,
-            });
-            this.noteGeneration(store.generationSeen);
-            return result;
-          },
-          { lock: APPLY_LOCK },
-        );
+        try {
+          return await inTransaction(
+            this.pool,
+            async (client) => {
+              // The apply lock is taken with `begin`; the prefetch reads the generation.
+              const store = new TransactionStore(client, LIVE_SCHEMA);
+              const result = await applyRound(store, submissions, {
+                region: this.options.region,
+                registry: this.options.registry,
+                regions: this.options.regions,
+                readModels: this.options.readModels,
+                checkpointEvery: this.options.checkpointEvery,
+                refuse,
+              });
+              this.noteGeneration(store.generationSeen);
+              return result;
+            },
+            { lock: APPLY_LOCK },
+          );
+        } catch (error) {
+          if (isolable(error)) fail(error);
+          throw error;
+        }
       },
       {
         attempts: Number.MAX_SAFE_INTEGER,
         initialDelayMs: 200,
         maxDelayMs: 5000,
-        retryIf: () => !this.closed,
+        retryIf: (error) => !this.closed && !isolable(error),
         onRetry: (error, attempt, delayMs) => {
-          this.healthy = false;
-          this.stats.failures++;
-          this.stats.lastError = (error as Error).message;
-          telemetry.applyRounds.inc({ outcome: 'failed' });
-          const level = isConcordError(error, 'STORE_UNAVAILABLE') ? 'warn' : 'error';
+          fail(error);
+          const info = classifyApplyError(error);
+          const level = info.kind === 'transient' ? 'warn' : 'error';
           logger[level](
-            { err: error, attempt, retryInMs: delayMs, records },
+            {
+              err: error,
+              attempt,
+              retryInMs: delayMs,
+              records,
+              class: info.kind,
+              sqlstate: info.sqlstate,
+            },
             'apply transaction failed; retrying',
           );
         },

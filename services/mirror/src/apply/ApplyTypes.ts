@@ -9,6 +9,8 @@ export interface Rejection {
   readonly field?: string;
   /** Finer reason, e.g. `bad-signature`, `signer-not-origin`, `parent-in-other-stream`. */
   readonly reason?: string;
+  /** The SQLSTATE of the Postgres error that refused the event (APPLY_REFUSED). */
+  readonly sqlstate?: string;
 }
 
 /** A record of a source partition, after parsing and signature verification. */

@@ -18,7 +18,7 @@ import type {
   ApplyStore,
 } from '../store/ProjectionStore.js';
 import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
-import type { Candidate, PendingRow } from './ApplyTypes.js';
+import type { Candidate, PendingRow, Rejection } from './ApplyTypes.js';
 import { conflictChanges, firstCovering, type ConflictClosing } from './conflictLifecycle.js';
 import {
   foldOutcome,
@@ -33,6 +33,7 @@ import {
 import { gatePass, screenReady } from './gatePass.js';
 import { screenMerges } from './mergeScreen.js';
 import { readModelRows } from './readModels.js';
+import { foldGuarded } from './refusal.js';
 
 /** What applying a set of events needs to know, beyond the store. */
 export interface ApplyEventsOptions {
@@ -47,6 +48,11 @@ export interface ApplyEventsOptions {
   readonly conflicts?: boolean;
   /** Check the conflict record of every given stream, not only those whose heads changed. */
   readonly recheckConflicts?: boolean;
+  /**
+   * Events the Applier isolated after their apply failed deterministically: refused to the DLQ
+   * with these rejections (their dependants stay parked on them), see docs/mirror.md.
+   */
+  readonly refuse?: ReadonlyMap<EventId, Rejection>;
   readonly now?: () => number;
 }
 
@@ -101,7 +107,7 @@ export async function applyEvents(
   const hold = (candidate: Candidate) => options.registry.holdFor(candidate.envelope);
   const gate = await gatePass(incoming, store, now, pendingRows, hold);
   for (const d of gate.duplicates) count(duplicates, d.kind);
-  const streamScreen = screenReady(gate.ready, gate.applied);
+  const streamScreen = screenReady(gate.ready, gate.applied, options.refuse);
   // Merges are judged before anything of them is written (mergeScreen.ts).
   const mergeScreen = await screenMerges(
     streamScreen.accepted,
@@ -155,14 +161,18 @@ export async function applyEvents(
     for (const t of taken) {
       if (t.stream === plan.stream && t.position < snapshot.position) takenKeys.set(t.key, t.id);
     }
-    return foldOutcome({
-      plan,
-      reducer: module.reducer,
-      snapshot: { position: snapshot.position, state },
-      suffix,
-      takenKeys,
-      checkpointEvery: options.checkpointEvery,
-    });
+    // A reducer that throws on a new event refuses that event (EventRefusal).
+    const added = new Set(plan.added.map((c) => c.id));
+    return foldGuarded(module.reducer, added, (reducer) =>
+      foldOutcome({
+        plan,
+        reducer,
+        snapshot: { position: snapshot.position, state },
+        suffix,
+        takenKeys,
+        checkpointEvery: options.checkpointEvery,
+      }),
+    );
   });
 
   // Events, in applied (causal) order across streams.

@@ -198,11 +198,14 @@ export interface ScreenResult {
  * parent in another stream (`parents` are the heads of the event's own stream, DESIGN §2).
  * Signed by a region yet unfoldable, such an event goes to the DLQ (ENVELOPE_INVALID, field
  * `parents`) identically in every region, and its descendants stay parked on it. Without
- * this, one such record would make every apply transaction fail.
+ * this, one such record would make every apply transaction fail. Events in `refuse` (isolated
+ * by the Applier after their apply failed deterministically, docs/mirror.md "Bad records") are
+ * refused alike, with their rejection.
  */
 export function screenReady(
   ready: readonly Candidate[],
   applied: ReadonlyMap<EventId, AppliedRef>,
+  refuse: ReadonlyMap<EventId, Rejection> = new Map(),
 ): ScreenResult {
   const streamOf = new Map<EventId, string>();
   const refused = new Set<EventId>();
@@ -213,6 +216,12 @@ export function screenReady(
     const blocked = dependenciesOf(candidate).filter((id) => refused.has(id));
     if (blocked.length > 0) {
       deferred.push({ candidate, missing: blocked.sort() });
+      refused.add(candidate.id);
+      continue;
+    }
+    const refusal = refuse.get(candidate.id);
+    if (refusal) {
+      rejected.push({ candidate, rejection: refusal });
       refused.add(candidate.id);
       continue;
     }

@@ -3,17 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Envelope, RegionId } from '@concord/core';
 import type { Logger } from '@concord/telemetry';
-import type { ClassifiedRecord, Rejection } from '../apply/ApplyTypes.js';
+import type { ClassifiedRecord } from '../apply/ApplyTypes.js';
 import {
   classifyRecords,
   invalidRecord,
   type ClassifyOptions,
   type RawRecord,
+  type Verdict,
 } from './classifyRecords.js';
 
 interface Pending {
   readonly worker: Worker;
-  readonly resolve: (results: (Rejection | null)[]) => void;
+  readonly resolve: (results: Verdict[]) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -29,8 +30,9 @@ function workerFile(): string | undefined {
  * Parses and verifies records in worker threads, so the apply loop's thread only decodes the
  * accepted ones: verification (canonical JSON of every envelope, Ed25519) is the largest CPU
  * cost of the mirror. The workers run the exact core functions of `classifyRecords` on the
- * exact bytes; the main thread then reads the accepted values with `JSON.parse`, which yields
- * the same value the schema validated (it has no transforms). Falls back to in-process
+ * exact bytes; the main thread then reads the accepted values with `JSON.parse` — the record's
+ * bytes, or the canonical text a worker returns when they were not canonical — which yields the
+ * same value the schema validated (it has no transforms). Falls back to in-process
  * classification when no worker can run.
  */
 export class VerifierPool {
@@ -67,7 +69,7 @@ export class VerifierPool {
       },
     });
     worker.unref();
-    worker.on('message', (message: { id: number; results: (Rejection | null)[] }) => {
+    worker.on('message', (message: { id: number; results: Verdict[] }) => {
       const p = this.pending.get(message.id);
       this.pending.delete(message.id);
       p?.resolve(message.results);
@@ -100,19 +102,19 @@ export class VerifierPool {
       return classifyRecords(records, this.options);
     const n = Math.min(this.workers.length, Math.ceil(records.length / 64));
     const size = Math.ceil(records.length / n);
-    const parts: Promise<(Rejection | null)[]>[] = [];
+    const parts: Promise<Verdict[]>[] = [];
     for (let i = 0; i < records.length; i += size) parts.push(this.run(records.slice(i, i + size)));
     const verdicts = (await Promise.all(parts)).flat();
     return records.map((record, i) => {
       const offset = BigInt(record.offset);
-      const rejection = verdicts[i];
-      if (rejection) return invalidRecord(record, offset, rejection);
-      const text = this.decoder.decode(record.value!);
+      const verdict = verdicts[i];
+      if (verdict && 'code' in verdict) return invalidRecord(record, offset, verdict);
+      const text = verdict ? verdict.canonical : this.decoder.decode(record.value!);
       return { kind: 'event', offset, envelope: JSON.parse(text) as Envelope, text };
     });
   }
 
-  private run(records: readonly RawRecord[]): Promise<(Rejection | null)[]> {
+  private run(records: readonly RawRecord[]): Promise<Verdict[]> {
     let total = 0;
     for (const r of records) total += r.value?.length ?? 0;
     const buffer = new ArrayBuffer(total);

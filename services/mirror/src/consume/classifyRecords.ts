@@ -1,5 +1,7 @@
 import {
+  duplicateKeyPath,
   safeParseEnvelope,
+  serializeEnvelope,
   verifyEnvelopes,
   type ConcordError,
   type Envelope,
@@ -60,11 +62,25 @@ export function nulCharacterPath(value: unknown, path = '$'): string | undefined
   return undefined;
 }
 
-/** Parses one record value (schema, size, storable text); no signature check yet. */
-export function parseValue(
-  value: Uint8Array | null,
-  maxEventBytes: number,
-): { ok: true; envelope: Envelope } | { ok: false; rejection: Rejection } {
+/** A record value that is an envelope: `canonical` is set when the bytes were not its canonical form. */
+export type ParsedValue =
+  { ok: true; envelope: Envelope; canonical?: string } | { ok: false; rejection: Rejection };
+
+const utf8 = new TextDecoder('utf-8');
+
+/** A worker's answer for one value: valid (`null`), valid in this canonical text, or refused. */
+export type Verdict = Rejection | null | { readonly canonical: string };
+
+/**
+ * Parses one record value (schema, size, storable text, canonical form); no signature check
+ * yet. The mirror stores and forwards only the canonical serialisation of the envelope (RFC
+ * 8785, the bytes that are signed — docs/decisions/0006-canonical-bytes.md): when the record's
+ * bytes differ from it (a byte order mark, whitespace, `0e-100000` for `0`, escapes), the
+ * result carries the canonical text, which is what is verified, stored and published. A value
+ * that has no single meaning (a member name twice) or no canonical form (a lone surrogate) is
+ * refused with ENVELOPE_INVALID.
+ */
+export function parseValue(value: Uint8Array | null, maxEventBytes: number): ParsedValue {
   if (value === null || value.length === 0) {
     return {
       ok: false,
@@ -78,7 +94,8 @@ export function parseValue(
   }
   const parsed = safeParseEnvelope(value, { maxBytes: maxEventBytes });
   if (!parsed.ok) return { ok: false, rejection: rejectionOf(parsed.error) };
-  if (Buffer.from(value.buffer, value.byteOffset, value.byteLength).includes(NUL_ESCAPE)) {
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (bytes.includes(NUL_ESCAPE)) {
     const path = nulCharacterPath(parsed.envelope);
     if (path !== undefined) {
       return {
@@ -92,12 +109,54 @@ export function parseValue(
       };
     }
   }
-  return { ok: true, envelope: parsed.envelope };
+  let canonical: string;
+  try {
+    canonical = serializeEnvelope(parsed.envelope);
+  } catch (error) {
+    return {
+      ok: false,
+      rejection: {
+        code: 'ENVELOPE_INVALID',
+        message: `envelope has no canonical JSON form: ${(error as Error).message}`,
+        field: '$',
+        reason: 'no-canonical-form',
+      },
+    };
+  }
+  const canonicalBytes = Buffer.byteLength(canonical);
+  if (canonicalBytes === bytes.length && bytes.equals(Buffer.from(canonical))) {
+    return { ok: true, envelope: parsed.envelope };
+  }
+  const duplicate = duplicateKeyPath(utf8.decode(bytes));
+  if (duplicate !== undefined) {
+    return {
+      ok: false,
+      rejection: {
+        code: 'ENVELOPE_INVALID',
+        message: `envelope names ${duplicate} twice: the record has no single meaning`,
+        field: duplicate,
+        reason: 'duplicate-key',
+      },
+    };
+  }
+  if (canonicalBytes > maxEventBytes) {
+    return {
+      ok: false,
+      rejection: {
+        code: 'ENVELOPE_TOO_LARGE',
+        message: `envelope is ${canonicalBytes} bytes in canonical form, the limit is ${maxEventBytes}`,
+        field: '$',
+        reason: 'canonical-form',
+      },
+    };
+  }
+  return { ok: true, envelope: parsed.envelope, canonical };
 }
 
 /**
  * Sorts the records of one fetch into valid events and rejected records (DLQ), in order:
- * schema and size first (`ENVELOPE_INVALID`, `ENVELOPE_TOO_LARGE`), then the signature against
+ * schema, size and canonical form first (`ENVELOPE_INVALID`, `ENVELOPE_TOO_LARGE`; see
+ * {@link parseValue}), then the signature against
  * the signing region's keys on libuv's thread pool (`SIGNATURE_INVALID`, `UNKNOWN_REGION`).
  * Never throws for a bad record. (The mirror runs the same steps in worker threads, see
  * VerifierPool; this in-process form is the reference and the fallback.)
@@ -120,7 +179,7 @@ export async function classifyRecords(
       kind: 'event',
       offset,
       envelope: parsed.envelope,
-      text: record.value!.toString('utf8'),
+      text: parsed.canonical ?? record.value!.toString('utf8'),
     });
   }
   if (toVerify.length > 0) {

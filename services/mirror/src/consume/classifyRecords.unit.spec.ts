@@ -114,6 +114,44 @@ describe('classifyRecords', () => {
     });
   });
 
+  it('keeps only the canonical form of a signed envelope whose bytes are not canonical; refuses duplicate names', async () => {
+    const signer = createSigner('us', us.privateKey);
+    const signed = signEnvelope(factory.event({ type: 'Set', data: { n: 0, s: 'é' } }), signer);
+    const canonical = serializeEnvelope(signed);
+    const variants = [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(canonical)]), // BOM
+      canonical.replace('"n":0', '"n":0e-100000'), // same number, other spelling
+      canonical.replace('"s":"é"', '"s":"\\u00e9"'), // an escape
+      JSON.stringify(signed, null, 2), // whitespace and another member order
+    ];
+    const input = [
+      ...variants.map((v, i) => record(v, i)),
+      record(canonical.replace('"data":{', '"data":{"n":7,'), 4), // n twice: last wins in JS
+      record(canonical.replace('"data":{', '"data":{"n":0,"n":0,'), 5), // even with one value
+    ];
+    const results = await classifyRecords(input, options);
+    const pool = new VerifierPool({
+      ...options,
+      threads: 1,
+      publicKeysPem: { us: [us.publicKey], eu: [eu.publicKey] },
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    try {
+      expect(await pool.classify(input)).toEqual(results);
+    } finally {
+      await pool.close();
+    }
+    for (const r of results.slice(0, variants.length)) {
+      expect(r).toMatchObject({ kind: 'event', text: canonical, envelope: { id: signed.id } });
+    }
+    for (const r of results.slice(variants.length)) {
+      expect(r).toMatchObject({
+        kind: 'invalid',
+        rejection: { code: 'ENVELOPE_INVALID', field: 'data.n', reason: 'duplicate-key' },
+      });
+    }
+  });
+
   it('finds U+0000 in strings and keys, nowhere else', () => {
     expect(nulCharacterPath({ a: ['x', { b: 'y\u0000' }] })).toBe('a.1.b');
     expect(nulCharacterPath({ 'k\u0000': 1 })).toBe('k\u0000');

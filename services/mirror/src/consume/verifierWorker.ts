@@ -1,12 +1,12 @@
 /**
  * Worker thread of the VerifierPool: parses and verifies record values with @concord/core
  * (schema, size, storable text, signature) and answers, per value, `null` (valid) or the
- * rejection. Values arrive packed in one transferred ArrayBuffer.
+ * rejection, or `{ canonical }` (valid, but its bytes were not the canonical form: the text to
+ * keep, see parseValue). Values arrive packed in one transferred ArrayBuffer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RegionKeyring, toConcordError, verifyEnvelope } from '@concord/core';
-import type { Rejection } from '../apply/ApplyTypes.js';
-import { parseValue, rejectionOf } from './classifyRecords.js';
+import { parseValue, rejectionOf, type Verdict } from './classifyRecords.js';
 
 interface Job {
   readonly id: number;
@@ -22,7 +22,7 @@ const { publicKeysPem, maxEventBytes } = workerData as {
 const keyring = RegionKeyring.from(publicKeysPem);
 
 parentPort!.on('message', (job: Job) => {
-  const results: (Rejection | null)[] = [];
+  const results: Verdict[] = [];
   for (let i = 0; i < job.bounds.length; i += 2) {
     const start = job.bounds[i]!;
     const value = start < 0 ? null : new Uint8Array(job.buffer, start, job.bounds[i + 1]! - start);
@@ -33,7 +33,7 @@ parentPort!.on('message', (job: Job) => {
     }
     try {
       verifyEnvelope(parsed.envelope, keyring);
-      results.push(null);
+      results.push(parsed.canonical === undefined ? null : { canonical: parsed.canonical });
     } catch (error) {
       results.push(rejectionOf(toConcordError(error)));
     }

@@ -9,6 +9,7 @@ export const DLQ_HEADERS = {
   code: 'concord-dlq-code',
   field: 'concord-dlq-field',
   reason: 'concord-dlq-reason',
+  sqlstate: 'concord-dlq-sqlstate',
   message: 'concord-dlq-message',
   region: 'concord-dlq-region',
   at: 'concord-dlq-at',
@@ -26,6 +27,18 @@ export interface DlqOutboxRow {
   readonly headers: Record<string, string>;
   /** The metric label of `concord_dlq_total{reason}`: the rejection code. */
   readonly reason: string;
+}
+
+/**
+ * A header value Postgres can store (the outbox keeps headers as text): U+0000 and lone
+ * surrogates — a rejected field's path may hold them — are written as `\\u0000`, `\\ud800`.
+ */
+export function storableText(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be escaped
+    /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function headerText(value: IHeaders[string]): string | undefined {
@@ -63,6 +76,7 @@ export function dlqOutboxRow(input: {
   headers[DLQ_HEADERS.code] = rejection.code;
   if (rejection.field !== undefined) headers[DLQ_HEADERS.field] = rejection.field;
   if (rejection.reason !== undefined) headers[DLQ_HEADERS.reason] = rejection.reason;
+  if (rejection.sqlstate !== undefined) headers[DLQ_HEADERS.sqlstate] = rejection.sqlstate;
   headers[DLQ_HEADERS.message] = rejection.message.slice(0, 500);
   headers[DLQ_HEADERS.region] = input.region;
   headers[DLQ_HEADERS.at] = (input.now ?? new Date()).toISOString();
@@ -77,5 +91,6 @@ export function dlqOutboxRow(input: {
       headers[DLQ_HEADERS.truncated] = 'true';
     }
   }
+  for (const name of Object.keys(headers)) headers[name] = storableText(headers[name]!);
   return { key: input.key, value, headers, reason: rejection.code };
 }

@@ -1,8 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { notifyPayload } from '../apply/applyRound.js';
-import { DLQ_HEADERS, dlqOutboxRow, MAX_DLQ_VALUE_BYTES } from './dlqRecord.js';
+import { DLQ_HEADERS, dlqOutboxRow, MAX_DLQ_VALUE_BYTES, storableText } from './dlqRecord.js';
 
 describe('DLQ records', () => {
+  it('hold only text Postgres can store: U+0000 and lone surrogates are escaped; the SQLSTATE is a header', () => {
+    expect(storableText('a\u0000b\ud800c\udfffd\ud83d\ude00')).toBe(
+      'a\\u0000b\\ud800c\\udfffd\ud83d\ude00',
+    );
+    const row = dlqOutboxRow({
+      rejection: {
+        code: 'APPLY_REFUSED',
+        message: 'x',
+        field: 'data.a\u0000b',
+        reason: 'store-refused',
+        sqlstate: '22P05',
+      },
+      region: 'eu',
+      topic: 't',
+      partition: 0,
+      offset: 1n,
+      key: null,
+      value: null,
+      headers: { 'x-nul': Buffer.from([0x61, 0x00]) },
+    });
+    expect(row.headers).toMatchObject({
+      'x-nul': 'a\\u0000',
+      [DLQ_HEADERS.field]: 'data.a\\u0000b',
+      [DLQ_HEADERS.sqlstate]: '22P05',
+    });
+  });
+
   it('carry the rejection and the source position in headers, keep the original headers', () => {
     const row = dlqOutboxRow({
       rejection: { code: 'SIGNATURE_INVALID', message: 'nope', reason: 'bad-signature' },
