@@ -74,7 +74,7 @@ export type Verdict = Rejection | null | { readonly canonical: string };
 /**
  * Parses one record value (schema, size, storable text, canonical form); no signature check
  * yet. The mirror stores and forwards only the canonical serialisation of the envelope (RFC
- * 8785, the bytes that are signed — docs/decisions/0006-canonical-bytes.md): when the record's
+ * 8785, the bytes that are signed — docs/decisions/0008-canonical-bytes.md): when the record's
  * bytes differ from it (a byte order mark, whitespace, `0e-100000` for `0`, escapes), the
  * result carries the canonical text, which is what is verified, stored and published. A value
  * that has no single meaning (a member name twice) or no canonical form (a lone surrogate) is
