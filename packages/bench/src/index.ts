@@ -14,3 +14,9 @@ export {
   type ChaosCampaign,
   type ChaosCampaignRun,
 } from './chaosCampaign.js';
+export {
+  runSystemBench,
+  type SystemBenchOptions,
+  type SystemBenchResult,
+} from './system/systemBench.js';
+export { renderSystemSection, stepRows, systemRows } from './system/systemReport.js';
