@@ -20,3 +20,5 @@ export {
   type SystemBenchResult,
 } from './system/systemBench.js';
 export { renderSystemSection, stepRows, systemRows } from './system/systemReport.js';
+export { summarizeProfiles } from './system/profileSummary.js';
+export { topCosts, type ProfileCost } from './system/cpuProfile.js';

@@ -278,7 +278,14 @@ export async function runSystemBench(requested: ConcordConfig, options: SystemBe
         sustainedVsRaw: ratio(sustained?.ackedPerSecond, raw?.sustained?.ackedPerSecond),
         cpuPerWriteVsNaive: ratio(sustained?.cpuMsPerWrite, naive?.sustained?.cpuMsPerWrite),
       },
-      ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+      ...(options.profileDir
+        ? {
+            profileDir: options.profileDir,
+            servicePids: Object.fromEntries(
+              services().map((x) => [`${x.kind}-${x.region}`, x.pid]),
+            ),
+          }
+        : {}),
     };
   } finally {
     await lagReader.close();

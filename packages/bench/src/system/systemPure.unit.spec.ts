@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { topCosts } from './cpuProfile.js';
 import { coresUsed, cpuTicksBetween, parseProcStat, type ProcCpu } from './procStat.js';
 import {
   cpuMsPerWrite,
@@ -168,5 +169,33 @@ describe('stepRates', () => {
     expect(stepRates(50, 800)).toEqual([50, 100, 200, 400, 800]);
     expect(stepRates(50, 40)).toEqual([]);
     expect(() => stepRates(0, 10)).toThrow();
+  });
+});
+
+describe('topCosts', () => {
+  const node = (id: number, fn: string, url: string, hitCount: number) => ({
+    id,
+    callFrame: { functionName: fn, url, lineNumber: 9 },
+    hitCount,
+  });
+
+  it('merges a frame seen in several call paths and ranks by self time', () => {
+    const profile = {
+      startTime: 0,
+      endTime: 1_000_000, // 1 s in µs, 100 samples → 10 ms each
+      nodes: [
+        node(1, '(idle)', '', 50),
+        node(2, 'verify', 'file:///w/packages/core/dist/sign.js', 20),
+        node(3, 'verify', 'file:///w/packages/core/dist/sign.js', 10),
+        node(4, 'send', 'file:///w/node_modules/.pnpm/kafkajs@2/node_modules/kafkajs/src/p.js', 20),
+        node(5, 'unused', 'x.js', 0),
+      ],
+    };
+    expect(topCosts(profile, 2)).toEqual([
+      { frame: '(idle)', selfMs: 500, share: 0.5 },
+      { frame: 'verify (packages/core/dist/sign.js:10)', selfMs: 300, share: 0.3 },
+    ]);
+    expect(topCosts(profile)[2]?.frame).toBe('send (kafkajs/src/p.js:10)');
+    expect(topCosts({ startTime: 0, endTime: 1, nodes: [] })).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   runCoreBench,
   runMirrorBench,
   runSystemBench,
+  summarizeProfiles,
   runWriterBench,
   summarizeChaosCampaign,
   systemRows,
@@ -150,7 +151,11 @@ const BENCHES: Record<string, { description: string; run: Bench }> = {
           : {}),
         log: (l) => ctx.err(l),
       });
-      record(ctx, config, 'system', result, opts.out);
+      const profiles =
+        result.profileDir && result.servicePids
+          ? summarizeProfiles(result.profileDir, result.servicePids)
+          : undefined;
+      record(ctx, config, 'system', { ...result, ...(profiles ? { profiles } : {}) }, opts.out);
       ctx.out(
         renderTable(
           ['figure', 'measured', 'baseline (same run)', 'target', 'verdict'],
