@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderSystemSection } from './system/systemReport.js';
 
 /** The benchmark result files under bench/results/. */
-export const BENCH_NAMES = ['core', 'writer', 'mirror', 'convergence'] as const;
+export const BENCH_NAMES = ['core', 'writer', 'mirror', 'convergence', 'system'] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -32,6 +33,7 @@ export function renderBenchReport(dir: string): string {
   const mirror = read(dir, 'mirror');
   const conv = read(dir, 'convergence');
   const chaos = read(dir, 'chaos');
+  const system = read(dir, 'system');
   const lines: string[] = [
     '# Benchmark report',
     '',
@@ -92,6 +94,7 @@ export function renderBenchReport(dir: string): string {
         ]
       : []),
     '',
+    ...renderSystemSection(system, when(system)),
     `## Chaos (\`concord chaos\`, ${when(chaos)})`,
     '',
     chaos

@@ -14,3 +14,11 @@ export {
   type ChaosCampaign,
   type ChaosCampaignRun,
 } from './chaosCampaign.js';
+export {
+  runSystemBench,
+  type SystemBenchOptions,
+  type SystemBenchResult,
+} from './system/systemBench.js';
+export { renderSystemSection, stepRows, systemRows } from './system/systemReport.js';
+export { summarizeProfiles } from './system/profileSummary.js';
+export { topCosts, type ProfileCost } from './system/cpuProfile.js';

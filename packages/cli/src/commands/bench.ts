@@ -7,8 +7,11 @@ import {
   runConvergenceBench,
   runCoreBench,
   runMirrorBench,
+  runSystemBench,
+  summarizeProfiles,
   runWriterBench,
   summarizeChaosCampaign,
+  systemRows,
   type ChaosCampaignRun,
 } from '@concord/bench';
 import { chaosRun, parseFaultKinds, FAULT_KINDS } from '@concord/chaos';
@@ -17,6 +20,7 @@ import { ConcordError, quantile } from '@concord/core';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
 import { progressPrinter } from '../output/progressPrinter.js';
+import { renderTable } from '../output/renderTable.js';
 import { chaosConfig } from './chaos.js';
 
 /** bench/results of the workspace, unless `--out` names another folder. */
@@ -121,6 +125,45 @@ const BENCHES: Record<string, { description: string; run: Bench }> = {
       );
     },
   },
+  system: {
+    description:
+      'the whole deployment as `concord run` starts it: idle CPU, one client, open loop until lag p99 > 1 s, raw and naive baselines',
+    run: async (ctx, config, opts) => {
+      const smoke = opts.smoke !== undefined;
+      const num = (v: string | undefined, name: string, d: number) =>
+        v === undefined ? d : positive(v, name);
+      const result = await runSystemBench(config, {
+        idleSec: num(opts.idle, '--idle', smoke ? 5 : 30),
+        stepSec: num(opts.step, '--step', smoke ? 5 : 20),
+        fromRate: num(opts.from, '--from', smoke ? 20 : 50),
+        maxRate: num(opts.max, '--max', smoke ? 40 : 3200),
+        oneClientAppends: Math.round(num(opts.appends, '--appends', smoke ? 30 : 200)),
+        settleMs: num(opts.settle, '--settle', 5000),
+        baselines: String(opts.baselines) !== 'false', // --no-baselines
+        ...(opts.profile
+          ? {
+              profileDir: resolve(
+                String(opts.profile) === 'true'
+                  ? join(config.workspaceRoot, 'bench', 'profiles')
+                  : opts.profile,
+              ),
+            }
+          : {}),
+        log: (l) => ctx.err(l),
+      });
+      const profiles =
+        result.profileDir && result.servicePids
+          ? summarizeProfiles(result.profileDir, result.servicePids)
+          : undefined;
+      record(ctx, config, 'system', { ...result, ...(profiles ? { profiles } : {}) }, opts.out);
+      ctx.out(
+        renderTable(
+          ['figure', 'measured', 'baseline (same run)', 'target', 'verdict'],
+          systemRows(result),
+        ),
+      );
+    },
+  },
 };
 
 function register(program: Command, ctx: CliContext): void {
@@ -140,6 +183,18 @@ function register(program: Command, ctx: CliContext): void {
         .option('--writes <n>', 'acknowledged writes per side', '5000')
         .option('--streams <n>', 'streams both sides write to', '600')
         .option('--runs <n>', 'repeat and report the p95', '1');
+    }
+    if (name === 'system') {
+      cmd
+        .option('--smoke', 'a short run (~1-2 min): 5 s idle and steps, rates 20 and 40 per region')
+        .option('--idle <seconds>', 'each idle measurement (stack alone, whole deployment)')
+        .option('--step <seconds>', 'each open-loop step')
+        .option('--from <rate>', 'first step, appends/s per region (then doubling)')
+        .option('--max <rate>', 'highest step tried, appends/s per region')
+        .option('--appends <n>', 'sequential appends of the one client per region')
+        .option('--settle <ms>', 'longest wait after a step for every write to replicate')
+        .option('--no-baselines', 'skip the raw-producer and naive-pipeline baselines')
+        .option('--profile [dir]', 'node --cpu-prof of every service (default bench/profiles)');
     }
     cmd.action(async (opts: Record<string, string | undefined>) => {
       const config = ctx.config();
