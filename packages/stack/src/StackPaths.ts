@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ConcordConfig, RegionId } from '@concord/config';
+import { privatePostgresServerDir } from './postgres/privatePostgresHome.js';
 
 /** Files of one process the stack runs: where it logs and where its PID file lives. */
 export interface ProcessFiles {
@@ -19,7 +20,8 @@ export interface ProcessFiles {
  * <state>/links/links.json                the proxies the link daemon serves
  * <state>/links/state.json                link state (cut, latency, bandwidth), restored on restart
  * <state>/links/daemon.pid, worker.pid, daemon.log
- * <state>/postgres/data, postgres.pid, postgres.log     (private Postgres only)
+ * <state>/postgres/postgres.pid + data/, run/, postgres.log (private Postgres only; as root,
+ *                                         the latter three in the postgres user's home)
  * <state>/redis/<region>/redis.pid, redis.log, dump.rdb (private Redis only)
  * <state>/keys/ (unless CONCORD_KEYS_DIR)  <region>.key, <region>.pub
  * <state>/security/ (0700, --secure)   ca.key, ca.crt, kafka-<region>.{key,crt,pem}, users/<region>.password
@@ -78,6 +80,7 @@ export function stackPaths(
   const state = config.stateDir;
   const linksDir = join(state, 'links');
   const pgDir = join(state, 'postgres');
+  const pgServerDir = privatePostgresServerDir(state, pgDir);
   const securityDir = join(state, 'security');
   return {
     stateDir: state,
@@ -104,11 +107,11 @@ export function stackPaths(
       stateFile: join(linksDir, 'state.json'),
     },
     postgres: {
-      dir: pgDir,
+      dir: pgServerDir,
       pidFile: join(pgDir, 'postgres.pid'),
-      logFile: join(pgDir, 'postgres.log'),
-      dataDir: join(pgDir, 'data'),
-      socketDir: join(pgDir, 'run'),
+      logFile: join(pgServerDir, 'postgres.log'),
+      dataDir: join(pgServerDir, 'data'),
+      socketDir: join(pgServerDir, 'run'),
     },
     redis: (region) => {
       const dir = join(state, 'redis', region);

@@ -87,7 +87,9 @@ export { assertPortsFree, findListener, isPortFree, type PortClaim } from './por
 export { findExecutable, requireJava, requireMaven, requireOpenssl } from './prerequisites.js';
 export {
   canConnectPostgres,
+  ensurePrivatePostgres,
   privatePostgresUrl,
+  stopPrivatePostgres,
   type ResolvedServerMode,
 } from './postgres/PostgresServer.js';
 export { canPingRedis } from './redis/RedisServers.js';

@@ -95,6 +95,10 @@ export async function stackDown(
 }
 
 function purgeStateDir(config: ConcordConfig): void {
+  // The private cluster's files may live outside the state folder (privatePostgresHome.ts).
+  const pgServerDir = stackPaths(config).postgres.dir;
+  if (!resolve(pgServerDir).startsWith(resolve(config.stateDir)))
+    rmSync(pgServerDir, { recursive: true, force: true });
   if (!existsSync(config.stateDir)) return;
   const keys = resolve(config.keys.dir);
   for (const entry of readdirSync(config.stateDir)) {
