@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaRoute, topics, type ConcordConfig } from '@concord/config';
 import { median } from '@concord/core';
 import { createKafka } from '@concord/kafka';
-import { cleanupNamespace, createTopics, testConfig, testStack } from '../support/index.js';
+import {
+  cleanupNamespace,
+  createTopics,
+  testConfig,
+  testStack,
+  waitFor,
+} from '../support/index.js';
 
 /** Latency and bandwidth on a link slow down the requests that cross it, and only those. */
 let config: ConcordConfig;
@@ -28,6 +34,15 @@ beforeAll(async () => {
     requestTimeoutMs: 10_000,
   }).admin();
   await admin.connect();
+  // A topic just created has no partition leader for a moment (NOT_LEADER_FOR_PARTITION).
+  await waitFor(
+    () =>
+      admin.fetchTopicOffsets(topics(config).events('us')).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 30_000, intervalMs: 200, message: 'the new topic has partition leaders' },
+  );
 });
 
 afterAll(async () => {
