@@ -9,6 +9,7 @@ import { stopByPidFile, tailFile } from '../process/processes.js';
 import { findExecutable, prerequisiteMissing } from '../prerequisites.js';
 import type { ProgressSink } from '../progress.js';
 import { stackPaths } from '../StackPaths.js';
+import { postgresAccount } from './privatePostgresHome.js';
 
 /** Where the regions' databases live: the configured server, or the stack's own cluster. */
 export type ResolvedServerMode = 'external' | 'private';
@@ -104,18 +105,15 @@ function redact(url: string): string {
 /** Postgres refuses to run as root; as root the private cluster runs as the `postgres` user. */
 function runAs(): { uid: number; gid: number; prefix: string[] } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('postgres:'));
+  const account = postgresAccount();
   const runuser = findExecutable('runuser');
-  if (!line || !runuser) {
+  if (!account || !runuser) {
     throw prerequisiteMissing(
       'Postgres cannot run as root and there is no `postgres` user (or no runuser) to run the private cluster as',
       'create one (useradd --system postgres) or run Postgres yourself and set CONCORD_PG_URL',
     );
   }
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid), prefix: [runuser, '-u', 'postgres', '--'] };
+  return { uid: account.uid, gid: account.gid, prefix: [runuser, '-u', 'postgres', '--'] };
 }
 
 function chownTree(dir: string, uid: number, gid: number): void {

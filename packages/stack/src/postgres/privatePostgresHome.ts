@@ -18,14 +18,21 @@ export function privatePostgresServerDir(stateDir: string, stackPgDir: string): 
   return join(home, 'concord', id);
 }
 
-function postgresHome(): string | undefined {
+/** The `postgres` account of /etc/passwd (the user the private cluster runs as under root). */
+export function postgresAccount(): { uid: number; gid: number; home: string } | undefined {
   try {
     const line = readFileSync('/etc/passwd', 'utf8')
       .split('\n')
       .find((l) => l.startsWith('postgres:'));
-    const home = line?.split(':')[5];
-    return home && home !== '/' && home !== '/nonexistent' ? home : undefined;
+    if (!line) return undefined;
+    const [, , uid, gid, , home] = line.split(':');
+    return { uid: Number(uid), gid: Number(gid), home: home ?? '' };
   } catch {
     return undefined;
   }
+}
+
+function postgresHome(): string | undefined {
+  const home = postgresAccount()?.home;
+  return home && home !== '/' && home !== '/nonexistent' ? home : undefined;
 }
