@@ -15,6 +15,13 @@ import { derivedMergeId, validateMerge } from './validateMerge.js';
 const registry = testRegistry();
 const REGIONS = ['ap', 'eu', 'us'];
 
+function winnerOf(merge: UnsignedEnvelope, path: string): unknown {
+  const winners = merge.data['winners'];
+  return typeof winners === 'object' && winners !== null
+    ? (winners as Record<string, unknown>)[path]
+    : undefined;
+}
+
 /** The mutations an attacker or a diverging release could make to a merge. */
 function mutations(merge: UnsignedEnvelope, events: readonly UnsignedEnvelope[]) {
   const byId = new Map(events.map((e) => [e.id, e] as const));
@@ -40,7 +47,17 @@ function mutations(merge: UnsignedEnvelope, events: readonly UnsignedEnvelope[])
       { ...merge, id: mergeEventId(merge.stream, merge.parents, undefined, 2) },
     ],
     ['patch added', { ...merge, data: { ...merge.data, patch: { a: 42 } } }],
-    ['winner changed', { ...merge, data: { ...merge.data, winners: { '/a': merge.parents[0]! } } }],
+    [
+      'winner changed',
+      {
+        ...merge,
+        data: {
+          ...merge.data,
+          // A parent that is not the current winner of /a: a real change, never a no-op.
+          winners: { '/a': merge.parents.find((p) => p !== winnerOf(merge, '/a')) ?? 'none' },
+        },
+      },
+    ],
     ['policy', { ...merge, data: { ...merge.data, policy: 'custom' } }],
     ['explicit resolver 1', { ...merge, data: { ...merge.data, resolver: 1 } }],
     ['origin', { ...merge, origin: other }],
