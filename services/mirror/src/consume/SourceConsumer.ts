@@ -60,6 +60,8 @@ export interface PartitionBacklog {
   readonly applied: bigint | undefined;
   /** Kafka timestamp (ms) of the oldest fetched record not yet applied, if any. */
   readonly oldestUnappliedAt: number | undefined;
+  /** The log end (high watermark) the last fetch reported, when one came. */
+  readonly fetchedLogEnd: bigint | undefined;
 }
 
 interface PartitionState {
@@ -73,6 +75,8 @@ interface PartitionState {
   applied: bigint | undefined;
   /** Submitted batches not yet applied: last offset and first record's Kafka timestamp. */
   unapplied: { last: bigint; at: number }[];
+  /** High watermark of the last fetched batch. */
+  logEnd: bigint | undefined;
 }
 
 let epochs = 0;
@@ -154,6 +158,7 @@ export class SourceConsumer {
         probing: false,
         applied: undefined,
         unapplied: [],
+        logEnd: undefined,
       };
       this.partitions.set(key, state);
     }
@@ -256,6 +261,8 @@ export class SourceConsumer {
     // outcome of this batch stale.
     const epoch = state.epoch;
     const receivedAt = Date.now();
+    const hwm = BigInt(batch.highWatermark);
+    if (state.logEnd === undefined || hwm > state.logEnd) state.logEnd = hwm;
     const records = await this.options.classify(batch.messages);
     this.options.onReceived?.(records, receivedAt);
     if (isStale() || epoch !== state.epoch) return;
@@ -370,6 +377,7 @@ export class SourceConsumer {
           (min, b) => (min === undefined || b.at < min ? b.at : min),
           undefined,
         ),
+        fetchedLogEnd: state.logEnd,
       };
     });
   }

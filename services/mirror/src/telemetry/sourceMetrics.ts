@@ -13,6 +13,9 @@ export interface OriginBacklog {
   readonly seconds: number;
 }
 
+/** How long a scrape waits for a fresh reading of the log ends before it uses the last one. */
+export const BACKLOG_READ_WAIT_MS = 250;
+
 /** One source consumer as the backlog sees it. */
 export interface BacklogSource {
   readonly kafka: Kafka;
@@ -22,9 +25,10 @@ export interface BacklogSource {
 }
 
 /**
- * Sums the per-partition backlog by origin. Pure: `ends` are the log-end offsets
- * (`<topic>:<partition>` → high watermark), `now` the local time in ms. A partition whose
- * applied offset is not known yet counts nothing.
+ * Sums the per-partition backlog by origin. Pure: `ends` are the log-end offsets read from the
+ * cluster (`<topic>:<partition>` → high watermark), `now` the local time in ms. A partition's
+ * log end is the larger of that reading and the high watermark its last fetch reported; a
+ * partition whose applied offset or log end is not known yet counts nothing.
  */
 export function originBacklog(
   parts: readonly PartitionBacklog[],
@@ -36,7 +40,11 @@ export function originBacklog(
   for (const origin of carries.values()) by.set(origin, { records: 0, seconds: 0 });
   for (const p of parts) {
     const origin = carries.get(p.topic);
-    const end = ends.get(`${p.topic}:${p.partition}`);
+    const read = ends.get(`${p.topic}:${p.partition}`);
+    const end =
+      read === undefined || (p.fetchedLogEnd !== undefined && p.fetchedLogEnd > read)
+        ? p.fetchedLogEnd
+        : read;
     if (origin === undefined || end === undefined || p.applied === undefined) continue;
     const b = by.get(origin)!;
     const behind = end > p.applied ? Number(end - p.applied) : 0;
@@ -60,6 +68,9 @@ export class SourceMetrics {
   private readonly records: Gauge<'origin'>;
   private readonly seconds: Gauge<'origin'>;
   private sources: readonly BacklogSource[] = [];
+  /** Last log ends read from the clusters (`<topic>:<partition>` → high watermark). */
+  private readonly ends = new Map<string, bigint>();
+  private reading: Promise<void> | undefined;
 
   constructor(metrics: Metrics, clockBoundMs: number) {
     const registers = [metrics.registry];
@@ -125,37 +136,63 @@ export class SourceMetrics {
     for (const [origin, s] of skew) this.clockSkew.set({ origin }, s);
   }
 
-  /** The backlog per origin now (Kafka admin + consumer memory; never the apply path). */
-  async backlog(): Promise<OriginBacklog[]> {
+  /**
+   * The backlog per origin (Kafka admin + consumer memory; never the apply path). The log ends
+   * are read in the background, one reading at a time: a scrape waits for a fresh one at most
+   * `waitMs`, then answers with the last reading and the fetches' high watermarks, so a slow or
+   * cut-off cluster never stalls `/metrics`.
+   */
+  async backlog(waitMs = BACKLOG_READ_WAIT_MS): Promise<OriginBacklog[]> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.readEnds(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
     const out = new Map<string, OriginBacklog>();
     const now = Date.now();
-    await Promise.all(
-      this.sources.map(async (source) => {
-        const ends = new Map<string, bigint>();
-        for (const topic of source.carries.keys()) {
+    for (const source of this.sources) {
+      for (const b of originBacklog(source.backlog(), this.ends, source.carries, now)) {
+        const prev = out.get(b.origin);
+        out.set(
+          b.origin,
+          prev
+            ? {
+                origin: b.origin,
+                records: prev.records + b.records,
+                seconds: Math.max(prev.seconds, b.seconds),
+              }
+            : b,
+        );
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** One reading of every source topic's log ends at a time; an unreachable cluster keeps its last. */
+  private readEnds(): Promise<void> {
+    this.reading ??= Promise.all(
+      this.sources.flatMap((source) =>
+        [...source.carries.keys()].map(async (topic) => {
           try {
             for (const o of await topicOffsets(source.kafka, topic))
-              ends.set(`${topic}:${o.partition}`, o.high);
+              this.ends.set(`${topic}:${o.partition}`, o.high);
           } catch {
-            // Unreachable cluster: its backlog is unknown (the source shows as not running).
+            // Unreachable cluster: the last reading stands (the source shows as not running).
           }
-        }
-        for (const b of originBacklog(source.backlog(), ends, source.carries, now)) {
-          const prev = out.get(b.origin);
-          out.set(
-            b.origin,
-            prev
-              ? {
-                  origin: b.origin,
-                  records: prev.records + b.records,
-                  seconds: Math.max(prev.seconds, b.seconds),
-                }
-              : b,
-          );
-        }
-      }),
+        }),
+      ),
+    ).then(
+      () => {
+        this.reading = undefined;
+      },
+      () => {
+        this.reading = undefined;
+      },
     );
-    return [...out.values()];
+    return this.reading;
   }
 
   private async collect(): Promise<void> {
