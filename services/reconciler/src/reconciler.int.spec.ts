@@ -139,6 +139,10 @@ beforeAll(async () => {
         region: r,
         host: '127.0.0.1',
         logger: logger.child({ service: 'mirror', region: r }),
+        // The mirrors validate merges against the same domain modules as the reconcilers
+        // (docs/reconciler.md, "Which policy?"): a manual 'ticket' merge judged by the default
+        // lww policy would be refused as MERGE_INVALID.
+        domains: registry,
       }),
     );
   }
