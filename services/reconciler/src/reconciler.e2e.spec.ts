@@ -132,7 +132,7 @@ afterAll(async () => {
 });
 
 describe('reconciler end to end (processes, own stack)', () => {
-  it('reports no divergence under 60 s of steady load without faults', async () => {
+  it('reports no divergence under steady load without faults (at least 60 s and 1,000 writes)', async () => {
     let stop = false;
     const samples: {
       region: string;
@@ -158,14 +158,21 @@ describe('reconciler end to end (processes, own stack)', () => {
       }
     })();
     const started = Date.now();
+    let written = 0;
     const result = await runWorkload({
       clients,
       streams: [...ACCOUNTS, ...PROFILES],
       perRegionRate: 8,
       seed: 1,
-      stop: () => Date.now() - started > 60_000,
+      // Duration and volume both bound the run, not the machine's speed: a loaded machine takes
+      // longer to reach 1,000 writes (3 × 8 writes/s paced, fewer when appends are slow).
+      stop: () => Date.now() - started > 60_000 && written >= 1000,
+      onWrite: () => {
+        written++;
+      },
     });
     stop = true;
+    const elapsedS = (Date.now() - started) / 1000;
     await sampler;
     const inFlight = samples.filter((s) => !s.converged).length;
     const conflicts = await Promise.all(
@@ -180,10 +187,12 @@ describe('reconciler end to end (processes, own stack)', () => {
       ),
     );
     log(
-      `steady load: ${result.ok} writes in 60 s (${JSON.stringify(result.failed)} refused), conflicts detected per region ${conflicts.join('/')}, ${samples.length} convergence samples, ${inFlight} with in-flight differences, max divergent ${Math.max(...samples.map((s) => s.divergent))}, split-brain reasons ${JSON.stringify([...new Set(samples.flatMap((s) => s.reasons))])}`,
+      `steady load: ${result.ok} writes in ${elapsedS.toFixed(0)} s (${JSON.stringify(result.failed)} refused), conflicts detected per region ${conflicts.join('/')}, ${samples.length} convergence samples, ${inFlight} with in-flight differences, max divergent ${Math.max(...samples.map((s) => s.divergent))}, split-brain reasons ${JSON.stringify([...new Set(samples.flatMap((s) => s.reasons))])}`,
     );
     expect(result.ok).toBeGreaterThan(1000);
-    expect(samples.length).toBeGreaterThan(100);
+    // The sampler ran all along (about one sample per second and region).
+    for (const region of REGIONS)
+      expect(samples.filter((s) => s.region === region).length).toBeGreaterThanOrEqual(30);
     expect(samples.filter((s) => s.divergent > 0)).toEqual([]);
     expect(samples.filter((s) => s.splitBrain)).toEqual([]);
     await expectResolvedOnceEverywhere();

@@ -44,6 +44,8 @@ export async function runWorkload(options: {
   readonly perRegionRate: number;
   readonly stop: () => boolean;
   readonly seed: number;
+  /** Called after each accepted write. */
+  readonly onWrite?: () => void;
 }): Promise<WorkloadResult> {
   const failed: Record<string, number> = {};
   const ids: string[] = [];
@@ -59,6 +61,7 @@ export async function runWorkload(options: {
         if (outcome.ok) {
           ok++;
           ids.push(outcome.event.id);
+          options.onWrite?.();
         } else failed[outcome.code] = (failed[outcome.code] ?? 0) + 1;
         next += period;
         await sleep(Math.max(0, next - Date.now()));
