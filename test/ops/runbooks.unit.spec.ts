@@ -45,6 +45,8 @@ describe('runbooks', () => {
   it('exist for every failure mode and have the required sections', () => {
     expect(pages.sort()).toEqual(
       [
+        'apply-stalled.md',
+        'clock-skew.md',
         'cost-growth.md',
         'dlq-growth.md',
         'link-flaps.md',

@@ -10,6 +10,14 @@ export {
   type MirrorStatus,
   type StartMirrorOptions,
 } from './startMirror.js';
+export {
+  applyHealth,
+  registerApplyHealthMetrics,
+  type ApplyHealth,
+  type MirrorBacklog,
+} from './telemetry/applyHealth.js';
+export { SourceMetrics, type OriginBacklog } from './telemetry/sourceMetrics.js';
+export { MirrorTelemetry } from './telemetry/MirrorTelemetry.js';
 export { planSources, type SourceCluster, type SourceTopic } from './consume/sources.js';
 export { classifyRecords, nulCharacterPath, type RawRecord } from './consume/classifyRecords.js';
 export { decideOffsets, type OffsetDecision } from './consume/offsetRule.js';

@@ -25,6 +25,11 @@ import { OutboxPublisher } from './feed/OutboxPublisher.js';
 import { LIVE_SCHEMA } from './store/locks.js';
 import { ProjectionStore } from './store/ProjectionStore.js';
 import { SourceMetrics } from './telemetry/sourceMetrics.js';
+import {
+  applyHealth,
+  registerApplyHealthMetrics,
+  type MirrorBacklog,
+} from './telemetry/applyHealth.js';
 import { outboxSummary, pendingSummary, type PendingSummary } from './store/statusQueries.js';
 import { MirrorTelemetry } from './telemetry/MirrorTelemetry.js';
 
@@ -93,6 +98,8 @@ export interface MirrorHandle {
   stats(): MirrorStats;
   /** The same document as `GET /v1/status`. */
   status(): Promise<MirrorStatus>;
+  /** `GET /v1/backlog`: per-origin backlog and apply health, from memory (no database). */
+  backlog(): Promise<MirrorBacklog>;
   /** Resolves when nothing is queued for the apply transaction. */
   idle(): Promise<void>;
   /** Stops consuming, finishes queued work, publishes, closes everything. */
@@ -238,6 +245,13 @@ export async function startMirror(
       }),
   );
   sourceMetrics.watch(consumers);
+  registerApplyHealthMetrics(metrics, () => applier.stats);
+  const backlogNow = async (): Promise<MirrorBacklog> => ({
+    region,
+    origins: await sourceMetrics.backlog(),
+    apply: applyHealth(applier.stats, Date.now()),
+    sources: consumers.map((c) => ({ name: c.name, running: c.running })),
+  });
 
   let pending: PendingSummary | undefined;
   let closed = false;
@@ -287,6 +301,7 @@ export async function startMirror(
       return results;
     },
     status: statusNow,
+    backlog: backlogNow,
   });
   await app.listen({ port: options.port ?? rc.mirror.port, host: options.host ?? config.bindHost });
   const address = app.server.address();
@@ -374,6 +389,7 @@ export async function startMirror(
       sources: consumers.map((c) => ({ name: c.name, running: c.running })),
     }),
     status: statusNow,
+    backlog: backlogNow,
     idle: () => applier.idle(),
     close: async () => {
       if (closed) return;

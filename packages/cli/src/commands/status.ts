@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ConcordConfig, RegionId } from '@concord/config';
 import { ConcordError, isErrorCode } from '@concord/core';
 import { readLocalTokens, readServicesStatus } from '@concord/runner';
+import type { MirrorBacklog } from '@concord/mirror';
 import { readStackEndpoints } from '@concord/stack';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
@@ -157,6 +158,23 @@ export interface RegionStatus {
   readonly status?: ReconcilerStatus;
   /** From the writer when the reconciler does not answer. */
   readonly fenced?: boolean;
+  /** The mirror's backlog and apply health (answered from its memory). */
+  readonly backlog?: MirrorBacklog;
+  readonly backlogError?: string;
+}
+
+/** The mirror's `GET /v1/backlog`, or why it did not answer. */
+async function mirrorBacklog(
+  url: string,
+  token: string | undefined,
+): Promise<Pick<RegionStatus, 'backlog' | 'backlogError'>> {
+  try {
+    return {
+      backlog: await callService<MirrorBacklog>(`${url}/v1/backlog`, { token, timeoutMs: 5000 }),
+    };
+  } catch (error) {
+    return { backlogError: (error as Error).message };
+  }
 }
 
 async function regionStatus(
@@ -166,12 +184,13 @@ async function regionStatus(
 ): Promise<RegionStatus> {
   const rc = config.byRegion[region]!;
   const endpoints = { writer: rc.writer.url, mirror: rc.mirror.url, reconciler: rc.reconciler.url };
+  const backlog = mirrorBacklog(rc.mirror.url, token);
   try {
     const status = await callService<ReconcilerStatus>(`${rc.reconciler.url}/v1/status`, {
       token,
       timeoutMs: 5000,
     });
-    return { region, reachable: true, endpoints, status };
+    return { region, reachable: true, endpoints, status, ...(await backlog) };
   } catch (error) {
     let fenced: boolean | undefined;
     try {
@@ -190,6 +209,7 @@ async function regionStatus(
       error: (error as Error).message,
       endpoints,
       ...(fenced === undefined ? {} : { fenced }),
+      ...(await backlog),
     };
   }
 }
@@ -197,12 +217,34 @@ async function regionStatus(
 const seconds = (s: number | null | undefined) =>
   s === null || s === undefined ? '-' : s < 10 ? `${s.toFixed(2)}s` : `${s.toFixed(0)}s`;
 
+/** Records not yet applied per origin, with the age of the oldest (`-` when the mirror is silent). */
+export function renderBacklog(r: Pick<RegionStatus, 'backlog' | 'backlogError'>): string {
+  if (!r.backlog) return `? (mirror: ${r.backlogError ?? 'no answer'})`;
+  return (
+    r.backlog.origins
+      .map((o) => `${o.origin} ${o.records}${o.records > 0 ? ` (${seconds(o.seconds)})` : ''}`)
+      .join(', ') || '-'
+  );
+}
+
+/** Whether the mirror's apply transactions commit: `ok`, `FAILING since … (code)`, or a long wait. */
+export function renderApply(r: Pick<RegionStatus, 'backlog'>): string {
+  const apply = r.backlog?.apply;
+  if (!apply) return '?';
+  if (apply.failing) {
+    return `FAILING since ${apply.failing.since.slice(11, 19)} (${apply.failing.code}) for ${seconds(apply.failing.seconds)}`;
+  }
+  return apply.openSeconds >= 5 ? `transaction open ${seconds(apply.openSeconds)}` : 'ok';
+}
+
 /** The per-region table of `concord status`. */
 export function renderRegionStatus(regions: readonly RegionStatus[]): string {
   return renderTable(
     [
       'region',
       'fenced',
+      'apply',
+      'backlog by origin',
       'lag p50/max by origin (last 60 s)',
       'pending',
       'open conflicts',
@@ -214,6 +256,8 @@ export function renderRegionStatus(regions: readonly RegionStatus[]): string {
         return [
           r.region,
           r.fenced === undefined ? '?' : r.fenced ? 'FENCED' : 'no',
+          renderApply(r),
+          renderBacklog(r),
           `NO ANSWER: ${r.error ?? ''}`,
           '?',
           '?',
@@ -243,6 +287,8 @@ export function renderRegionStatus(regions: readonly RegionStatus[]): string {
       return [
         r.region,
         s.fenced ? `FENCED${s.fenceReason ? ` (${s.fenceReason})` : ''}` : 'no',
+        renderApply(r),
+        renderBacklog(r),
         lag || '-',
         s.pending.count === 0
           ? '0'
@@ -259,7 +305,7 @@ function register(program: Command, ctx: CliContext): void {
   program
     .command('status')
     .description(
-      'every region at a glance: replication lag per origin, parked events, open conflicts, divergent streams, fence; and the services with their endpoints',
+      'every region at a glance: apply health, backlog and replication lag per origin, parked events, open conflicts, divergent streams, fence; and the services with their endpoints',
     )
     .option('--regions <list>', 'regions of the deployment (default: the running stack’s)')
     .option('--json', 'print as JSON')
@@ -295,6 +341,12 @@ function register(program: Command, ctx: CliContext): void {
         ctx.out(renderServices(services.services));
       }
       for (const r of regions) {
+        const failing = r.backlog?.apply.failing;
+        if (failing) {
+          ctx.err(
+            `warning: ${r.region}: apply transactions failing since ${failing.since} (${failing.code}): ${failing.message} — see docs/runbooks/replication-lag.md`,
+          );
+        }
         if (r.status?.splitBrain?.suspected) {
           ctx.err(
             `warning: split brain suspected in ${r.region}: ${r.status.splitBrain.reasons.join('; ')} — consider \`concord fence <region>\``,

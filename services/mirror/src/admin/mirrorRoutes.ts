@@ -6,17 +6,22 @@ import type { StreamRecompute } from './recomputeStreams.js';
 export interface MirrorRoutesDeps {
   recompute(streams: readonly StreamId[]): Promise<StreamRecompute[]>;
   status(): Promise<unknown>;
+  backlog(): Promise<unknown>;
 }
 
 /**
  * The mirror's own routes beside /healthz, /readyz and /metrics:
  * - `GET /v1/status` (API token): parked events (count, oldest, the overdue ones), applied
  *   feed position, DLQ backlog, source offsets, sources;
+ * - `GET /v1/backlog` (API token): per origin, records not yet applied and the age of the
+ *   oldest, and whether apply transactions fail (since when, with which code) — from memory,
+ *   so it answers while the database is down or locked;
  * - `POST /v1/admin/recompute` (admin token) `{ "streams": [...] }`: recompute those streams
  *   from their stored events (state, heads, positions, digests, conflicts, read models).
  */
 export function registerMirrorRoutes(app: FastifyInstance, deps: MirrorRoutesDeps): void {
   app.get('/v1/status', { config: { auth: 'api' } }, async () => deps.status());
+  app.get('/v1/backlog', { config: { auth: 'api' } }, async () => deps.backlog());
 
   app.post(
     '/v1/admin/recompute',

@@ -63,6 +63,12 @@ export interface ApplierStats {
   firstCommitApplied: number;
   lastCommitAt: number | undefined;
   lastError: string | undefined;
+  /** Since when transactions fail without one committing in between (undefined: healthy). */
+  failingSince: number | undefined;
+  /** The last failure's code: the SQLSTATE, else the driver's error code. */
+  lastErrorCode: string | undefined;
+  /** When the transaction now running began (undefined: none runs). */
+  openSince: number | undefined;
 }
 
 /**
@@ -99,6 +105,9 @@ export class Applier {
     firstCommitApplied: 0,
     lastCommitAt: undefined,
     lastError: undefined,
+    failingSince: undefined,
+    lastErrorCode: undefined,
+    openSince: undefined,
   };
 
   constructor(
@@ -270,11 +279,14 @@ export class Applier {
       this.healthy = false;
       this.stats.failures++;
       this.stats.lastError = (error as Error).message;
+      this.stats.failingSince ??= Date.now();
+      this.stats.lastErrorCode = errorCode(error);
       telemetry.applyRounds.inc({ outcome: 'failed' });
     };
     const result = await withRetry(
       async () => {
         startedAt = Date.now();
+        this.stats.openSince = startedAt;
         try {
           return await inTransaction(
             this.pool,
@@ -297,6 +309,8 @@ export class Applier {
         } catch (error) {
           if (isolable(error)) fail(error);
           throw error;
+        } finally {
+          this.stats.openSince = undefined;
         }
       },
       {
@@ -324,6 +338,7 @@ export class Applier {
     );
     const committedAt = Date.now();
     this.healthy = true;
+    this.stats.failingSince = undefined;
     this.recordRound(result, records, startedAt, committedAt);
     return result;
   }
@@ -508,4 +523,12 @@ export class Applier {
     this.options.onCommit?.();
     return result.unparked;
   }
+}
+
+/** The code `concord status` shows for a failed transaction: SQLSTATE, else the driver's code. */
+function errorCode(error: unknown): string {
+  const sqlstate = classifyApplyError(error).sqlstate;
+  if (sqlstate !== undefined) return sqlstate;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code !== '' ? code : 'UNKNOWN';
 }

@@ -1,4 +1,4 @@
-import { SpanKind, type Tracer } from '@opentelemetry/api';
+import { SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { HybridLogicalClock, type Envelope } from '@concord/core';
 import { contextFromTraceparent, SpanAttr, type Metrics } from '@concord/telemetry';
@@ -28,7 +28,7 @@ export class MirrorTelemetry {
   constructor(
     readonly region: string,
     readonly metrics: Metrics,
-    readonly tracer: Tracer,
+    readonly tracer: Tracer = trace.getTracer('concord-mirror'),
   ) {
     const registers = [metrics.registry];
     this.sweepUnparked = new Counter({
