@@ -12,7 +12,11 @@ const base = {
 
 describe('applyHealth', () => {
   it('is healthy with no failure and no open transaction', () => {
-    expect(applyHealth(base, 10_000)).toEqual({ failing: null, openSeconds: 0, lastCommitAt: null });
+    expect(applyHealth(base, 10_000)).toEqual({
+      failing: null,
+      openSeconds: 0,
+      lastCommitAt: null,
+    });
   });
 
   it('reports since when transactions fail, with the code and message of the last failure', () => {
