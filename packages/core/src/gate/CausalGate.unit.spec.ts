@@ -115,13 +115,11 @@ describe('CausalGate', () => {
     // Deliver children first: everything parks.
     run(gate, events.reverse());
     expect(gate.parkedCount).toBe(n);
-    const started = performance.now();
+    // Its speed is measured by `concord bench core` (gate.unparkMs), not here.
     const d = run(gate, [ev('e0')]);
-    const elapsed = performance.now() - started;
     expect(d.ready).toHaveLength(n + 1);
     expect(d.ready[1]?.id).toBe('e1');
     expect(d.ready[n]?.id).toBe(`e${n}`);
     expect(gate.parkedCount).toBe(0);
-    expect(elapsed).toBeLessThan(2000);
   });
 });

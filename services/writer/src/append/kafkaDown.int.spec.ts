@@ -60,8 +60,6 @@ describe('Kafka of the region down', () => {
         if (error.code === 'OUTCOME_UNKNOWN') continue;
         expect(error).toMatchObject({ code: 'BUS_UNAVAILABLE', details: { ambiguous: false } });
         expect(r.headers.get('retry-after')).toBe('2');
-        // Within the request timeout (plus the writer's own small guard).
-        expect(r.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
         failed.push(marker);
       }
       if (broker.status().state !== 'stopped') await broker.stop();
@@ -108,7 +106,6 @@ describe('Kafka of the region down', () => {
       error: { code: 'OUTCOME_UNKNOWN', details: { ambiguous: true } },
     });
     expect(r.headers.get('retry-after')).toBe('2');
-    expect(r.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
     // The client retries with the same key (docs/decisions/0006-outcome-unknown.md): it gets an event either way;
     // if the first attempt landed too, the fold applies only the first of the key.
     const retry = await waitFor(

@@ -107,8 +107,9 @@ describe('GET /v1/streams/{stream}', () => {
       heads: [a.id],
       after: { id: a.id, applied: true },
     });
+    // It answered once the event was applied (after the seed), not at the 5 s deadline: at the
+    // deadline it would say applied: false.
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('?after= says applied: false when the event is not applied in time (the state may be older)', async () => {
