@@ -6,6 +6,7 @@
  * See docs/local-stack.md.
  */
 export { stackUp, type StackUpOptions, type StackUpResult } from './stackUp.js';
+export { runningParts, stopStartedSince, type RunningParts } from './process/startedParts.js';
 export {
   stackDown,
   deleteRedisPrefix,

@@ -42,6 +42,7 @@ import { ensureScramPasswords, ensureScramUsers } from './security/scramUsers.js
 import { ensureStackCertificates } from './security/stackCertificates.js';
 import { brokerSecurity, mirrorMakerSecurity, stackSecurity } from './security/stackSecurity.js';
 import { resolveStackModes, type StackModes } from './stackModes.js';
+import { runningParts, stopStartedSince } from './process/startedParts.js';
 import { stackPaths } from './StackPaths.js';
 import { deleteRedisPrefix } from './stackDown.js';
 import { containersStackUp, usesContainers } from './containers/containerStack.js';
@@ -184,117 +185,131 @@ async function up(config: ConcordConfig, options: StackUpOptions): Promise<Stack
     }
   }
 
-  // 2. Start what is missing, in parallel.
-  const note = (part: string, how: 'started' | 'running') =>
-    (how === 'started' ? started : alreadyRunning).push(part);
-  // Regions whose broker storage is formatted by this call: a new, empty log.
-  const newLogs = new Set<RegionId>();
-  const startBroker = async (broker: KafkaBroker) => {
-    const javaBroker = brokerOf(broker.region, java);
-    if (!existsSync(join(paths.kafka(broker.region).dataDir, 'meta.properties')))
-      newLogs.add(broker.region);
-    if (broker.process()) {
+  // 2–4 start processes: if any step fails, what this call started is stopped again.
+  const before = runningParts(config);
+  try {
+    // 2. Start what is missing, in parallel.
+    const note = (part: string, how: 'started' | 'running') =>
+      (how === 'started' ? started : alreadyRunning).push(part);
+    // Regions whose broker storage is formatted by this call: a new, empty log.
+    const newLogs = new Set<RegionId>();
+    const startBroker = async (broker: KafkaBroker) => {
+      const javaBroker = brokerOf(broker.region, java);
+      if (!existsSync(join(paths.kafka(broker.region).dataDir, 'meta.properties')))
+        newLogs.add(broker.region);
+      if (broker.process()) {
+        progress?.({
+          part: 'kafka',
+          region: broker.region,
+          message: 'configuration changed; restarting',
+        });
+        await broker.stop();
+      }
+      await javaBroker.start(jars, progress);
+      await javaBroker.waitReady(options.readyTimeoutMs ?? 90_000);
       progress?.({
         part: 'kafka',
         region: broker.region,
-        message: 'configuration changed; restarting',
+        message: `ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
       });
-      await broker.stop();
-    }
-    await javaBroker.start(jars, progress);
-    await javaBroker.waitReady(options.readyTimeoutMs ?? 90_000);
-    progress?.({
-      part: 'kafka',
-      region: broker.region,
-      message: `ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-    });
-    note(`kafka ${broker.region}`, 'started');
-  };
-  const checkRunningBroker = async (broker: KafkaBroker) => {
-    if (broker.status().state === 'paused') {
-      progress?.({ part: 'kafka', region: broker.region, message: 'paused (SIGSTOP); left alone' });
-    } else {
-      await broker.waitReady(options.readyTimeoutMs ?? 90_000);
-    }
-    note(`kafka ${broker.region}`, 'running');
-  };
-  await Promise.all([
-    ...brokers.map((b) => (toStart.includes(b) ? startBroker(b) : checkRunningBroker(b))),
-    ensureLinkDaemon(config, progress).then((how) => note('links', how)),
-    pgMode === 'private'
-      ? ensurePrivatePostgres(config, progress).then((how) => note('postgres', how))
-      : Promise.resolve(),
-    ...(redisMode === 'private'
-      ? config.regions.map((r) =>
-          ensurePrivateRedis(config, r, progress).then((how) => note(`redis ${r}`, how)),
-        )
-      : []),
-  ]);
-
-  // 3. Topics (and on a secure stack SCRAM users and ACLs), databases and schema; then every
-  //    part must answer.
-  await prepareRegions(config, {
-    pgMode,
-    redisMode,
-    replication: modes.replication,
-    newLogs,
-    progress,
-    ready: (r) => new KafkaBroker(config, r).status().state === 'running',
-    beforeTopics: async (r) => {
-      if (modes.secure && config.byRegion[r]!.kafka.managed) {
-        await ensureScramUsers(config, r, java, jars, progress);
-        await ensureReaderAcls(config, r);
+      note(`kafka ${broker.region}`, 'started');
+    };
+    const checkRunningBroker = async (broker: KafkaBroker) => {
+      if (broker.status().state === 'paused') {
+        progress?.({
+          part: 'kafka',
+          region: broker.region,
+          message: 'paused (SIGSTOP); left alone',
+        });
+      } else {
+        await broker.waitReady(options.readyTimeoutMs ?? 90_000);
       }
-    },
-  });
+      note(`kafka ${broker.region}`, 'running');
+    };
+    await settleAll([
+      ...brokers.map((b) => (toStart.includes(b) ? startBroker(b) : checkRunningBroker(b))),
+      ensureLinkDaemon(config, progress).then((how) => note('links', how)),
+      pgMode === 'private'
+        ? ensurePrivatePostgres(config, progress).then((how) => note('postgres', how))
+        : Promise.resolve(),
+      ...(redisMode === 'private'
+        ? config.regions.map((r) =>
+            ensurePrivateRedis(config, r, progress).then((how) => note(`redis ${r}`, how)),
+          )
+        : []),
+    ]);
 
-  // 4. MirrorMaker 2 once the target brokers and the topics exist (mm2), or none (direct).
-  if (modes.replication === 'mm2') {
-    for (const { target, pid } of await stopMirrorMakers(config, config.regions)) {
-      progress?.({
-        part: 'mm2',
-        message: `stopped MirrorMaker 2 into ${target} (pid ${pid}): no longer a region`,
-      });
-    }
-    await Promise.all(
-      mirrorMakers.map(async (m) => {
-        if (!mmToStart.includes(m)) return note(`mm2 ${m.target}`, 'running');
-        if (m.process()) {
+    // 3. Topics (and on a secure stack SCRAM users and ACLs), databases and schema; then every
+    //    part must answer.
+    await prepareRegions(config, {
+      pgMode,
+      redisMode,
+      replication: modes.replication,
+      newLogs,
+      progress,
+      ready: (r) => new KafkaBroker(config, r).status().state === 'running',
+      beforeTopics: async (r) => {
+        if (modes.secure && config.byRegion[r]!.kafka.managed) {
+          await ensureScramUsers(config, r, java, jars, progress);
+          await ensureReaderAcls(config, r);
+        }
+      },
+    });
+
+    // 4. MirrorMaker 2 once the target brokers and the topics exist (mm2), or none (direct).
+    if (modes.replication === 'mm2') {
+      for (const { target, pid } of await stopMirrorMakers(config, config.regions)) {
+        progress?.({
+          part: 'mm2',
+          message: `stopped MirrorMaker 2 into ${target} (pid ${pid}): no longer a region`,
+        });
+      }
+      await settleAll(
+        mirrorMakers.map(async (m) => {
+          if (!mmToStart.includes(m)) return note(`mm2 ${m.target}`, 'running');
+          if (m.process()) {
+            progress?.({
+              part: 'mm2',
+              region: m.target,
+              message: 'configuration changed; restarting',
+            });
+            await m.stop();
+          }
+          const javaMm = new MirrorMakerProcess(
+            config,
+            m.target,
+            java,
+            modes.secure ? mirrorMakerSecurity(config, m.target) : undefined,
+          );
+          const { logOffset } = javaMm.start(mmJars, progress);
+          const flowing = await javaMm.waitReady(
+            logOffset,
+            options.mirrorMakerReadyTimeoutMs ?? 60_000,
+          );
           progress?.({
             part: 'mm2',
             region: m.target,
-            message: 'configuration changed; restarting',
+            message: flowing
+              ? `replicating (${((Date.now() - t0) / 1000).toFixed(1)} s)`
+              : 'started, but not every source answers yet (a cut link?); it keeps trying',
           });
-          await m.stop();
-        }
-        const javaMm = new MirrorMakerProcess(
-          config,
-          m.target,
-          java,
-          modes.secure ? mirrorMakerSecurity(config, m.target) : undefined,
-        );
-        const { logOffset } = javaMm.start(mmJars, progress);
-        const flowing = await javaMm.waitReady(
-          logOffset,
-          options.mirrorMakerReadyTimeoutMs ?? 60_000,
-        );
+          note(`mm2 ${m.target}`, 'started');
+        }),
+      );
+    } else {
+      for (const { target, pid } of await stopMirrorMakers(config)) {
         progress?.({
           part: 'mm2',
-          region: m.target,
-          message: flowing
-            ? `replicating (${((Date.now() - t0) / 1000).toFixed(1)} s)`
-            : 'started, but not every source answers yet (a cut link?); it keeps trying',
+          message: `stopped MirrorMaker 2 into ${target} (pid ${pid}): direct mode`,
         });
-        note(`mm2 ${m.target}`, 'started');
-      }),
-    );
-  } else {
-    for (const { target, pid } of await stopMirrorMakers(config)) {
-      progress?.({
-        part: 'mm2',
-        message: `stopped MirrorMaker 2 into ${target} (pid ${pid}): direct mode`,
-      });
+      }
     }
+  } catch (error) {
+    const stopped = await stopStartedSince(config, before, progress);
+    if (stopped.length > 0 && error instanceof Error) {
+      error.message += ` (stopped what this start had started: ${stopped.join(', ')})`;
+    }
+    throw error;
   }
 
   const endpoints = buildEndpoints(config, pgMode, redisMode, modes);
@@ -409,4 +424,10 @@ export function buildEndpoints(
     },
     ...(modes.secure ? { security: stackSecurity(config) } : {}),
   };
+}
+
+/** Like Promise.all, but waits for every promise before it rejects with the first failure. */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

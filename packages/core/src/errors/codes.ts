@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'PORT_IN_USE',
   'STACK_NOT_RUNNING',
   'STACK_START_FAILED',
+  /** A process of the stack still runs after SIGKILL: its PID file is kept. */
+  'STACK_STOP_FAILED',
   // containers (docs/containers.md): a docker build, run or compose command failed
   'CONTAINER_COMMAND_FAILED',
   // verification (verify, chaos, demo)

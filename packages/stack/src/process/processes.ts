@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { sleep } from '@concord/core';
+import { ConcordError, sleep } from '@concord/core';
 import {
   livePid,
   pidRecord,
@@ -92,7 +92,15 @@ export async function stopByPidFile(
   if (live.state === ProcessState.stopped) sendSignal(pid, 'SIGCONT');
   if (!(await waitForExit(pid, startTicks, options.graceMs ?? 15_000))) {
     sendSignal(pid, 'SIGKILL');
-    await waitForExit(pid, startTicks, 5_000);
+    if (!(await waitForExit(pid, startTicks, 5_000))) {
+      // Still there (uninterruptible sleep, or another owner): keep the PID file, so the next
+      // stop finds it again, and say so rather than forget a live process.
+      throw new ConcordError(
+        'STACK_STOP_FAILED',
+        `pid ${pid} (${pidFile}) did not exit 5 s after SIGKILL; its PID file is kept`,
+        { retriable: true, details: { pid, pidFile } },
+      );
+    }
   }
   rmSync(pidFile, { force: true });
   return pid;
