@@ -232,7 +232,7 @@ export class AntiEntropy {
     }));
     const confirmed = this.tracker.observe(
       now,
-      divergenceCandidates({ missing, stateDivergences, localMismatches }),
+      divergenceCandidates({ missing, stateDivergences, localMismatches, offsets }),
     );
     const divergent = [...confirmedStreams(confirmed, missing)].sort();
 

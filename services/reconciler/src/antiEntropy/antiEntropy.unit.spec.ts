@@ -189,6 +189,35 @@ describe('drill-down planning', () => {
     expect([...confirmedStreams(confirmed, missing)].sort()).toEqual(['a', 'd']);
   });
 
+  it('an unknown-status missing event is not confirmed while the region lacking it still consumes (mm2 in flight)', () => {
+    const t = new DivergenceTracker(1000);
+    const missing = [
+      { region: 'ap', stream: 'a', id: id(7), status: MISSING_STATUS.unknown, holders: ['us'] },
+    ];
+    const at = (next: bigint) =>
+      divergenceCandidates({
+        missing,
+        stateDivergences: [],
+        localMismatches: [],
+        offsets: { ap: new Map([['us.concord.events.us:0', next]]), us: undefined },
+      });
+    // ap's mirror keeps consuming between comparisons: the event may be behind what it reads.
+    expect(t.observe(0, at(10n)).size).toBe(0);
+    expect(t.observe(1000, at(20n)).size).toBe(0);
+    expect(t.observe(2000, at(30n)).size).toBe(0);
+    expect(t.observe(3000, at(40n)).size).toBe(0);
+    // No progress for an interval while it still lacks the event: confirmed.
+    expect([...t.observe(4000, at(40n))]).toEqual([`missing:ap:${id(7)}`]);
+    // A comparable-offset status does not depend on progress (its offsets decide).
+    const inFlight = divergenceCandidates({
+      missing: [{ ...missing[0]!, status: MISSING_STATUS.lost }],
+      stateDivergences: [],
+      localMismatches: [],
+      offsets: { ap: new Map([['x:0', 1n]]) },
+    });
+    expect(inFlight[0]!.fingerprint).toBe('a');
+  });
+
   it('copies only confirmed events missing here, from a reachable holder, not twice', () => {
     const missing = [
       { region: 'us', stream: 'a', id: id(1), status: MISSING_STATUS.lost, holders: ['ap', 'eu'] },

@@ -46,14 +46,33 @@ export function streamsToDrill(
 }
 
 /**
+ * What a region has consumed, as a fingerprint: every source partition's next offset, sorted.
+ * It changes whenever that region's mirror makes progress on any source.
+ */
+export function consumedFingerprint(offsets: ReadonlyMap<string, bigint> | undefined): string {
+  if (!offsets) return '?';
+  return [...offsets]
+    .map(([k, v]) => `${k}=${v}`)
+    .sort()
+    .join(',');
+}
+
+/**
  * The candidates the confirmation rule watches: every missing event not provably in flight,
  * parked or held for its schema version (`lost` ones are proven at once), every `state`
  * divergence, and this region's stored rows that disagree with the independent fold.
+ *
+ * A missing event of `unknown` status (no comparable source offset: mm2 mode, or a repair)
+ * carries the consumed offsets of the region that lacks it in its fingerprint: while that
+ * region's mirror still consumes, the event may be in flight behind what it reads, and the
+ * clock restarts; it is confirmed only once that region made no progress for an interval.
  */
 export function divergenceCandidates(input: {
   readonly missing: readonly MissingEvent[];
   readonly stateDivergences: readonly StreamDivergence[];
   readonly localMismatches: readonly { stream: StreamId; fingerprint: string }[];
+  /** Per region, `topic:partition` → next offset consumed (the digest summary's). */
+  readonly offsets?: Readonly<Record<RegionId, ReadonlyMap<string, bigint> | undefined>>;
 }): DivergenceCandidate[] {
   const candidates: DivergenceCandidate[] = [];
   for (const m of input.missing) {
@@ -65,7 +84,10 @@ export function divergenceCandidates(input: {
       continue;
     candidates.push({
       key: `missing:${m.region}:${m.id}`,
-      fingerprint: m.stream,
+      fingerprint:
+        m.status === MISSING_STATUS.unknown
+          ? `${m.stream}|${consumedFingerprint(input.offsets?.[m.region])}`
+          : m.stream,
       proven: m.status === MISSING_STATUS.lost,
     });
   }
