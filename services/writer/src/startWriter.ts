@@ -129,7 +129,7 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
 }
 
 /**
- * Starts the writer of `config.region`: the HTTP API of DESIGN §8 on its port, appending to
+ * Starts the writer of `config.region`: the HTTP API of docs/writer.md §1 on its port, appending to
  * the region's Kafka topic, reading the regional projection, with Redis as accelerator. Tests
  * run writers in-process through it (port 0, injected adapters); `main.ts` runs one per process.
  */
@@ -305,7 +305,7 @@ export async function startWriter(
       title: 'Concord writer',
       version: '1',
       description:
-        'The regional write and read API of Concord (DESIGN §8). Errors are `{"error": {"code", "message", "details"?}}` with stable codes.',
+        'The regional write and read API of Concord (docs/writer.md §1). Errors are `{"error": {"code", "message", "details"?}}` with stable codes.',
     },
   });
   // While shutting down, answers close their connection: a keep-alive connection whose request

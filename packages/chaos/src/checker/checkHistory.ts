@@ -15,7 +15,7 @@ import {
   type OwnStreamFold,
 } from './ownFold.js';
 
-/** What the checker looks for; each is a broken promise of DESIGN.md. */
+/** What the checker looks for; each is a broken promise of docs/semantics.md (listed in docs/chaos.md). */
 export const ANOMALY_KINDS = [
   'lost',
   'unseen',

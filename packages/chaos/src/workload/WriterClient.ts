@@ -57,7 +57,7 @@ export interface AppendClient {
 }
 
 /**
- * A thin client of a region's writer API (DESIGN.md §8), as an application would use it.
+ * A thin client of a region's writer API (docs/writer.md §1), as an application would use it.
  * It never throws for a failed write: the outcome says what the client knows.
  */
 export class WriterClient implements AppendClient {

@@ -70,7 +70,7 @@ function open<S>(input: BuildMergeInput<S>) {
 }
 
 /**
- * The `concord.merge` of a stream's open conflict under its domain's policy (DESIGN §5):
+ * The `concord.merge` of a stream's open conflict under its domain's policy (docs/semantics.md §5):
  * - id: UUIDv5 of the stream and the sorted heads; parents: the heads;
  * - origin: the owner region by the ownership rule (not the emitter);
  * - hlc: the successor of the greatest parent hlc;

@@ -16,7 +16,7 @@ export interface Reducer<S> {
   evolve(state: S, event: UnsignedEnvelope): S;
 }
 
-/** How the conflicts of a category are resolved (DESIGN §5). */
+/** How the conflicts of a category are resolved (docs/semantics.md §5). */
 export const RESOLUTION_POLICIES = {
   /** The fold already chose per-field winners; the merge records them. */
   lww: 'lww',

@@ -35,7 +35,7 @@ export function deterministicId(...parts: readonly (string | readonly string[])[
 }
 
 /**
- * The id of the merge of `parents` in `stream` (DESIGN §5): UUIDv5 of the stream and the sorted
+ * The id of the merge of `parents` in `stream` (docs/semantics.md §5): UUIDv5 of the stream and the sorted
  * parents, so two reconcilers emitting the same merge emit the same event. A manual merge also
  * passes `dataHash` (see {@link mergeDataHash}): two different operator resolutions are two
  * distinct events. A merge computed by resolver version 2 or later (`data.resolver`, see

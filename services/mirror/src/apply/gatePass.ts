@@ -195,7 +195,7 @@ export interface ScreenResult {
 
 /**
  * Refuses ready events that break the stream contract in a way only the store can see: a
- * parent in another stream (`parents` are the heads of the event's own stream, DESIGN §2).
+ * parent in another stream (`parents` are the heads of the event's own stream, docs/semantics.md §1).
  * Signed by a region yet unfoldable, such an event goes to the DLQ (ENVELOPE_INVALID, field
  * `parents`) identically in every region, and its descendants stay parked on it. Without
  * this, one such record would make every apply transaction fail. Events in `refuse` (isolated

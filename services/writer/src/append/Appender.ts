@@ -132,7 +132,7 @@ function hashOf(event: Envelope): string {
 }
 
 /**
- * The append path of DESIGN §8, in this order: fence → idempotency fast path (Redis) →
+ * The append path of docs/writer.md §2, in this order: fence → idempotency fast path (Redis) →
  * per-stream serialisation (in-process queue + Redis lock) → [in the critical section]
  * own chain + projection snapshot → idempotency (the projection is the truth) → heads
  * (projection heads + own unprojected events) → expected heads → domain `prepare` → encoding
@@ -307,7 +307,7 @@ export class Appender {
   }
 
   /**
-   * Appends a `concord.merge` built by a reconciler (DESIGN §5): validated, deduplicated by
+   * Appends a `concord.merge` built by a reconciler (docs/writer.md §6): validated, deduplicated by
    * its deterministic id, signed by this region (its origin stays the owner region), produced
    * to this region's topic through the same per-stream serialisation, and remembered as an
    * own event so that the next appends here descend from it instead of forking again.

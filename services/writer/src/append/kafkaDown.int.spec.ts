@@ -12,7 +12,7 @@ import {
 } from '../testing/writerFixture.js';
 
 /**
- * The region's Kafka down (DESIGN §11): 503 BUS_UNAVAILABLE within the request timeout,
+ * The region's Kafka down (docs/writer.md §5): 503 BUS_UNAVAILABLE within the request timeout,
  * nothing half-written, and the writer recovers by itself once the broker is back. Stops the
  * shared stack's `us` broker for a few seconds, and always starts it again.
  */

@@ -43,7 +43,7 @@ type BatchItemResult =
   | { status: 200 | 201; event: unknown; duplicate: boolean }
   | { status: number; error: ReturnType<ConcordError['toJSON']> };
 
-/** `POST /v1/streams/{stream}/events` and `POST /v1/events` (DESIGN §8). */
+/** `POST /v1/streams/{stream}/events` and `POST /v1/events` (docs/writer.md §1). */
 export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDeps): void {
   const { appender, limiter, tracer, region } = deps;
 

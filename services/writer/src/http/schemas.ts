@@ -83,7 +83,7 @@ export const batchBody = {
 
 export const envelope = {
   type: 'object',
-  description: 'A signed envelope v1 (DESIGN §2)',
+  description: 'A signed envelope v1 (docs/semantics.md §1, docs/envelope.schema.json)',
   required: ['v', 'id', 'stream', 'type', 'data', 'origin', 'hlc', 'parents', 'meta', 'sig'],
   properties: {
     v: { type: 'integer', enum: [1] },
