@@ -209,6 +209,11 @@ export async function startReconciler(
     keyring,
     maxEventBytes: config.limits.maxEventBytes,
     isOriginTopic: (topic) => originTopics.has(topic),
+    // mm2: a region reads its own topic, and copies of the others with offsets of their own.
+    readsDirectly:
+      config.replication.mode === 'mm2'
+        ? (topic, reader) => topic === topics(config).events(reader)
+        : () => true,
     intervalMs,
     thresholds: tuning.splitBrain,
     logger,

@@ -36,6 +36,8 @@ export interface AntiEntropyOptions extends RepairerOptions {
   readonly store: ReconcilerStore;
   /** True for `<ns>.events.<region>` topic names. */
   readonly isOriginTopic: (topic: string) => boolean;
+  /** See classifyMissing: whether a reader consumes an origin topic itself (false in mm2 but for the origin). */
+  readonly readsDirectly?: (topic: string, reader: RegionId) => boolean;
   readonly thresholds: SplitBrainThresholds;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
@@ -221,6 +223,7 @@ export class AntiEntropy {
         streams: perStream,
         offsets,
         isOriginTopic: this.options.isOriginTopic,
+        ...(this.options.readsDirectly ? { readsDirectly: this.options.readsDirectly } : {}),
       });
     }
 

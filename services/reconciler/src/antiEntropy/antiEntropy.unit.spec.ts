@@ -120,6 +120,14 @@ describe('classifyMissing', () => {
     });
     expect(never.find((m) => m.id === id(2))?.status).toBe(MISSING_STATUS.inFlight);
     expect(never.every((m) => m.holders.join() === 'us')).toBe(true);
+    // mm2: eu reads a copy of us's topic, whose offsets are its own — not comparable.
+    const mm2 = classifyMissing({
+      streams,
+      offsets: { us: new Map(), eu: new Map([[`${topic}:0`, 12n]]) },
+      isOriginTopic,
+      readsDirectly: (t, reader) => t === `ns.events.${reader}`,
+    });
+    expect(mm2.find((m) => m.id === id(2))?.status).toBe(MISSING_STATUS.unknown);
   });
 
   it('never calls lost what the reader has not consumed yet (property)', () => {

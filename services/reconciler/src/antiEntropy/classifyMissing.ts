@@ -58,7 +58,8 @@ export function parseSource(
  * in one transaction, so this is not a race). Events parked in X are `pending` (or
  * `schema-version` when X's code cannot interpret them yet). Without a
  * comparable source (the holder got it from a repair topic, or `mm2` mode, where every region
- * reads its own copy) the status is `unknown` and only the time rule can confirm it.
+ * but the origin reads its own copy: `readsDirectly`) the status is `unknown` and only the
+ * progress rule of divergenceCandidates can confirm it.
  *
  * @param isOriginTopic true for `<ns>.events.<region>` names (offsets comparable across readers)
  * @param offsets per region, `topic:partition` → next offset to consume; absent when unknown
@@ -67,6 +68,12 @@ export function classifyMissing(input: {
   readonly streams: ReadonlyMap<StreamId, Readonly<Record<RegionId, StreamEventIds>>>;
   readonly offsets: Readonly<Record<RegionId, ReadonlyMap<string, bigint> | undefined>>;
   readonly isOriginTopic: (topic: string) => boolean;
+  /**
+   * Whether `reader` consumes `topic` itself, so its stored offsets compare with the holder's
+   * source offset. Default: every reader does (`direct` mode). In `mm2` mode only the origin
+   * reads its own topic; every other region reads a copy with offsets of its own.
+   */
+  readonly readsDirectly?: (topic: string, reader: RegionId) => boolean;
 }): MissingEvent[] {
   const result: MissingEvent[] = [];
   for (const [stream, byRegion] of [...input.streams].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
@@ -95,7 +102,7 @@ export function classifyMissing(input: {
         const offsets = input.offsets[region];
         if (held.has(id)) status = MISSING_STATUS.schemaVersion;
         else if (parked.has(id)) status = MISSING_STATUS.pending;
-        else if (source && offsets) {
+        else if (source && offsets && (input.readsDirectly?.(source.topic, region) ?? true)) {
           const next = offsets.get(`${source.topic}:${source.partition}`);
           status =
             next !== undefined && next > source.offset
