@@ -1,65 +1,14 @@
 import { z } from 'zod';
 
+import { bool, int, list, REGION_ID, spec, url } from './settingSchemas.js';
+
+export type { SettingSpec } from './settingSchemas.js';
+
 /**
  * Every global setting Concord reads from the environment, with its default and meaning.
  * This table is the single source for `loadConfig`, for `concord config` and for
  * docs/configuration.md (a unit test keeps that file in step with this table).
  */
-export interface SettingSpec<S extends z.ZodType<unknown, string> = z.ZodType<unknown, string>> {
-  readonly env: string;
-  /** Parses the raw environment string. */
-  readonly schema: S;
-  readonly default: z.output<S> | undefined;
-  /** Human form of the default for docs (e.g. a derived path). */
-  readonly defaultText?: string;
-  readonly doc: string;
-}
-
-const REGION_ID = /^[a-z][a-z0-9-]{0,31}$/;
-
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
-
-const list = <T>(item: z.ZodType<T, string>) =>
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    )
-    .pipe(z.array(item));
-
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (s) => {
-        try {
-          return protocols.includes(new URL(s).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL with scheme ${protocols.join(' or ')}`,
-    );
-
-const spec = <S extends z.ZodType<unknown, string>>(s: SettingSpec<S>): SettingSpec<S> => s;
-
 export const settings = {
   namespace: spec({
     env: 'CONCORD_NAMESPACE',
