@@ -15,6 +15,9 @@ import type {
 } from '../apply/ApplyTypes.js';
 import type { RawRecord } from './classifyRecords.js';
 import type { SourceCluster } from './sources.js';
+import { PartitionStates, type PartitionBacklog, type PartitionState } from './partitionStates.js';
+
+export type { PartitionBacklog } from './partitionStates.js';
 
 export interface SourceConsumerOptions {
   readonly cluster: SourceCluster;
@@ -52,35 +55,6 @@ export interface AcceptedGap {
   readonly to: bigint;
 }
 
-/** What one partition owes the applier: for the backlog metrics (docs/operations.md). */
-export interface PartitionBacklog {
-  readonly topic: string;
-  readonly partition: number;
-  /** Next offset applied (stored in Postgres), when known. */
-  readonly applied: bigint | undefined;
-  /** Kafka timestamp (ms) of the oldest fetched record not yet applied, if any. */
-  readonly oldestUnappliedAt: number | undefined;
-  /** The log end (high watermark) the last fetch reported, when one came. */
-  readonly fetchedLogEnd: bigint | undefined;
-}
-
-interface PartitionState {
-  /** Bumped at every seek: outcomes of batches fetched before it are stale. */
-  epoch: number;
-  /** The log-start offset read after a refused gap, when the stored offset is below it. */
-  logStart: bigint | undefined;
-  /** True while the log-start offset is being read. */
-  probing: boolean;
-  /** Next offset applied, as stored in Postgres (assignment, then every outcome). */
-  applied: bigint | undefined;
-  /** Submitted batches not yet applied: last offset and first record's Kafka timestamp. */
-  unapplied: { last: bigint; at: number }[];
-  /** High watermark of the last fetched batch. */
-  logEnd: bigint | undefined;
-}
-
-let epochs = 0;
-
 /**
  * One kafkajs consumer for one source cluster (group `<ns>.mirror.<region>`). Each fetched
  * partition batch is parsed and verified here, then queued for the applier; the fetch
@@ -96,7 +70,7 @@ export class SourceConsumer {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly partitions = new Map<string, PartitionState>();
+  private readonly partitions = new PartitionStates();
   private readonly commits = new Map<
     string,
     { topic: string; partition: number; offset: string }
@@ -147,22 +121,6 @@ export class SourceConsumer {
     await this.flushCommits();
     this.wake?.();
     await this.loop;
-  }
-
-  private state(key: string): PartitionState {
-    let state = this.partitions.get(key);
-    if (!state) {
-      state = {
-        epoch: ++epochs,
-        logStart: undefined,
-        probing: false,
-        applied: undefined,
-        unapplied: [],
-        logEnd: undefined,
-      };
-      this.partitions.set(key, state);
-    }
-    return state;
   }
 
   private async runLoop(): Promise<void> {
@@ -256,7 +214,7 @@ export class SourceConsumer {
     isStale: () => boolean,
   ): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
-    const state = this.state(key);
+    const state = this.partitions.get(key);
     // The epoch of the fetch, not of the hand-over: a seek during classification makes the
     // outcome of this batch stale.
     const epoch = state.epoch;
@@ -292,10 +250,10 @@ export class SourceConsumer {
     submission: PartitionSubmission,
     outcome: SubmissionOutcome,
   ): void {
-    const state = this.state(key);
+    const state = this.partitions.get(key);
     const { topic, partition } = submission;
     if (outcome.kind === 'applied') {
-      this.noteApplied(state, outcome.next);
+      this.partitions.noteApplied(state, outcome.next);
       if (outcome.gap) {
         state.logStart = undefined;
         this.options.logger.warn(
@@ -317,7 +275,7 @@ export class SourceConsumer {
       }
       return;
     }
-    this.noteApplied(state, outcome.stored);
+    this.partitions.noteApplied(state, outcome.stored);
     if (epoch !== state.epoch || state.probing) return;
     this.options.logger.info(
       {
@@ -359,27 +317,9 @@ export class SourceConsumer {
     this.seek(state, topic, partition, target);
   }
 
-  private noteApplied(state: PartitionState, next: bigint): void {
-    if (state.applied === undefined || next > state.applied) state.applied = next;
-    const applied = state.applied;
-    state.unapplied = state.unapplied.filter((b) => b.last >= applied);
-  }
-
   /** Per assigned partition: what is applied and the oldest fetched record that is not. */
   backlog(): PartitionBacklog[] {
-    return [...this.partitions].map(([key, state]) => {
-      const at = key.lastIndexOf(':');
-      return {
-        topic: key.slice(0, at),
-        partition: Number(key.slice(at + 1)),
-        applied: state.applied,
-        oldestUnappliedAt: state.unapplied.reduce<number | undefined>(
-          (min, b) => (min === undefined || b.at < min ? b.at : min),
-          undefined,
-        ),
-        fetchedLogEnd: state.logEnd,
-      };
-    });
+    return this.partitions.backlog();
   }
 
   private async seekToStored(
@@ -395,7 +335,7 @@ export class SourceConsumer {
       if (consumer !== this.consumer) return;
       for (const { topic, partition } of parts) {
         const offset = stored.get(`${topic}:${partition}`);
-        const state = this.state(`${topic}:${partition}`);
+        const state = this.partitions.get(`${topic}:${partition}`);
         state.applied = offset ?? 0n;
         if (offset !== undefined) this.seek(state, topic, partition, offset);
       }
@@ -406,7 +346,7 @@ export class SourceConsumer {
   }
 
   private seek(state: PartitionState, topic: string, partition: number, offset: bigint): void {
-    state.epoch = ++epochs;
+    this.partitions.bumpEpoch(state);
     try {
       this.consumer?.seek({ topic, partition, offset: offset.toString() });
     } catch (error) {
