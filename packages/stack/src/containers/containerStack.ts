@@ -17,7 +17,7 @@ import {
   prepareRegions,
   type StackUpOptions,
   type StackUpResult,
-} from '../stackUp.js';
+} from '../stackUpShared.js';
 import {
   containerState,
   docker,
