@@ -54,6 +54,9 @@ export default tseslint.config(
   {
     plugins: { 'import-x': importX },
     settings: {
+      // Parse TypeScript sources too when following imports (no-cycle reads the imported files).
+      'import-x/extensions': importX.flatConfigs.typescript.settings['import-x/extensions'],
+      'import-x/parsers': importX.flatConfigs.typescript.settings['import-x/parsers'],
       // `@concord/<name>` resolves to its sources the way the type checker sees them
       // (tsconfig.check.json's paths), so cycles and cross-package imports are found in src/.
       'import-x/resolver-next': [
