@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import globals from 'globals';
 
 /** Modules that perform IO or wire telemetry: forbidden in the pure core. */
@@ -52,8 +53,23 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },
+    settings: {
+      // Parse TypeScript sources too when following imports (no-cycle reads the imported files).
+      'import-x/extensions': importX.flatConfigs.typescript.settings['import-x/extensions'],
+      'import-x/parsers': importX.flatConfigs.typescript.settings['import-x/parsers'],
+      // `@concord/<name>` resolves to its sources the way the type checker sees them
+      // (tsconfig.check.json's paths), so cycles and cross-package imports are found in src/.
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ project: 'tsconfig.check.json', alwaysTryTypes: true }),
+      ],
+    },
     rules: {
+      // A relative import into another workspace package: import it by name instead.
       'import-x/no-relative-packages': 'error',
+      // Every package imported is declared in the importing file's nearest package.json
+      // (devDependencies count: tests and tools import test-only packages).
+      'import-x/no-extraneous-dependencies': ['error', { includeTypes: true }],
+      'import-x/no-cycle': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },

@@ -47,7 +47,7 @@ export default defineConfig({
           name: 'int',
           include: everywhere('int'),
           sequence: { groupOrder: 1 },
-          globalSetup: ['test/support/stack-global-setup.ts'],
+          globalSetup: ['packages/test-support/src/stack-global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // Integration files share one local stack and two cores: keep them sequential.
@@ -60,7 +60,7 @@ export default defineConfig({
           name: 'e2e',
           include: everywhere('e2e'),
           sequence: { groupOrder: 2 },
-          globalSetup: ['test/support/stack-global-setup.ts'],
+          globalSetup: ['packages/test-support/src/stack-global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,

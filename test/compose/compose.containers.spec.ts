@@ -5,7 +5,7 @@ import { loadConfig, type ConcordConfig } from '@concord/config';
 import { sleep } from '@concord/core';
 import { DemoWorkload } from '@concord/demo';
 import { composeClientEnv, composeProject } from '@concord/stack';
-import { runConcord } from '../support/index.js';
+import { runConcord } from '@concord/test-support';
 
 /**
  * The compose deployment for real (docs/containers.md): `concord compose up` with the images

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runConcord } from '../support/index.js';
+import { runConcord } from '@concord/test-support';
 
 interface Step {
   ratePerRegion: number;

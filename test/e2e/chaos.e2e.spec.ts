@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS } from '@concord/chaos';
-import { runConcord } from '../support/index.js';
+import { runConcord } from '@concord/test-support';
 
 /**
  * The short chaos run CI affords: 90 s at 100 ops/s with every fault kind allowed (the schedule

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConcordClient, type ClientEvent } from '@concord/client';
 import { loadConfig, type ConcordConfig } from '@concord/config';
 import { ensureLocalTokens, runServices, type Supervisor } from '@concord/runner';
-import { waitFor } from '../support/index.js';
+import { jsonClient, waitFor } from '@concord/test-support';
 
 /**
  * `@concord/client` against the real deployment (services as processes on the local stack):
@@ -40,14 +40,11 @@ afterAll(async () => {
 });
 
 async function fence(method: 'POST' | 'DELETE') {
-  const res = await fetch(`${config.byRegion['us']!.writer.url}/v1/admin/fence`, {
+  const res = await jsonClient(config.byRegion['us']!.writer.url, tokens.adminToken).call(
     method,
-    headers: {
-      authorization: `Bearer ${tokens.adminToken}`,
-      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(method === 'POST' ? { body: JSON.stringify({ reason: 'client e2e' }) } : {}),
-  });
+    '/v1/admin/fence',
+    method === 'POST' ? { reason: 'client e2e' } : undefined,
+  );
   expect(res.status).toBe(200);
 }
 

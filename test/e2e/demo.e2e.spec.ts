@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ANOMALY_KINDS } from '@concord/chaos';
-import { launchChromium, runConcord } from '../support/index.js';
+import { launchChromium, runConcord } from '@concord/test-support';
 
 const artifacts = resolve(import.meta.dirname, '../artifacts');
 

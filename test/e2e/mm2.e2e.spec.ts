@@ -8,12 +8,12 @@ import { createKafka } from '@concord/kafka';
 import { pg } from '@concord/postgres';
 import { readLocalTokens } from '@concord/runner';
 import {
+  type ConcordRun,
   dropDatabases,
   dropRedisKeys,
   runConcord,
   uniqueNamespace,
-  type ConcordRun,
-} from '../support/index.js';
+} from '@concord/test-support';
 
 /**
  * MirrorMaker 2 mode end to end, on a stack of its own (port base 23000, own state folder and

@@ -5,19 +5,17 @@ import { TestEventFactory } from '@concord/core';
 import { startMirror, type MirrorBacklog, type MirrorHandle } from '@concord/mirror';
 import type { pg } from '@concord/postgres';
 import {
+  cleanupNamespace,
+  createDatabases,
+  createTopics,
+  freePorts,
   metricValue,
   regionPool,
   RegionProducers,
   signAll,
-} from '../../services/mirror/src/testing/signedEvents.fixtures.js';
-import { freePorts } from '../../services/reconciler/src/testing/ports.js';
-import {
-  cleanupNamespace,
-  createDatabases,
-  createTopics,
   testConfig,
   waitFor,
-} from '../support/index.js';
+} from '@concord/test-support';
 
 /*
  * Issue 11 item 5: a stalled apply path shows as backlog, in the metrics and in

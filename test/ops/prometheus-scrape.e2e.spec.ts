@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { WriterClient } from '@concord/chaos';
 import { loadConfig } from '@concord/config';
 import { sleep } from '@concord/core';
 import { ensureLocalTokens, runServices, type Supervisor } from '@concord/runner';
-import { waitFor } from '../support/index.js';
+import { waitFor, freePort } from '@concord/test-support';
 
 /**
  * A real Prometheus (Debian's prometheus package) scrapes the real services of two regions and
@@ -18,15 +17,6 @@ const config = loadConfig({ overrides: { CONCORD_REGIONS: 'us,eu' } });
 let supervisor: Supervisor | undefined;
 let prometheus: ChildProcess | undefined;
 let promUrl = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolvePort(p));
-    });
-  });
-}
 
 async function query(
   promql: string,

@@ -6,7 +6,7 @@ import { WriterClient } from '@concord/chaos';
 import { loadConfig } from '@concord/config';
 import { readLocalTokens } from '@concord/runner';
 import { listKeys } from '@concord/stack';
-import { runConcord } from '../support/index.js';
+import { runConcord } from '@concord/test-support';
 
 /**
  * The runbook drill: every `concord` command the runbooks name, run as an operator would, on a

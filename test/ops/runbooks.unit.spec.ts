@@ -3,9 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { createCliContext } from '../../packages/cli/src/CliContext.js';
-import { commands } from '../../packages/cli/src/commands/index.js';
-import { buildProgram } from '../../packages/cli/src/program.js';
+import { buildProgram, commands, createCliContext } from '@concord/cli';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = resolve(root, 'docs/runbooks');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ConcordConfig } from '@concord/config';
 import { isConcordError } from '@concord/core';
 import { canConnectPostgres, canPingRedis, processState, StackController } from '@concord/stack';
-import { uniqueNamespace, waitFor } from '../support/index.js';
+import { uniqueNamespace, waitFor } from '@concord/test-support';
 
 /**
  * The fault injectors on a stack of its own (port base 30000, two regions) that runs Postgres

@@ -8,7 +8,7 @@ import {
   testConfig,
   testStack,
   waitFor,
-} from '../support/index.js';
+} from '@concord/test-support';
 
 /** Latency and bandwidth on a link slow down the requests that cross it, and only those. */
 let config: ConcordConfig;

@@ -12,7 +12,7 @@ import {
   type ProgressEvent,
   type StackStatus,
 } from '@concord/stack';
-import { uniqueNamespace } from '../support/index.js';
+import { uniqueNamespace } from '@concord/test-support';
 
 /**
  * Lifecycle of a whole stack: idempotent up, data kept across down/up, nothing left running

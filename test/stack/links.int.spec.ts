@@ -9,7 +9,7 @@ import {
   testConfig,
   testStack,
   waitFor,
-} from '../support/index.js';
+} from '@concord/test-support';
 
 /**
  * Replication over the WAN links of the running stack: every region's events reach every

@@ -13,7 +13,7 @@ import {
   withStackEndpoints,
   type ProgressEvent,
 } from '@concord/stack';
-import { uniqueNamespace, waitFor } from '../support/index.js';
+import { uniqueNamespace, waitFor } from '@concord/test-support';
 
 /**
  * The secure replication channel on real brokers: a plaintext stack brought up again with

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { regionEnvPrefix, type ConcordConfig, type RegionId } from '@concord/config';
 import type { DomainRegistry, Envelope } from '@concord/core';
 import { runCli, type CliContext } from '@concord/cli';
@@ -7,25 +6,7 @@ import { startReconciler, type RunningReconciler } from '@concord/reconciler';
 import { createLogger, type Logger } from '@concord/telemetry';
 import { startWriter, type RunningWriter } from '@concord/writer';
 import { createPool, type pg } from '@concord/postgres';
-import { testConfig } from '../support/index.js';
-
-/** `count` TCP ports free on 127.0.0.1 right now. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
+import { testConfig, freePorts } from '@concord/test-support';
 
 /** The three services of one region, all running one release of the domain modules. */
 interface RegionServices {

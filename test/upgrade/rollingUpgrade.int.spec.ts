@@ -16,7 +16,7 @@ import {
   profileDomain,
 } from '@concord/domains';
 import type { ConvergenceReport } from '@concord/reconciler';
-import { cleanupNamespace, createDatabases, createTopics, waitFor } from '../support/index.js';
+import { cleanupNamespace, createDatabases, createTopics, waitFor } from '@concord/test-support';
 import { API_TOKEN, RegionDbs, UpgradeCluster } from './UpgradeCluster.js';
 
 /*

@@ -7,7 +7,7 @@ import {
   testConfig,
   testStack,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { createKafka } from './createKafka.js';
 import { EventProducer } from './EventProducer.js';
 

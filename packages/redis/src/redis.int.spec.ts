@@ -1,22 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConcordError, sleep } from '@concord/core';
+import { freePort } from '@concord/test-support';
 import { createRedis, JsonCache, StreamLock, type Redis } from './index.js';
 
 /** A private redis-server for this file, so the test can kill and restart it. */
 let server: ChildProcess | undefined;
 let port = 0;
 let client: Redis;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startServer(): Promise<void> {
   server = spawn(

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '@concord/core';
 import { processState, ProcessState } from '@concord/stack';
+import { freePort } from '@concord/test-support';
 import { ServiceState, Supervisor, type ServiceSpec, type SupervisorStatusFile } from './index.js';
 
 /**
@@ -22,15 +22,6 @@ writeFileSync(
    server.listen(Number(process.env.PORT), '127.0.0.1');
    process.on('SIGTERM', () => { console.log('got SIGTERM'); server.close(() => process.exit(0)); });`,
 );
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function spec(name: string, env: Record<string, string> = {}): Promise<ServiceSpec> {
   const port = await freePort();

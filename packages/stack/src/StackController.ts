@@ -20,7 +20,8 @@ import { brokerSecurity, mirrorMakerSecurity } from './security/stackSecurity.js
 import { stackDown, type StackDownOptions, type StackDownResult } from './stackDown.js';
 import { recordedModes } from './stackModes.js';
 import { stackStatus, type StackStatus } from './stackStatus.js';
-import { stackUp, type StackUpOptions, type StackUpResult } from './stackUp.js';
+import { stackUp } from './stackUp.js';
+import type { StackUpOptions, StackUpResult } from './stackUpShared.js';
 
 /** Fault injection on one region's broker (all by PID from the broker's PID file). */
 export interface BrokerControl {

@@ -5,7 +5,8 @@
  * SASL_SSL cross-region listeners (`--secure`) and MirrorMaker 2 between regions (`--mm2`).
  * See docs/local-stack.md.
  */
-export { stackUp, type StackUpOptions, type StackUpResult } from './stackUp.js';
+export { stackUp } from './stackUp.js';
+export type { StackUpOptions, StackUpResult } from './stackUpShared.js';
 export { runningParts, stopStartedSince, type RunningParts } from './process/startedParts.js';
 export {
   stackDown,

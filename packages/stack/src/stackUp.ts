@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConcordConfig, RegionId, ReplicationMode } from '@concord/config';
-import {
-  readStackEndpoints,
-  writeStackEndpoints,
-  type StackEndpoints,
-} from './endpoints/StackEndpoints.js';
+import type { ConcordConfig, RegionId } from '@concord/config';
+import { readStackEndpoints, writeStackEndpoints } from './endpoints/StackEndpoints.js';
 import { KafkaBroker } from './kafka/KafkaBroker.js';
 import { ensureKafkaJars, ensureMirrorMakerJars } from './kafka/kafkaJars.js';
 import { ensureSigningKeys } from './keys/signingKeys.js';
@@ -19,7 +15,6 @@ import { assertPortsFree, type PortClaim } from './ports/portCheck.js';
 import { ensurePrivatePostgres, resolvePostgresMode } from './postgres/PostgresServer.js';
 import { requireJava } from './prerequisites.js';
 import { withStackLock } from './process/stackLock.js';
-import type { ProgressSink } from './progress.js';
 import { ensurePrivateRedis, resolveRedisMode } from './redis/RedisServers.js';
 import { livePid } from './process/PidFile.js';
 import { MirrorMakerProcess, stopMirrorMakers } from './mm2/MirrorMakerProcess.js';
@@ -27,40 +22,16 @@ import { ensureReaderAcls } from './security/readerAcls.js';
 import { ensureScramPasswords, ensureScramUsers } from './security/scramUsers.js';
 import { ensureStackCertificates } from './security/stackCertificates.js';
 import { brokerSecurity, mirrorMakerSecurity } from './security/stackSecurity.js';
-import { resolveStackModes, type StackModes } from './stackModes.js';
+import { resolveStackModes } from './stackModes.js';
 import { runningParts, stopStartedSince } from './process/startedParts.js';
 import { stackPaths } from './StackPaths.js';
 import { containersStackUp, usesContainers } from './containers/containerStack.js';
-import { buildEndpoints, prepareRegions } from './stackRegions.js';
-
-export interface StackUpOptions {
-  readonly progress?: ProgressSink;
-  /** How long a broker may take to answer after its start. Default 90 s. */
-  readonly readyTimeoutMs?: number;
-  /**
-   * `mm2`: run MirrorMaker 2 into every region (`stack up --mm2`); `direct`: stop it. Default:
-   * what the stack was brought up with (see resolveStackModes).
-   */
-  readonly replication?: ReplicationMode;
-  /**
-   * true: SASL_SSL on every cross-region listener, certificates and SCRAM users generated
-   * (`stack up --secure`); false: plaintext. Default: what the stack was brought up with.
-   */
-  readonly secure?: boolean;
-  /** How long to wait for MirrorMaker 2's flows to consume before going on. Default 60 s. */
-  readonly mirrorMakerReadyTimeoutMs?: number;
-}
-
-export interface StackUpResult {
-  readonly endpoints: StackEndpoints;
-  /** Parts started by this call, e.g. `kafka us`, `links`, `redis eu`. */
-  readonly started: readonly string[];
-  /** Parts found running and left alone. */
-  readonly alreadyRunning: readonly string[];
-  readonly elapsedMs: number;
-  /** The modes the stack runs in now. */
-  readonly modes: StackModes;
-}
+import {
+  buildEndpoints,
+  prepareRegions,
+  type StackUpOptions,
+  type StackUpResult,
+} from './stackUpShared.js';
 
 /**
  * Brings the local stack of `config` up, idempotently: every part that runs is left alone,

@@ -17,17 +17,15 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
-  testConfig,
-  waitFor,
-} from '../../../test/support/index.js';
-import { DLQ_HEADERS, startMirror, type MirrorHandle } from './index.js';
-import {
-  appliedIds,
   readTopic,
   regionPool,
   RegionProducers,
   signAll,
-} from './testing/signedEvents.fixtures.js';
+  testConfig,
+  waitFor,
+} from '@concord/test-support';
+import { DLQ_HEADERS, startMirror, type MirrorHandle } from './index.js';
+import { appliedIds } from './testing/signedEvents.fixtures.js';
 
 /**
  * A domain with two bugs a region cannot fix by retrying: its reducer throws on `Explode`,

@@ -5,18 +5,16 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
-  testConfig,
-  testStack,
-  waitFor,
-} from '../../../test/support/index.js';
-import { startMirror, type MirrorHandle } from './index.js';
-import {
-  appliedIds,
   metricValue,
   regionPool,
   RegionProducers,
   signAll,
-} from './testing/signedEvents.fixtures.js';
+  testConfig,
+  testStack,
+  waitFor,
+} from '@concord/test-support';
+import { startMirror, type MirrorHandle } from './index.js';
+import { appliedIds } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const stack = testStack(config);

@@ -11,22 +11,22 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  freePort,
+  readTopic,
+  regionPool,
+  RegionProducers,
+  signAll,
   testConfig,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { createKafka, topicOffsets } from '@concord/kafka';
 import { checkProjection, FEED_HEADERS } from './index.js';
-import { freePort } from './testing/privatePostgres.fixtures.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
   readModelDrift,
   prng,
   randomHistory,
-  readTopic,
-  regionPool,
-  RegionProducers,
-  signAll,
 } from './testing/signedEvents.fixtures.js';
 
 const root = resolve(import.meta.dirname, '../../..');

@@ -21,18 +21,16 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
-  testConfig,
-  waitFor,
-} from '../../../test/support/index.js';
-import { DLQ_HEADERS, startMirror, type MirrorHandle } from './index.js';
-import {
   eventRecord,
   readTopic,
   regionPool,
   RegionProducers,
   signAll,
   signers,
-} from './testing/signedEvents.fixtures.js';
+  testConfig,
+  waitFor,
+} from '@concord/test-support';
+import { DLQ_HEADERS, startMirror, type MirrorHandle } from './index.js';
 
 // docs/decisions/0007-merge-validation.md: every region judges a merge before applying it.
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });

@@ -13,18 +13,15 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
-  testConfig,
-  waitFor,
-} from '../../../test/support/index.js';
-import { checkProjection, startMirror, type MirrorHandle } from './index.js';
-import {
   eventRecord,
-  randomHistory,
-  readProjection,
   regionPool,
   RegionProducers,
   signAll,
-} from './testing/signedEvents.fixtures.js';
+  testConfig,
+  waitFor,
+} from '@concord/test-support';
+import { checkProjection, startMirror, type MirrorHandle } from './index.js';
+import { randomHistory, readProjection } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const registry = new DomainRegistry(defaultDomains);

@@ -7,18 +7,15 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
-  testConfig,
-  waitFor,
-} from '../../../test/support/index.js';
-import { startMirror, type MirrorHandle } from './index.js';
-import {
-  appliedIds,
   metricValue,
-  randomHistory,
   regionPool,
   RegionProducers,
   signAll,
-} from './testing/signedEvents.fixtures.js';
+  testConfig,
+  waitFor,
+} from '@concord/test-support';
+import { startMirror, type MirrorHandle } from './index.js';
+import { appliedIds, randomHistory } from './testing/signedEvents.fixtures.js';
 
 // Item 4 of issue 11 (docs/mirror.md, "Offsets"): a hole in the source offsets is accepted
 // only when the records are really gone from the log; otherwise every record is applied.

@@ -13,19 +13,17 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
-  testConfig,
-  waitFor,
-} from '../../../test/support/index.js';
-import { DLQ_HEADERS, FEED_HEADERS, startMirror, type MirrorHandle } from './index.js';
-import {
-  appliedIds,
   metricValue,
   readTopic,
   regionPool,
   RegionProducers,
   signAll,
   signers,
-} from './testing/signedEvents.fixtures.js';
+  testConfig,
+  waitFor,
+} from '@concord/test-support';
+import { DLQ_HEADERS, FEED_HEADERS, startMirror, type MirrorHandle } from './index.js';
+import { appliedIds } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const producers = new RegionProducers(config);

@@ -5,18 +5,18 @@ import { createPool, migrate, type pg } from '@concord/postgres';
 import {
   cleanupNamespace,
   createTopics,
+  PrivatePostgres,
+  RegionProducers,
+  signAll,
   testConfig,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { checkProjection, startMirror, type MirrorHandle } from './index.js';
-import { PrivatePostgres } from './testing/privatePostgres.fixtures.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
   readModelDrift,
   randomHistory,
-  RegionProducers,
-  signAll,
 } from './testing/signedEvents.fixtures.js';
 
 const base = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
@@ -28,7 +28,7 @@ let mirror: MirrorHandle | undefined;
 let config = base;
 
 beforeAll(async () => {
-  server = await PrivatePostgres.create();
+  server = await PrivatePostgres.start();
   const us = base.byRegion['us']!;
   const url = server.url(us.postgres.database);
   config = {
@@ -43,7 +43,7 @@ afterAll(async () => {
   await mirror?.close();
   await producers.close();
   await pool?.end();
-  server?.destroy();
+  await server?.destroy();
   await cleanupNamespace(base);
 });
 
@@ -81,12 +81,12 @@ describe('Postgres of the region restarted under load', () => {
         timeoutMs: 60_000,
         message: 'applying under load',
       });
-      server.stop(mode);
+      await server.stop(mode);
       await sleep(3000); // writes keep landing in Kafka meanwhile
       expect(mirror.stats().failures).toBeGreaterThan(0);
       const ready = await fetch(`${mirror.url}/readyz`);
       expect(ready.status).toBe(503);
-      server.start();
+      await server.start();
       await waitFor(async () => ((await count()) ?? 0) > before + 100, {
         timeoutMs: 60_000,
         message: `resumed after the ${mode} restart`,

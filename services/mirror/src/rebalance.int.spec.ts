@@ -7,19 +7,19 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  readTopic,
+  regionPool,
+  RegionProducers,
+  signAll,
   testConfig,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { checkProjection, FEED_HEADERS, startMirror, type MirrorHandle } from './index.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
   readModelDrift,
   randomHistory,
-  readTopic,
-  regionPool,
-  RegionProducers,
-  signAll,
 } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });

@@ -9,9 +9,12 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  regionPool,
+  RegionProducers,
+  signAll,
   testConfig,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import {
   checkProjection,
   replayProjection,
@@ -19,13 +22,7 @@ import {
   type MirrorHandle,
   type ReplayResult,
 } from './index.js';
-import {
-  appliedIds,
-  randomHistory,
-  regionPool,
-  RegionProducers,
-  signAll,
-} from './testing/signedEvents.fixtures.js';
+import { appliedIds, randomHistory } from './testing/signedEvents.fixtures.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });

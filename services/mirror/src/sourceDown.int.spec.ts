@@ -5,12 +5,14 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  regionPool,
+  RegionProducers,
+  signAll,
   testConfig,
   testStack,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { startMirror, type MirrorHandle } from './index.js';
-import { regionPool, RegionProducers, signAll } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'silent' });
 const stack = testStack(config);

@@ -9,11 +9,13 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  jsonClient,
+  regionPool,
   testConfig,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { checkProjection, startMirror, type MirrorHandle } from './index.js';
-import { readProjection, regionPool } from './testing/signedEvents.fixtures.js';
+import { readProjection } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const registry = new DomainRegistry(defaultDomains);
@@ -53,14 +55,12 @@ afterAll(async () => {
 });
 
 async function append(region: string, stream: string, body: Record<string, unknown>) {
-  const response = await fetch(`${writers.get(region)!.url}/v1/streams/${stream}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as { event: { id: string } };
-  expect(response.status, JSON.stringify(json)).toBeLessThan(300);
-  return json.event;
+  const reply = await jsonClient(writers.get(region)!.url, null).post<{ event: { id: string } }>(
+    `/v1/streams/${stream}/events`,
+    body,
+  );
+  expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
+  return reply.body.event;
 }
 
 describe('with the real writers', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WriterClient } from '@concord/chaos';
 import { failoverOrder, ownerRegion, sleep, type Envelope } from '@concord/core';
-import { waitFor } from '../../../test/support/index.js';
+import { waitFor } from '@concord/test-support';
 import type { ConvergenceReport } from './index.js';
 import { concord } from './testing/cliRunner.js';
 import { DedicatedStack } from './testing/dedicatedStack.js';

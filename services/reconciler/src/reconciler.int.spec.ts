@@ -18,13 +18,13 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  freePorts,
   testConfig,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@concord/test-support';
 import { startReconciler, type RunningReconciler } from './index.js';
 import { concord } from './testing/cliRunner.js';
 import { MergeWriterDouble } from './testing/MergeWriterDouble.js';
-import { freePorts } from './testing/ports.js';
 import { RegionDbs } from './testing/regionDb.js';
 
 /*

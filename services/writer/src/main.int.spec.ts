@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConcordConfig } from '@concord/config';
-import { waitFor } from '../../../test/support/index.js';
-import { freePort } from './testing/privateServers.js';
+import { freePort, waitFor } from '@concord/test-support';
 import {
   ADMIN_TOKEN,
   API_TOKEN,

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../../test/support/browser.js';
+import { launchChromium } from '@concord/test-support';
 import { renderHtmlReport, type ReportDocument } from '../index.js';
 
 const artifacts = resolve(import.meta.dirname, '../../../../test/artifacts');

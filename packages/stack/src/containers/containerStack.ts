@@ -12,8 +12,12 @@ import { assertPortsFree, type PortClaim } from '../ports/portCheck.js';
 import { prerequisiteMissing } from '../prerequisites.js';
 import type { ProgressSink } from '../progress.js';
 import { stackPaths } from '../StackPaths.js';
-import { type StackUpOptions, type StackUpResult } from '../stackUp.js';
-import { buildEndpoints, prepareRegions } from '../stackRegions.js';
+import {
+  buildEndpoints,
+  prepareRegions,
+  type StackUpOptions,
+  type StackUpResult,
+} from '../stackUpShared.js';
 import {
   containerState,
   docker,

@@ -1,20 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkConfig } from '@concord/config';
+import { freePort } from '@concord/test-support';
 import { LinkControlClient } from './LinkControlClient.js';
 import { LinkDaemon } from './LinkDaemon.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-linkd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

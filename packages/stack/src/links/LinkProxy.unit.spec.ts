@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@concord/test-support';
 import { HEALTHY_LINK } from './linkSettings.js';
 import { LinkProxy } from './LinkProxy.js';
 
@@ -8,15 +9,6 @@ let echo: Server;
 let echoPort: number;
 let proxy: LinkProxy;
 const sockets: Socket[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => {

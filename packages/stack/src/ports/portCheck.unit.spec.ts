@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConcordError } from '@concord/core';
+import { freePort } from '@concord/test-support';
 import { assertPortsFree, findListener, isPortFree } from './portCheck.js';
 
 let server: Server;
@@ -16,12 +17,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe('port checks', () => {
   it('tells free from taken ports', async () => {
     expect(await isPortFree(taken)).toBe(false);
-    const free = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    });
+    const free = await freePort();
     expect(await isPortFree(free)).toBe(true);
   });
 

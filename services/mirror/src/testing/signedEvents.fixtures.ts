@@ -1,20 +1,19 @@
-import { readRegionKeys, topics, type ConcordConfig, type RegionId } from '@concord/config';
+import { topics, type ConcordConfig, type RegionId } from '@concord/config';
 import {
-  createSigner,
   DomainRegistry,
-  serializeEnvelope,
-  signEnvelope,
   simulateHistory,
-  type Envelope,
-  type EnvelopeSigner,
   type JsonObject,
   type SimulationOp,
   type UnsignedEnvelope,
-  withRetry,
 } from '@concord/core';
 import { cartLines, defaultDomains, type CartState } from '@concord/domains';
-import { createKafka, EventProducer, topicOffsets, type OutgoingRecord } from '@concord/kafka';
-import { createPool, type pg } from '@concord/postgres';
+import { createKafka, topicOffsets } from '@concord/kafka';
+import type { pg } from '@concord/postgres';
+
+/*
+ * The mirror's test histories and what its projection says. Signing, producing, reading
+ * topics and metrics are in @concord/test-support.
+ */
 
 /** A small deterministic PRNG (mulberry32), so a failing history can be replayed by seed. */
 export function prng(seed: number): () => number {
@@ -102,92 +101,6 @@ export function randomHistory(options: {
   ];
 }
 
-/** Signers of every region, from the stack's key files. */
-export function signers(config: ConcordConfig): Map<RegionId, EnvelopeSigner> {
-  return new Map(
-    config.regions.map((r) => [r, createSigner(r, readRegionKeys(config, r).privateKeyPem!)]),
-  );
-}
-
-/** Signs as the origin (merges too), stamping `meta.acceptedAt` now. */
-export function signAll(
-  config: ConcordConfig,
-  events: readonly UnsignedEnvelope[],
-  meta: JsonObject = {},
-): Envelope[] {
-  const keys = signers(config);
-  return events.map((e) =>
-    signEnvelope(
-      { ...e, meta: { ...e.meta, acceptedAt: new Date().toISOString(), ...meta } },
-      keys.get(e.origin)!,
-    ),
-  );
-}
-
-/** The record of an envelope on its origin's events topic (key = stream). */
-export function eventRecord(
-  config: ConcordConfig,
-  envelope: Envelope,
-  topic?: string,
-): OutgoingRecord {
-  return {
-    topic: topic ?? topics(config).events(envelope.origin),
-    key: envelope.stream,
-    value: serializeEnvelope(envelope),
-    headers: { id: envelope.id, origin: envelope.origin, type: envelope.type },
-  };
-}
-
-/** One producer per region's own cluster (as each region's writer would use). */
-export class RegionProducers {
-  private readonly producers = new Map<RegionId, EventProducer>();
-
-  constructor(private readonly config: ConcordConfig) {}
-
-  of(region: RegionId): EventProducer {
-    let p = this.producers.get(region);
-    if (!p) {
-      p = new EventProducer(
-        createKafka({
-          clientId: `mirror-test-producer-${region}`,
-          brokers: this.config.byRegion[region]!.kafka.brokers,
-        }),
-      );
-      this.producers.set(region, p);
-    }
-    return p;
-  }
-
-  /**
-   * Produces records to the cluster of `region`, waiting for every acknowledgement; retries a
-   * while when the broker is unavailable (another test run may pause a broker of the stack).
-   */
-  async send(region: RegionId, records: readonly OutgoingRecord[]): Promise<void> {
-    await withRetry(
-      async () => {
-        const p = this.of(region);
-        await Promise.all(records.map((r) => p.send(r)));
-      },
-      { attempts: 30, initialDelayMs: 200, maxDelayMs: 2000 },
-    );
-  }
-
-  /** Produces each envelope to its origin's events topic (on the origin's cluster). */
-  async sendEvents(envelopes: readonly Envelope[]): Promise<void> {
-    const byRegion = new Map<RegionId, OutgoingRecord[]>();
-    for (const e of envelopes) {
-      const list = byRegion.get(e.origin) ?? [];
-      list.push(eventRecord(this.config, e));
-      byRegion.set(e.origin, list);
-    }
-    await Promise.all([...byRegion].map(([region, records]) => this.send(region, records)));
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.producers.values()].map((p) => p.disconnect()));
-  }
-}
-
 /** What a region's projection says, comparable across regions. */
 export interface ProjectionView {
   readonly events: number;
@@ -239,95 +152,12 @@ export async function readProjection(
   };
 }
 
-/** A small pool on a region's projection database. */
-export function regionPool(config: ConcordConfig, region: RegionId): pg.Pool {
-  return createPool(config.byRegion[region]!.postgres.url, {
-    max: 2,
-    applicationName: 'mirror-test',
-  });
-}
-
 /** The applied event ids of a region, in applied order. */
 export async function appliedIds(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
     'select id from projection.events order by applied_seq',
   );
   return rows.map((r) => r.id);
-}
-
-/** A record read back from a topic. */
-export interface ReadRecord {
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: string | null;
-  readonly value: Buffer | null;
-  readonly headers: Record<string, string>;
-}
-
-/**
- * Reads a topic of `region`'s cluster from the beginning until `expected` records arrived (or
- * `timeoutMs` passed), with a throwaway consumer group.
- */
-export async function readTopic(
-  config: ConcordConfig,
-  region: RegionId,
-  topic: string,
-  { expected, timeoutMs = 30_000 }: { expected: number; timeoutMs?: number },
-): Promise<ReadRecord[]> {
-  const kafka = createKafka({
-    clientId: 'mirror-test-reader',
-    brokers: config.byRegion[region]!.kafka.brokers,
-  });
-  const groupId = `${config.namespace}.test-reader.${Math.random().toString(36).slice(2)}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, maxBytes: 32 * 1024 * 1024 });
-  const records: ReadRecord[] = [];
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) {
-          const first = Array.isArray(v) ? v[0] : v;
-          if (first !== undefined) headers[k] = first.toString();
-        }
-        records.push({
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-          value: message.value,
-          headers,
-        });
-        if (records.length >= expected) done();
-      },
-    });
-    await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
-    return records;
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    const admin = kafka.admin();
-    await admin
-      .connect()
-      .then(() => admin.deleteGroups([groupId]))
-      .catch(() => undefined)
-      .finally(() => admin.disconnect().catch(() => undefined));
-  }
-}
-
-/** The value of a gauge or counter sample in Prometheus text, or undefined. */
-export function metricValue(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type LocalTokens,
 } from '@concord/runner';
 import { readStackEndpoints, StackController, withStackEndpoints } from '@concord/stack';
-import { uniqueNamespace } from '../../../../test/support/index.js';
+import { uniqueNamespace } from '@concord/test-support';
 
 /**
  * A three-region stack of its own (own state folder, port base 24000, shared Postgres/Redis

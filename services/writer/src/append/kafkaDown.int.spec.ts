@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConcordConfig } from '@concord/config';
-import { testStack, waitFor } from '../../../../test/support/index.js';
+import { testStack, waitFor } from '@concord/test-support';
 import type { RunningWriter } from '../startWriter.js';
 import {
   cleanup,

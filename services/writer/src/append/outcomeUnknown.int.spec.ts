@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConcordConfig } from '@concord/config';
 import { sleep } from '@concord/core';
-import { testStack, waitFor } from '../../../../test/support/index.js';
+import { testStack, waitFor } from '@concord/test-support';
 import type { RunningWriter } from '../startWriter.js';
 import {
   cleanup,

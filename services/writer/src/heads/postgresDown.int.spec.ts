@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConcordConfig } from '@concord/config';
 import type { RunningWriter } from '../startWriter.js';
-import { PrivatePostgres, withRegionServers } from '../testing/privateServers.js';
+import { PrivatePostgres, withRegionServers } from '@concord/test-support';
 import {
   ADMIN_TOKEN,
   cleanup,

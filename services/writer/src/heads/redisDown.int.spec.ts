@@ -3,7 +3,7 @@ import type { ConcordConfig } from '@concord/config';
 import type { Envelope } from '@concord/core';
 import type { pg } from '@concord/postgres';
 import type { RunningWriter } from '../startWriter.js';
-import { PrivateRedis, withRegionServers } from '../testing/privateServers.js';
+import { PrivateRedis, withRegionServers } from '@concord/test-support';
 import {
   cleanup,
   client,

@@ -4,7 +4,7 @@ import type { Envelope } from '@concord/core';
 import { startMirror, type MirrorHandle } from '@concord/mirror';
 import { createRedis, type Redis } from '@concord/redis';
 import { createLogger } from '@concord/telemetry';
-import { createDatabases, createTopics } from '../../../../test/support/index.js';
+import { createDatabases, createTopics } from '@concord/test-support';
 import type { RunningWriter } from '../startWriter.js';
 import { cleanup, client, startTestWriter, writerTestConfig } from '../testing/writerFixture.js';
 

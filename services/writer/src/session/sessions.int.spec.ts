@@ -3,7 +3,7 @@ import type { ConcordConfig } from '@concord/config';
 import { createSigner, generateRegionKeyPair, issueSessionToken } from '@concord/core';
 import { startMirror, type MirrorHandle } from '@concord/mirror';
 import { createLogger } from '@concord/telemetry';
-import { createDatabases, createTopics, testStack } from '../../../../test/support/index.js';
+import { createDatabases, createTopics, testStack } from '@concord/test-support';
 import type { RunningWriter } from '../startWriter.js';
 import { cleanup, client, startTestWriter, writerTestConfig } from '../testing/writerFixture.js';
 

@@ -22,8 +22,9 @@ import {
   cleanupNamespace,
   createDatabases,
   createTopics,
+  jsonClient,
   testConfig,
-} from '../../../../test/support/index.js';
+} from '@concord/test-support';
 import { startWriter, type RunningWriter, type StartWriterOptions } from '../startWriter.js';
 
 export const API_TOKEN = 'api-token-for-writer-tests-0001';
@@ -60,57 +61,19 @@ export function startTestWriter(
   });
 }
 
-export interface Reply<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-  headers: Headers;
-  ms: number;
-}
-
 /** A small HTTP client for a writer. */
 export function client(base: string, token: string | null = API_TOKEN) {
-  async function call<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Reply<T>> {
-    const started = performance.now();
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined
-        ? {}
-        : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return {
-      status: response.status,
-      body: parsed as T,
-      headers: response.headers,
-      ms: performance.now() - started,
-    };
-  }
+  const http = jsonClient(base, token);
   return {
-    call,
+    call: http.call,
     append: (stream: string, body: unknown, headers?: Record<string, string>) =>
-      call<{ event: Envelope; duplicate: boolean; error?: { code: string } }>(
+      http.call<{ event: Envelope; duplicate: boolean; error?: { code: string } }>(
         'POST',
         `/v1/streams/${encodeURIComponent(stream)}/events`,
         body,
         headers,
       ),
-    get: <T = Record<string, unknown>>(path: string) => call<T>('GET', path),
+    get: http.get,
   };
 }
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { REPO_ROOT } from './repoRoot.js';
 
-const CLI = resolve(import.meta.dirname, '../../packages/cli/dist/bin.js');
+const CLI = resolve(REPO_ROOT, 'packages/cli/dist/bin.js');
 
 export interface ConcordRun {
   readonly code: number | null;
@@ -19,7 +20,7 @@ export function runConcord(
 ): Promise<ConcordRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? resolve(import.meta.dirname, '../..'),
+      cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,16 +1,42 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-/** A built source file (what `tsc -b` compiles into dist/: no specs, fixtures or benches). */
+/**
+ * A built source file (what `tsc -b` compiles into dist/: no specs, fixtures or benches, nor
+ * the folders the project's tsconfig excludes).
+ */
 const isBuilt = (name: string) =>
   name.endsWith('.ts') && !/\.(spec|fixtures|bench)\.ts$/.test(name) && !name.endsWith('.d.ts');
 
-function newestBuilt(dir: string): { file: string; mtimeMs: number } | undefined {
+/** The project's `src/<folder>/**` excludes (e.g. writer and reconciler exclude `src/testing/**`). */
+function excludedFolders(project: string): Set<string> {
+  let exclude: unknown;
+  try {
+    exclude = (
+      JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8')) as { exclude?: unknown }
+    ).exclude;
+  } catch {
+    return new Set();
+  }
+  if (!Array.isArray(exclude)) return new Set();
+  return new Set(
+    exclude.flatMap((e) => {
+      const m = typeof e === 'string' ? /^src\/([^/*]+)\/\*\*$/.exec(e) : null;
+      return m ? [join(project, 'src', m[1]!)] : [];
+    }),
+  );
+}
+
+function newestBuilt(
+  dir: string,
+  excluded: ReadonlySet<string> = new Set(),
+): { file: string; mtimeMs: number } | undefined {
   let newest: { file: string; mtimeMs: number } | undefined;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
+    if (excluded.has(path)) continue;
     const found = entry.isDirectory()
-      ? newestBuilt(path)
+      ? newestBuilt(path, excluded)
       : isBuilt(entry.name)
         ? { file: path, mtimeMs: statSync(path).mtimeMs }
         : undefined;
@@ -30,7 +56,7 @@ export function staleBuilds(root: string): string[] {
       const project = join(root, group, name);
       const src = join(project, 'src');
       if (!existsSync(join(project, 'tsconfig.json')) || !existsSync(src)) continue;
-      const newest = newestBuilt(src);
+      const newest = newestBuilt(src, excludedFolders(project));
       if (!newest) continue;
       const info = join(project, 'dist', '.tsbuildinfo');
       if (!existsSync(info)) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig, type ConcordConfig } from '@concord/config';
 import { processState, readPidFile, StackController, type ProgressEvent } from '@concord/stack';
 import { staleBuilds } from './buildFreshness.js';
+import { REPO_ROOT } from './repoRoot.js';
 
 /**
  * Global setup of the int and e2e tiers: brings the default local stack up when it is not
@@ -36,7 +37,7 @@ function otherLiveLeases(config: ConcordConfig): number[] {
 
 export default async function setup(): Promise<() => Promise<void>> {
   // Process tests run dist/: refuse to test stale code (`./concord test` builds first).
-  const stale = staleBuilds(join(import.meta.dirname, '..', '..'));
+  const stale = staleBuilds(REPO_ROOT);
   if (stale.length > 0) {
     throw new Error(
       `error BUILD_STALE: dist/ is older than src/ in ${stale.join(', ')} — run \`pnpm build\` (\`./concord test\` builds first)`,

@@ -1,26 +1,16 @@
 /**
- * Private Redis and Postgres servers for fault tests (not part of the build): each test that
- * stops a server runs its own, on a free port, and stops it by its own PID or data folder —
- * never the machine's servers, never by process name.
+ * Private Redis and Postgres servers for fault tests: each test that stops a server runs its
+ * own, on a free port, and stops it by its own PID or data folder — never the machine's
+ * servers, never by process name.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '@concord/core';
-import { migrate, pg } from '@concord/postgres';
+import { migrate } from '@concord/postgres';
 import { createRedis } from '@concord/redis';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from './ports.js';
 
 /** A redis-server child process on a free port (no persistence: a restart starts empty). */
 export class PrivateRedis {
@@ -79,7 +69,8 @@ function run(command: string[]): void {
 
 /**
  * A throw-away Postgres cluster (initdb in a tmp folder, trust auth, 127.0.0.1 only, fsync
- * off) on a free port; stopped and started with pg_ctl on its own data folder.
+ * off) on a free port; stopped and started with pg_ctl on its own data folder. As root it
+ * runs as user `postgres`.
  */
 export class PrivatePostgres {
   private constructor(
@@ -88,7 +79,7 @@ export class PrivatePostgres {
   ) {}
 
   static async start(): Promise<PrivatePostgres> {
-    const dir = mkdtempSync(join(tmpdir(), 'concord-writer-pg-'));
+    const dir = mkdtempSync(join(tmpdir(), 'concord-test-pg-'));
     chmodSync(dir, 0o755); // the postgres user must reach its folder
     const data = join(dir, 'data');
     mkdirSync(data, { mode: 0o700 });
@@ -129,9 +120,9 @@ export class PrivatePostgres {
     );
   }
 
-  /** Fast shutdown of this cluster (by its data folder). */
-  async stop(): Promise<void> {
-    run(asPostgres(['pg_ctl', '-D', join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']));
+  /** Stops this cluster (by its data folder): `fast` (clients disconnected) or `immediate` (a crash). */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    run(asPostgres(['pg_ctl', '-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']));
   }
 
   /** Creates and migrates a database on this cluster. */
@@ -143,14 +134,11 @@ export class PrivatePostgres {
 
   /** Stops the cluster (if running) and deletes its folder. */
   async destroy(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url(), connectionTimeoutMillis: 1000 });
-    client.on('error', () => undefined);
-    const running = await client.connect().then(
-      () => true,
-      () => false,
-    );
-    await client.end().catch(() => undefined);
-    if (running) await this.stop();
+    try {
+      await this.stop('immediate');
+    } catch {
+      // not running
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,10 +1,10 @@
-/* The regions of a stack once its processes run: topics, databases, schema, and the endpoints stack.json records (shared by the process and container providers). */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConcordConfig, RegionId, ReplicationMode } from '@concord/config';
 import { bindToLog, migrate } from '@concord/postgres';
-import { type StackEndpoints } from './endpoints/StackEndpoints.js';
+import type { StackEndpoints } from './endpoints/StackEndpoints.js';
 import { ensureStackTopics } from './kafka/stackTopics.js';
 import { managedLinks } from './links/linkDaemonProcess.js';
+import { MirrorMakerProcess } from './mm2/MirrorMakerProcess.js';
 import {
   privatePostgresUrl,
   regionPostgresUrl,
@@ -13,11 +13,45 @@ import {
 } from './postgres/PostgresServer.js';
 import type { ProgressSink } from './progress.js';
 import { regionRedisUrl, waitForRedis } from './redis/RedisServers.js';
-import { MirrorMakerProcess } from './mm2/MirrorMakerProcess.js';
 import { stackSecurity } from './security/stackSecurity.js';
-import { type StackModes } from './stackModes.js';
+import type { StackModes } from './stackModes.js';
 import { stackPaths } from './StackPaths.js';
 import { deleteRedisPrefix } from './stackDown.js';
+
+/*
+ * What the process and containers providers of `stack up` share (stackUp.ts,
+ * containers/containerStack.ts): their options and result, the steps after the servers run,
+ * and the stack.json they write. A module of its own so neither provider imports the other's.
+ */
+
+export interface StackUpOptions {
+  readonly progress?: ProgressSink;
+  /** How long a broker may take to answer after its start. Default 90 s. */
+  readonly readyTimeoutMs?: number;
+  /**
+   * `mm2`: run MirrorMaker 2 into every region (`stack up --mm2`); `direct`: stop it. Default:
+   * what the stack was brought up with (see resolveStackModes).
+   */
+  readonly replication?: ReplicationMode;
+  /**
+   * true: SASL_SSL on every cross-region listener, certificates and SCRAM users generated
+   * (`stack up --secure`); false: plaintext. Default: what the stack was brought up with.
+   */
+  readonly secure?: boolean;
+  /** How long to wait for MirrorMaker 2's flows to consume before going on. Default 60 s. */
+  readonly mirrorMakerReadyTimeoutMs?: number;
+}
+
+export interface StackUpResult {
+  readonly endpoints: StackEndpoints;
+  /** Parts started by this call, e.g. `kafka us`, `links`, `redis eu`. */
+  readonly started: readonly string[];
+  /** Parts found running and left alone. */
+  readonly alreadyRunning: readonly string[];
+  readonly elapsedMs: number;
+  /** The modes the stack runs in now. */
+  readonly modes: StackModes;
+}
 
 export interface PrepareRegionsOptions {
   readonly pgMode: ResolvedServerMode;
