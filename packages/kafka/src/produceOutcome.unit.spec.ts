@@ -125,3 +125,12 @@ describe('classifyProduceFailure', () => {
     );
   });
 });
+
+describe('produceError on values that are not errors', () => {
+  it('answers a ConcordError even when the thrown value cannot be turned into a string', () => {
+    // Found by the property test: String() throws on an object whose toString is not callable.
+    for (const thrown of [{ toString: '' }, Object.create(null), 42, undefined]) {
+      expect(produceError(thrown, 'in-request')).toBeInstanceOf(ConcordError);
+    }
+  });
+});
