@@ -15,4 +15,5 @@ export * from './conflicts/index.js';
 export * from './digests/index.js';
 export * from './session/index.js';
 export * from './stats/index.js';
+export * from './idempotency/index.js';
 export * from './testing/index.js';

@@ -42,6 +42,10 @@ function start(env: Record<string, string>, args: string[] = []) {
       ...base,
       CONCORD_NAMESPACE: config.namespace,
       CONCORD_REGION: 'us',
+      // The stack this run uses (the filter above drops it; the default is 19000).
+      ...(process.env.CONCORD_PORT_BASE
+        ? { CONCORD_PORT_BASE: process.env.CONCORD_PORT_BASE }
+        : {}),
       CONCORD_PG_URL: config.postgres.adminUrl,
       CONCORD_US_REDIS_URL: rc.redis.url,
       CONCORD_KEYS_DIR: config.keys.dir,

@@ -94,7 +94,11 @@ export interface StartWriterOptions {
   readonly signer?: EnvelopeSigner;
   /** Public keys that session tokens are checked with. Default: every region's from config.keys.dir. */
   readonly keyring?: RegionKeyring;
-  /** Physical clock in ms (HLC and meta.acceptedAt). Default Date.now. */
+  /**
+   * Physical clock in ms. Default Date.now. The HLC and every time read of the append path:
+   * `meta.acceptedAt`, the heads cache's `at`, the Postgres breaker, the Redis warning's rate
+   * limit (docs/writer.md); also the session tokens' clock.
+   */
   readonly now?: () => number;
   /** Injected adapters (not closed by `close()`); default: built from the config. */
   readonly eventLog?: EventLog;

@@ -115,6 +115,35 @@ describe('Appender (in-memory ports)', () => {
     );
   });
 
+  it('reads time from the injected clock: acceptedAt, the heads cache, the Postgres breaker', async () => {
+    let t = Date.parse('2030-01-01T00:00:00.000Z');
+    const { appender, projection, headsCache } = inMemoryAppender({ now: () => t });
+    const append = async () =>
+      (await appender.append({ stream: 's-10', type: 'T', data: {} })).event;
+    const first = await append();
+    expect(first.meta.acceptedAt).toBe('2030-01-01T00:00:00.000Z');
+    expect((await headsCache.get('s-10'))?.at).toBe('2030-01-01T00:00:00.000Z');
+    projection.apply(first);
+    projection.down = true;
+    const second = await append(); // from the cache; Postgres is skipped for 1 s from now on
+    expect(second.parents).toEqual([first.id]);
+    projection.down = false;
+    const remote: Envelope = {
+      ...first,
+      id: '019b76da-bb88-7648-8e3a-88348b63929f',
+      origin: 'eu',
+      parents: [first.id],
+    };
+    projection.apply(remote);
+    t += 999;
+    const third = await append(); // still within the second, by the injected clock
+    expect(third.parents).toEqual([second.id]);
+    t += 1;
+    const fourth = await append(); // Postgres again: the remote head joins the parents
+    expect(fourth.parents).toEqual([third.id, remote.id].sort());
+    expect((await headsCache.get('s-10'))?.at).toBe('2030-01-01T00:00:01.000Z');
+  });
+
   it('lets the domain see own unprojected events in prepare, and maps its refusal', async () => {
     const { appender } = inMemoryAppender();
     const added = (

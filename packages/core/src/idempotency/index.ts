@@ -1,0 +1,5 @@
+export {
+  idempotencyVerdict,
+  type IdempotencyVerdict,
+  type KeyedRecord,
+} from './idempotencyVerdict.js';
