@@ -75,6 +75,10 @@ async function load(tag: string, durationMs: number, during: () => Promise<void>
           const page = await client.events(stream, { limit: 1000 });
           reads += 1;
           if (!page.events.some((e) => e.id === r.event.id)) staleReads += 1;
+        } else if (i % 3 === 1) {
+          const many = await client.readMany([stream, `client-${tag}-never`]);
+          reads += 1;
+          if (!many.streams.some((v) => v.stream === stream)) staleReads += 1;
         }
       } catch (error) {
         failed.push(error);

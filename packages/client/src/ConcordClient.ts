@@ -12,6 +12,7 @@ import type {
   BatchResult,
   ClientEvent,
   EventsPage,
+  StreamsRead,
   StreamView,
 } from './types.js';
 
@@ -185,6 +186,18 @@ export class ConcordClient {
       op: 'read',
       method: 'GET',
       path: `/v1/streams/${encodeURIComponent(stream)}`,
+      read: true,
+    });
+    return { ...answer.body, region };
+  }
+
+  /** Up to 100 streams as one region has them, in one read (this session's writes included). */
+  async readMany(streams: readonly string[]): Promise<StreamsRead> {
+    const { answer, region } = await this.#call<StreamsRead>({
+      op: 'readMany',
+      method: 'POST',
+      path: '/v1/reads',
+      body: { streams },
       read: true,
     });
     return { ...answer.body, region };

@@ -19,5 +19,6 @@ export type {
   ClientEvent,
   Envelope,
   EventsPage,
+  StreamsRead,
   StreamView,
 } from './types.js';

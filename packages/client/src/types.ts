@@ -67,6 +67,15 @@ export interface StreamView {
   readonly region: string;
 }
 
+/** What `readMany` answers: the known streams' views and the missing streams, in request order. */
+export interface StreamsRead {
+  readonly streams: readonly Omit<StreamView, 'region'>[];
+  /** Asked streams without an applied event in the answering region. */
+  readonly missing: readonly string[];
+  /** The region that answered. */
+  readonly region: string;
+}
+
 export interface EventsPage {
   readonly stream: string;
   readonly version: number;

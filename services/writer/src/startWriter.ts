@@ -58,6 +58,8 @@ export interface WriterTuning {
   /** Page size of `GET …/events`: default 100, at most 1 000. */
   readonly pageSizeDefault: number;
   readonly pageSizeMax: number;
+  /** Streams of one batch read (`POST /v1/reads`). Default 100. */
+  readonly batchReadMax: number;
   /** Body limit of `POST /v1/events`, bytes. Default 16 MiB. */
   readonly batchBodyLimit: number;
 }
@@ -76,6 +78,7 @@ export const DEFAULT_TUNING: WriterTuning = {
   maxWaitingReads: 10_000,
   pageSizeDefault: 100,
   pageSizeMax: 1_000,
+  batchReadMax: 100,
   batchBodyLimit: 16 * 1024 * 1024,
 };
 
@@ -340,6 +343,7 @@ export async function startWriter(
     maxWaitMs: tuning.readWaitMaxMs,
     defaultPageSize: tuning.pageSizeDefault,
     maxPageSize: tuning.pageSizeMax,
+    maxBatchReads: tuning.batchReadMax,
   });
   registerAdminRoutes(app, { region, fence, appender, limiter, tracer });
 

@@ -28,6 +28,7 @@ export { readSnapshots, type SnapshotRequest, type SnapshotRow } from './snapsho
 export {
   readEventsPage,
   readStreamView,
+  readStreamViews,
   type StreamConflictRow,
   type StreamRow,
 } from './streamReads.js';

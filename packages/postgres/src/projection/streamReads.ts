@@ -12,6 +12,7 @@ export interface StreamConflictRow {
 }
 
 export interface StreamRow {
+  stream: string;
   state: JsonValue;
   heads: string[];
   version: number;
@@ -19,8 +20,8 @@ export interface StreamRow {
   pending: number;
 }
 
-const STREAM_SQL = `
-  select s.state, s.heads::text[] as heads, s.version,
+const STREAM_COLUMNS = `
+  select s.stream, s.state, s.heads::text[] as heads, s.version,
     coalesce((
       select json_agg(json_build_object(
         'id', c.id, 'heads', c.heads, 'policy', c.policy,
@@ -29,7 +30,10 @@ const STREAM_SQL = `
       from projection.conflicts c where c.stream = s.stream and c.status = 'open'
     ), '[]'::json) as open_conflicts,
     (select count(*)::int from projection.pending p where p.stream = s.stream) as pending
-  from projection.streams s where s.stream = $1`;
+  from projection.streams s`;
+
+const STREAM_SQL = `${STREAM_COLUMNS} where s.stream = $1`;
+const STREAMS_SQL = `${STREAM_COLUMNS} where s.stream = any($1::text[])`;
 
 const EVENTS_SQL = `
   select s.version,
@@ -48,6 +52,16 @@ export async function readStreamView(
   stream: StreamId,
 ): Promise<StreamRow | undefined> {
   return (await query<StreamRow>(db, STREAM_SQL, [stream], 'projection read')).rows[0];
+}
+
+/** The views of those of `streams` this region knows, by stream (one statement). */
+export async function readStreamViews(
+  db: Queryable,
+  streams: readonly StreamId[],
+): Promise<Map<StreamId, StreamRow>> {
+  if (streams.length === 0) return new Map();
+  const { rows } = await query<StreamRow>(db, STREAMS_SQL, [streams], 'projection read');
+  return new Map(rows.map((row) => [row.stream as StreamId, row]));
 }
 
 /** The stream's version and up to `limit` envelopes from fold position `from`. */

@@ -7,6 +7,8 @@ import type { AppliedWaiter } from '../reads/AppliedWaiter.js';
 import type { ProjectionReader } from '../reads/ProjectionReader.js';
 import { SESSION_HEADER, type SessionGate } from '../session/SessionGate.js';
 import {
+  batchReadBody,
+  batchReadResult,
   errorResponses,
   eventsPage,
   eventsQuery,
@@ -28,6 +30,8 @@ export interface ReadRoutesDeps {
   readonly maxWaitMs: number;
   readonly maxPageSize: number;
   readonly defaultPageSize: number;
+  /** Streams of one `POST /v1/reads`. */
+  readonly maxBatchReads: number;
 }
 
 function integer(
@@ -53,7 +57,10 @@ function notFound(stream: string, extra: Record<string, unknown> = {}): ConcordE
   });
 }
 
-/** `GET /v1/streams/{stream}` (with read-your-writes) and `GET /v1/streams/{stream}/events`. */
+/**
+ * `GET /v1/streams/{stream}` (with read-your-writes), `GET /v1/streams/{stream}/events` and the
+ * batch read `POST /v1/reads`; every one honours a `Concord-Session` token (docs/writer.md).
+ */
 export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): void {
   const { reader, tracer, region } = deps;
 
@@ -150,6 +157,53 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
         const page = await reader.events(stream, from, limit);
         if (!page) throw notFound(stream);
         return page;
+      });
+    },
+  );
+
+  app.post<{ Body: { streams: string[] }; Querystring: { waitMs?: string } }>(
+    '/v1/reads',
+    {
+      config: { auth: 'api' },
+      schema: {
+        summary: 'Read several streams’ states in this region at once',
+        description: `Up to ${deps.maxBatchReads} streams in one consistent read of this region’s projection: \`streams\` has the view of each known stream, \`missing\` the streams without an applied event here, both in request order (a stream named twice is answered once). With a \`Concord-Session\` token, first waits (up to \`waitMs\`, default ${deps.defaultWaitMs} ms, at most ${deps.maxWaitMs} ms) until this region applied every write the token covers, else 503 SESSION_NOT_CAUGHT_UP; the answer echoes the token. 400 VALIDATION_FAILED names the first bad stream. 503 STORE_UNAVAILABLE when the projection is unreachable.`,
+        tags: ['read'],
+        security: [{ bearer: [] }],
+        body: {
+          ...batchReadBody,
+          properties: {
+            streams: { ...batchReadBody.properties.streams, maxItems: deps.maxBatchReads },
+          },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { waitMs: streamQuery.properties.waitMs },
+        },
+        headers: { type: 'object', properties: sessionHeader },
+        response: { 200: batchReadResult, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const streams = [
+        ...new Set(request.body.streams.map((s, i) => checkStream(s, `streams[${i}]`))),
+      ];
+      return serverSpan(tracer, request, region, { [SpanAttr.stream]: streams[0] }, async () => {
+        const waitMs = integer(
+          request.query.waitMs,
+          'waitMs',
+          deps.defaultWaitMs,
+          0,
+          deps.maxWaitMs,
+        );
+        await sessionCaughtUp(request.headers[SESSION_HEADER], waitMs, reply);
+        const views = await reader.streams(streams);
+        return {
+          region,
+          streams: streams.flatMap((s) => views.get(s) ?? []),
+          missing: streams.filter((s) => !views.has(s)),
+        };
       });
     },
   );

@@ -233,6 +233,39 @@ export const streamView = {
   },
 } as const;
 
+export const batchReadBody = {
+  type: 'object',
+  required: ['streams'],
+  additionalProperties: false,
+  properties: {
+    streams: {
+      type: 'array',
+      minItems: 1,
+      // maxItems is set from the writer's batchReadMax when the route is registered.
+      description: 'The streams to read; a stream named twice is answered once.',
+      items: streamParams.properties.stream,
+    },
+  },
+} as const;
+
+export const batchReadResult = {
+  type: 'object',
+  required: ['region', 'streams', 'missing'],
+  properties: {
+    region: { type: 'string' },
+    streams: {
+      type: 'array',
+      description: 'The views of the known streams, in request order (no `region` of their own)',
+      items: { ...streamView, required: streamView.required.filter((f) => f !== 'region') },
+    },
+    missing: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The asked streams this region has no applied event of, in request order',
+    },
+  },
+} as const;
+
 export const eventsQuery = {
   type: 'object',
   additionalProperties: false,

@@ -300,6 +300,7 @@ describe('service endpoints', () => {
       '/v1/admin/fence',
       '/v1/admin/merges',
       '/v1/events',
+      '/v1/reads',
       '/v1/streams/{stream}',
       '/v1/streams/{stream}/events',
     ]);

@@ -1,5 +1,12 @@
 import type { Envelope, EventId, JsonValue, StreamId } from '@concord/core';
-import { appliedAmong, readEventsPage, readStreamView, type pg } from '@concord/postgres';
+import {
+  appliedAmong,
+  readEventsPage,
+  readStreamView,
+  readStreamViews,
+  type pg,
+  type StreamRow,
+} from '@concord/postgres';
 
 /** An open conflict of a stream, as recorded by this region's mirror. */
 export interface OpenConflict {
@@ -35,6 +42,8 @@ export interface EventsPage {
 /** Port: the read side of the projection. */
 export interface ProjectionReader {
   stream(stream: StreamId): Promise<StreamView | undefined>;
+  /** The views of those of `streams` this region knows, by stream (one consistent read). */
+  streams(streams: readonly StreamId[]): Promise<Map<StreamId, StreamView>>;
   events(stream: StreamId, from: number, limit: number): Promise<EventsPage | undefined>;
   /** Which of `ids` are applied in this region. */
   applied(ids: readonly EventId[]): Promise<Set<EventId>>;
@@ -46,19 +55,12 @@ export class PostgresProjectionReader implements ProjectionReader {
 
   async stream(stream: StreamId): Promise<StreamView | undefined> {
     const row = await readStreamView(this.pool, stream);
-    if (!row) return undefined;
-    return {
-      stream,
-      state: row.state,
-      heads: [...row.heads].sort(),
-      version: row.version,
-      openConflicts: row.open_conflicts.map((c) => ({
-        ...c,
-        heads: [...c.heads].sort(),
-        detectedAt: new Date(c.detectedAt).toISOString(),
-      })),
-      pending: row.pending,
-    };
+    return row ? toView(stream, row) : undefined;
+  }
+
+  async streams(streams: readonly StreamId[]): Promise<Map<StreamId, StreamView>> {
+    const rows = await readStreamViews(this.pool, streams);
+    return new Map([...rows].map(([stream, row]) => [stream, toView(stream, row)]));
   }
 
   async events(stream: StreamId, from: number, limit: number): Promise<EventsPage | undefined> {
@@ -77,4 +79,19 @@ export class PostgresProjectionReader implements ProjectionReader {
   applied(ids: readonly EventId[]): Promise<Set<EventId>> {
     return appliedAmong(this.pool, ids);
   }
+}
+
+function toView(stream: StreamId, row: StreamRow): StreamView {
+  return {
+    stream,
+    state: row.state,
+    heads: [...row.heads].sort(),
+    version: row.version,
+    openConflicts: row.open_conflicts.map((c) => ({
+      ...c,
+      heads: [...c.heads].sort(),
+      detectedAt: new Date(c.detectedAt).toISOString(),
+    })),
+    pending: row.pending,
+  };
 }

@@ -163,6 +163,54 @@ describe('GET /v1/streams/{stream}/events', () => {
   });
 });
 
+describe('POST /v1/reads', () => {
+  interface BatchRead {
+    region: string;
+    streams: { stream: string; state: unknown; version: number }[];
+    missing: string[];
+  }
+
+  it('answers the known streams and names the missing ones, in request order, each once', async () => {
+    const a = await append('profile-b1', { name: 'Ada' });
+    const b = await append('profile-b2', { name: 'Grace' });
+    await seedProjection(pool, [a]);
+    await seedProjection(pool, [b]);
+    const streams = ['profile-b2', 'profile-bx', 'profile-b1', 'profile-b2'];
+    const r = await api.call<BatchRead>('POST', '/v1/reads', { streams });
+    expect(r.status).toBe(200);
+    expect(r.body.region).toBe('us');
+    expect(r.body.streams.map((v) => [v.stream, v.state, v.version])).toEqual([
+      ['profile-b2', { name: 'Grace' }, 1],
+      ['profile-b1', { name: 'Ada' }, 1],
+    ]);
+    expect(r.body.missing).toEqual(['profile-bx']);
+    // Each view is the one GET /v1/streams/{stream} answers, without its region.
+    const single = await api.get<Record<string, unknown>>('/v1/streams/profile-b1');
+    const { region: _region, ...view } = single.body;
+    expect(r.body.streams[1]).toEqual(view);
+  });
+
+  it('400 VALIDATION_FAILED for a bad stream name (named by index), no streams, or too many', async () => {
+    const bad = await api.call('POST', '/v1/reads', { streams: ['profile-b1', 'bad name!'] });
+    expect(bad.status).toBe(400);
+    expect(errorCode(bad)).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(bad.body)).toContain('streams');
+    for (const body of [
+      { streams: [] },
+      {},
+      { streams: 'profile-b1' },
+      { streams: ['profile-b1'], extra: 1 },
+      { streams: Array.from({ length: 101 }, (_, i) => `profile-many-${i}`) },
+    ]) {
+      const r = await api.call('POST', '/v1/reads', body);
+      expect(r.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(errorCode(r)).toBe('VALIDATION_FAILED');
+    }
+    const wait = await api.call('POST', '/v1/reads?waitMs=30001', { streams: ['profile-b1'] });
+    expect(wait.status).toBe(400);
+  });
+});
+
 describe('heads from the projection', () => {
   it('names the projection heads and own unprojected events as parents', async () => {
     const a = await append('profile-r6', { a: 1 });

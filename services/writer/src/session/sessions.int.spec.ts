@@ -75,6 +75,16 @@ describe('session tokens', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ region: 'ap', state: { name: 'Ada' }, heads: [event.id] });
     expect(r.headers.get('concord-session')).toBeTruthy();
+    const batch = await api('ap').call<{ streams: { stream: string }[]; missing: string[] }>(
+      'POST',
+      '/v1/reads?waitMs=20000',
+      { streams: ['profile-s1', 'profile-s1-none'] },
+      { 'concord-session': session },
+    );
+    expect(batch.status).toBe(200);
+    expect(batch.body.streams).toMatchObject([{ stream: 'profile-s1', state: { name: 'Ada' } }]);
+    expect(batch.body.missing).toEqual(['profile-s1-none']);
+    expect(batch.headers.get('concord-session')).toBeTruthy();
     const events = await read('ap', '/v1/streams/profile-s1/events?waitMs=20000', session);
     expect(events.status).toBe(200);
     expect((events.body as { events: { id: string }[] }).events.map((e) => e.id)).toEqual([
@@ -90,6 +100,14 @@ describe('session tokens', () => {
       expect(r.status).toBe(503);
       expect(code(r)).toBe('SESSION_NOT_CAUGHT_UP');
       expect(r.headers.get('retry-after')).toBe('1');
+      const batch = await api('ap').call(
+        'POST',
+        '/v1/reads?waitMs=500',
+        { streams: ['profile-s2'] },
+        { 'concord-session': first.session },
+      );
+      expect(batch.status).toBe(503);
+      expect(code(batch)).toBe('SESSION_NOT_CAUGHT_UP');
       expect((r.body as { error: { details: unknown } }).error.details).toMatchObject({
         missing: 1,
         missingByOrigin: { us: 1 },
