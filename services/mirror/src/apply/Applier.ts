@@ -1,4 +1,4 @@
-import { schemaVersionOf, type EventId, type Envelope } from '@concord/core';
+import { formatSourcePosition, schemaVersionOf, type EventId, type Envelope } from '@concord/core';
 import { classifyApplyError, type pg } from '@concord/postgres';
 import { TransactionStore } from '../store/TransactionStore.js';
 import { LIVE_SCHEMA } from '../store/locks.js';
@@ -156,7 +156,9 @@ export class Applier {
         code: rejection.code,
         reason: rejection.reason,
         sqlstate: rejection.sqlstate,
-        sources: submissions.map((s) => `${s.topic}:${s.partition}@${s.fetchedOffset}`),
+        sources: submissions.map((s) =>
+          formatSourcePosition({ topic: s.topic, partition: s.partition, offset: s.fetchedOffset }),
+        ),
       },
       'apply failed for the data of one event: refusing it to the DLQ, applying the rest',
     );
