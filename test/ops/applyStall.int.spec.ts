@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliContext } from '@concord/cli';
-import { regionEnvPrefix, type ConcordConfig } from '@concord/config';
+import { regionEnvPrefix } from '@concord/config';
 import { TestEventFactory } from '@concord/core';
 import { startMirror, type MirrorBacklog, type MirrorHandle } from '@concord/mirror';
 import type { pg } from '@concord/postgres';
 import {
   cleanupNamespace,
+  concordInProcess,
   createDatabases,
   createTopics,
   freePorts,
@@ -37,21 +37,6 @@ const config = testConfig({
 const mirrors = new Map<string, MirrorHandle>();
 const pools = new Map<string, pg.Pool>();
 const producers = new RegionProducers(config);
-
-async function concordStatus(
-  c: ConcordConfig,
-): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    out: (t) => void out.push(t),
-    err: (t) => void err.push(t),
-    interactive: false,
-    config: () => c,
-  };
-  const code = await runCli(['node', 'concord', 'status', '--json'], ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 async function applied(region: string, id: string): Promise<boolean> {
   const r = await pools.get(region)!.query('select 1 from projection.events where id = $1', [id]);
@@ -116,7 +101,7 @@ describe('a stalled apply path', () => {
         },
         { timeoutMs: 20_000, intervalMs: 500, message: 'ap’s backlog from us reaches 10 s' },
       );
-      const status = await concordStatus(config);
+      const status = await concordInProcess(config, 'status', '--json');
       expect(status.code).toBe(0);
       const regions = (
         JSON.parse(status.out) as { regions: { region: string; backlog?: MirrorBacklog }[] }

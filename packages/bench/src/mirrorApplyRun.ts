@@ -1,5 +1,6 @@
 import { readRegionKeys, type ConcordConfig } from '@concord/config';
 import {
+  formatSourcePosition,
   RegionKeyring,
   serializeEnvelope,
   sleep,
@@ -62,7 +63,7 @@ async function rawInsert(
       text: serializeEnvelope(e),
       position: i,
       noop: false,
-      source: `bench:0@${i}`,
+      source: formatSourcePosition({ topic: 'bench', partition: 0, offset: BigInt(i) }),
     }));
     const started = performance.now();
     for (let i = 0; i < rows.length; i += batchSize) {

@@ -16,4 +16,5 @@ export * from './digests/index.js';
 export * from './session/index.js';
 export * from './stats/index.js';
 export * from './idempotency/index.js';
+export * from './source/index.js';
 export * from './testing/index.js';

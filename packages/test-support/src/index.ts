@@ -17,6 +17,7 @@ export {
 export { waitFor } from './waitFor.js';
 export { CHROMIUM_PATH, launchChromium } from './browser.js';
 export { runConcord, type ConcordRun } from './runConcord.js';
+export { concordInProcess, type CliRun } from './cliInProcess.js';
 export { REPO_ROOT } from './repoRoot.js';
 export { freePort, freePorts } from './ports.js';
 export { PrivatePostgres, PrivateRedis, withRegionServers } from './privateServers.js';

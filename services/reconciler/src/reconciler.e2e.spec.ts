@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WriterClient } from '@concord/chaos';
 import { failoverOrder, ownerRegion, sleep, type Envelope } from '@concord/core';
-import { waitFor } from '@concord/test-support';
+import { concordInProcess, waitFor } from '@concord/test-support';
 import type { ConvergenceReport } from './index.js';
-import { concord } from './testing/cliRunner.js';
 import { DedicatedStack } from './testing/dedicatedStack.js';
 import { RegionDbs } from './testing/regionDb.js';
 import { runWorkload } from './testing/workload.js';
@@ -72,7 +71,7 @@ async function merges(region: string): Promise<Envelope[]> {
 async function verifyUntilConverged(timeoutMs: number): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const r = await concord(env.config, 'verify');
+    const r = await concordInProcess(env.config, 'verify');
     if (r.code === 0) return Date.now() - started;
     if (Date.now() - started > timeoutMs) {
       throw new Error(`not converged after ${timeoutMs} ms:\n${r.out}\n${r.err}`);
@@ -257,7 +256,7 @@ describe('reconciler end to end (processes, own stack)', () => {
     for (const s of states) expect(s).toEqual(states[0]);
 
     // What an operator sees now (printed for docs/reconciler.md).
-    const list = await concord(
+    const list = await concordInProcess(
       env.config,
       'conflicts',
       'list',
@@ -274,7 +273,7 @@ describe('reconciler end to end (processes, own stack)', () => {
       ['conflicts', 'list', '--region', 'us', '--limit', '3'],
       ...(first ? [['conflicts', 'show', first.id, '--region', 'us']] : []),
     ]) {
-      const r = await concord(env.config, ...args);
+      const r = await concordInProcess(env.config, ...args);
       expect(r.code).toBe(0);
       log(`$ concord ${args.join(' ')}\n${r.out}${r.err ? `\n${r.err}` : ''}`);
     }
@@ -360,7 +359,7 @@ describe('reconciler end to end (processes, own stack)', () => {
       [corrupt],
     );
     const injectedAt = Date.now();
-    const broken = await concord(env.config, 'verify', '--json');
+    const broken = await concordInProcess(env.config, 'verify', '--json');
     expect(broken.code).toBe(9);
     const report = JSON.parse(broken.out) as {
       streams: { stream: string; kind: string; missing?: Record<string, string[]> }[];

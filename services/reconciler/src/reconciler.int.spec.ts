@@ -16,6 +16,7 @@ import { startMirror, type MirrorHandle } from '@concord/mirror';
 import { createLogger } from '@concord/telemetry';
 import {
   cleanupNamespace,
+  concordInProcess,
   createDatabases,
   createTopics,
   freePorts,
@@ -23,7 +24,6 @@ import {
   waitFor,
 } from '@concord/test-support';
 import { startReconciler, type RunningReconciler } from './index.js';
-import { concord } from './testing/cliRunner.js';
 import { MergeWriterDouble } from './testing/MergeWriterDouble.js';
 import { RegionDbs } from './testing/regionDb.js';
 
@@ -312,7 +312,7 @@ describe('reconciler: conflicts', () => {
       expect((await db.conflicts(r, stream)).map((c) => c.status)).toEqual(['open']);
 
     // The CLI shows it and refuses what is not allowed.
-    const shown = await concord(
+    const shown = await concordInProcess(
       config,
       'conflicts',
       'show',
@@ -331,7 +331,7 @@ describe('reconciler: conflicts', () => {
     expect(view.branches.map((b) => b.head).sort()).toEqual([us!.id, eu!.id].sort());
     expect(view.contested.map((c) => c.field)).toEqual(['/state']);
     const lwwConflict = (await db.conflicts('us', 'profile-int1'))[0]!.id;
-    const notManual = await concord(
+    const notManual = await concordInProcess(
       config,
       'conflicts',
       'resolve',
@@ -344,7 +344,7 @@ describe('reconciler: conflicts', () => {
     expect(notManual.code).toBe(1);
     expect(notManual.err).toMatch(/^error CONFLICT_NOT_MANUAL/);
 
-    const resolved = await concord(
+    const resolved = await concordInProcess(
       config,
       'conflicts',
       'resolve',
@@ -368,7 +368,7 @@ describe('reconciler: conflicts', () => {
         ['resolved', mergeId],
       ]);
     }
-    const again = await concord(
+    const again = await concordInProcess(
       config,
       'conflicts',
       'resolve',
@@ -396,7 +396,7 @@ describe('reconciler: anti-entropy', () => {
       f.event({ stream: corruptStream, type: 'Set', data: { c: 3 }, origin: 'eu' }),
     );
     await appliedEverywhere([e1.id, e2.id, c1.id]);
-    await waitFor(async () => (await concord(config, 'verify')).code === 0, {
+    await waitFor(async () => (await concordInProcess(config, 'verify')).code === 0, {
       timeoutMs: 30_000,
       intervalMs: 500,
       message: 'converged before the faults',
@@ -409,10 +409,10 @@ describe('reconciler: anti-entropy', () => {
       [corruptStream],
     );
 
-    const text = await concord(config, 'verify');
+    const text = await concordInProcess(config, 'verify');
     process.stderr.write(`$ concord verify\n${text.out}\n${text.err}\n`);
     expect(text.code).toBe(9);
-    const broken = await concord(config, 'verify', '--json');
+    const broken = await concordInProcess(config, 'verify', '--json');
     expect(broken.code).toBe(9);
     expect(broken.err).toMatch(/^error NOT_CONVERGED/);
     const report = JSON.parse(broken.out) as {
@@ -431,7 +431,7 @@ describe('reconciler: anti-entropy', () => {
     const repairedAt = await waitFor(
       async () => {
         await Promise.all([...reconcilers.values()].map((r) => r.compareNow()));
-        return (await concord(config, 'verify')).code === 0 ? Date.now() : false;
+        return (await concordInProcess(config, 'verify')).code === 0 ? Date.now() : false;
       },
       { timeoutMs: 30_000, intervalMs: 300, message: 'anti-entropy repaired both' },
     );
@@ -441,7 +441,7 @@ describe('reconciler: anti-entropy', () => {
     expect(eu.divergentStreams).toEqual([]);
     expect((await db.stream('ap', corruptStream))!.state).toEqual({ c: 3 });
     expect((await db.applied('eu', [e2.id])).size).toBe(1);
-    const status = await concord(config, 'status', '--json');
+    const status = await concordInProcess(config, 'status', '--json');
     expect(status.code).toBe(0);
     const regions = (
       JSON.parse(status.out) as {

@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'DOMAIN_REJECTED',
   // mirror apply path: an event every region refuses (its reducer throws, Postgres cannot store it)
   'APPLY_REFUSED',
+  /** A stored source position that is not `<topic>:<partition>@<offset>` (docs/mirror.md). */
+  'SOURCE_POSITION_INVALID',
   'BACKPRESSURE',
   'REGION_FENCED',
   'BUS_UNAVAILABLE',

@@ -115,8 +115,3 @@ export function candidateOf(
     ...(parkedAt === undefined ? {} : { parkedAt }),
   };
 }
-
-/** `<topic>:<partition>@<offset>`: where an event was read. */
-export function sourceOf(topic: string, partition: number, offset: bigint): string {
-  return `${topic}:${partition}@${offset}`;
-}

@@ -1,6 +1,7 @@
 import {
   adjustSum,
   analyzeConflict,
+  parseSourcePosition,
   SCHEMA_UPGRADE_DEPENDENCY,
   digestLine,
   EMPTY_SET_SUM,
@@ -81,11 +82,10 @@ function count<K>(map: Map<K, number>, key: K, n = 1): void {
   if (n > 0) map.set(key, (map.get(key) ?? 0) + n);
 }
 
-/** `source` of a candidate back to topic/partition/offset for a DLQ header. */
-function parseSource(source: string): { topic: string; partition: number; offset: string } {
-  const match = /^(.*):(\d+)@(\d+)$/.exec(source);
-  if (!match) return { topic: source, partition: -1, offset: '-1' };
-  return { topic: match[1]!, partition: Number(match[2]), offset: match[3]! };
+/** `source` of a candidate back to topic/partition/offset for a DLQ header (unparsable: -1). */
+function dlqSource(source: string): { topic: string; partition: number; offset: bigint } {
+  const parsed = parseSourcePosition(source);
+  return parsed.ok ? parsed.position : { topic: source, partition: -1, offset: -1n };
 }
 
 /**
@@ -234,7 +234,7 @@ export async function applyEvents(
 
   // Refused events go to the DLQ (and their pending row, if any, away).
   const dlq = screen.rejected.map(({ candidate, rejection }) => {
-    const at = parseSource(candidate.source);
+    const at = dlqSource(candidate.source);
     return dlqOutboxRow({
       rejection,
       region: options.region,

@@ -1,10 +1,15 @@
-import { bucketOf, dependenciesOf, type EventId, type StreamId } from '@concord/core';
+import {
+  bucketOf,
+  dependenciesOf,
+  formatSourcePosition,
+  type EventId,
+  type StreamId,
+} from '@concord/core';
 import { decideOffsets } from '../consume/offsetRule.js';
 import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
 import type { ApplyStore, PrefetchHint } from '../store/ProjectionStore.js';
 import {
   candidateOf,
-  sourceOf,
   type Candidate,
   type PartitionSubmission,
   type SubmissionOutcome,
@@ -77,7 +82,11 @@ export async function applyRound(
         candidates.push(
           candidateOf(
             record.envelope,
-            sourceOf(submission.topic, submission.partition, record.offset),
+            formatSourcePosition({
+              topic: submission.topic,
+              partition: submission.partition,
+              offset: record.offset,
+            }),
             record.text,
           ),
         );

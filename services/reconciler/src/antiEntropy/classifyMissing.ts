@@ -1,4 +1,10 @@
-import type { EventId, RegionId, StreamId } from '@concord/core';
+import {
+  parseSourcePosition,
+  type EventId,
+  type RegionId,
+  type SourcePosition,
+  type StreamId,
+} from '@concord/core';
 
 /** One region's events of one stream, as its reconciler reports them. */
 export interface StreamEventIds {
@@ -41,13 +47,10 @@ export interface MissingEvent {
   readonly holders: readonly RegionId[];
 }
 
-/** `<topic>:<partition>@<offset>` as the mirror records an event's source. */
-export function parseSource(
-  source: string | null | undefined,
-): { topic: string; partition: number; offset: bigint } | undefined {
-  const match = source ? /^(.+):(\d+)@(\d+)$/.exec(source) : null;
-  if (!match) return undefined;
-  return { topic: match[1]!, partition: Number(match[2]), offset: BigInt(match[3]!) };
+/** `<topic>:<partition>@<offset>` as the mirror records an event's source (none: undefined). */
+export function parseSource(source: string | null | undefined): SourcePosition | undefined {
+  const parsed = parseSourcePosition(source);
+  return parsed.ok ? parsed.position : undefined;
 }
 
 /**
@@ -79,7 +82,7 @@ export function classifyMissing(input: {
   for (const [stream, byRegion] of [...input.streams].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const regions = Object.keys(byRegion).sort();
     const holders = new Map<EventId, RegionId[]>();
-    const sources = new Map<EventId, { topic: string; partition: number; offset: bigint }>();
+    const sources = new Map<EventId, SourcePosition>();
     const applied = new Map<RegionId, Set<EventId>>();
     for (const region of regions) {
       const view = byRegion[region]!;

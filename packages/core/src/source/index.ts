@@ -1,0 +1,6 @@
+export {
+  formatSourcePosition,
+  parseSourcePosition,
+  type SourcePosition,
+  type SourcePositionParse,
+} from './sourcePosition.js';
