@@ -78,7 +78,12 @@ describe('the offset rule (Postgres offsets are the truth)', () => {
 describe('planSources', () => {
   it('direct mode: one consumer per cluster, remote topics through the link to this region', () => {
     const config = loadConfig({
-      overrides: { CONCORD_NAMESPACE: 'n1', CONCORD_REGIONS: 'us,eu,ap' },
+      // The default port layout, whatever CONCORD_PORT_BASE the run has (the literal below).
+      overrides: {
+        CONCORD_NAMESPACE: 'n1',
+        CONCORD_REGIONS: 'us,eu,ap',
+        CONCORD_PORT_BASE: '19000',
+      },
     });
     expect(planSources(config, 'eu')).toEqual([
       {
