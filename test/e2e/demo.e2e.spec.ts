@@ -25,6 +25,14 @@ describe('concord demo (the main job)', () => {
       partition: { fromSec: number; toSec: number };
       convergedAfterHealSec: number;
       writes: { acked: number; transfers: number };
+      crash: { region: string; atSec: number };
+      availability: {
+        overall: { attempted: number; acked: number; refused: number; ratio: number };
+        failovers: number;
+        ackedAway: number;
+        sessionReads: number;
+        staleReads: number;
+      };
       verify: { converged: boolean; differing: unknown[] };
       check: {
         ok: boolean;
@@ -41,6 +49,14 @@ describe('concord demo (the main job)', () => {
     expect(report.writes.acked).toBeGreaterThan(500);
     expect(report.writes.transfers).toBeGreaterThan(10);
     expect(report.check.stats.merges).toBeGreaterThan(0); // concurrent writes were merged
+    // The eu writer was SIGKILLed mid-run: its clients failed over, no write went unanswered,
+    // and every session read saw its write.
+    expect(report.crash.region).toBe('eu');
+    expect(report.availability.failovers).toBeGreaterThanOrEqual(1);
+    expect(report.availability.ackedAway).toBeGreaterThan(0);
+    expect(report.availability.overall.ratio).toBeGreaterThanOrEqual(0.99);
+    expect(report.availability.sessionReads).toBeGreaterThan(0);
+    expect(report.availability.staleReads).toBe(0);
 
     const browser = await launchChromium();
     try {

@@ -50,6 +50,7 @@ export {
 export {
   AvailabilityTracker,
   FailoverClient,
+  type AvailabilityCount,
   type AvailabilityReport,
   type FailoverClientOptions,
 } from './workload/FailoverClient.js';

@@ -1,9 +1,15 @@
 import { randomInt } from 'node:crypto';
-import type { AckedWrite, AppendBody, FailedWrite, WriterClient } from '@concord/chaos';
+import {
+  WriterClient,
+  type AckedWrite,
+  type AppendBody,
+  type AppendClient,
+  type FailedWrite,
+} from '@concord/chaos';
 import { sleep } from '@concord/core';
 
 export interface DemoCounters {
-  /** Acknowledged writes per region since the start. */
+  /** Acknowledged writes per home region since the start (wherever they were acknowledged). */
   readonly acked: Record<string, number>;
   readonly failed: Record<string, number>;
   readonly transfers: number;
@@ -28,13 +34,16 @@ export class DemoWorkload {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly clients: readonly WriterClient[],
+    /** One client per region: a plain writer client, or one with failover homed there. */
+    private readonly clients: readonly AppendClient[],
     private readonly runId: string,
     private readonly options: {
       accounts: number;
       carts: number;
       profiles: number;
       ratePerRegion: number;
+      /** Who waits for the funded accounts in every region. Default: the plain clients. */
+      readers?: readonly WriterClient[];
     },
   ) {
     this.counters = {
@@ -60,7 +69,8 @@ export class DemoWorkload {
       });
     }
     if (last) {
-      for (const c of this.clients) {
+      const readers = this.options.readers ?? this.clients.filter((c) => c instanceof WriterClient);
+      for (const c of readers) {
         await c.readStream(this.account(this.options.accounts - 1), {
           eventId: last,
           waitMs: 20_000,
@@ -79,7 +89,7 @@ export class DemoWorkload {
     this.stopped = true;
   }
 
-  private async loop(client: WriterClient): Promise<void> {
+  private async loop(client: AppendClient): Promise<void> {
     const interval = 1000 / this.options.ratePerRegion;
     let next = performance.now();
     while (!this.stopped) {
@@ -94,7 +104,7 @@ export class DemoWorkload {
     }
   }
 
-  private async operation(client: WriterClient): Promise<void> {
+  private async operation(client: AppendClient): Promise<void> {
     const roll = randomInt(100);
     if (roll < 30) {
       // Concurrent withdrawals: every region hits the same few accounts.
@@ -130,7 +140,7 @@ export class DemoWorkload {
   }
 
   /** A withdrawal on one account, then a deposit on another (any region) caused by it. */
-  private async transfer(client: WriterClient): Promise<void> {
+  private async transfer(client: AppendClient): Promise<void> {
     const from = randomInt(this.options.accounts);
     const to = (from + 1 + randomInt(this.options.accounts - 1)) % this.options.accounts;
     const amount = 10 + randomInt(90);
@@ -150,7 +160,7 @@ export class DemoWorkload {
 
   /** Appends with a unique idempotency key; returns the event id when acknowledged. */
   private async write(
-    client: WriterClient,
+    client: AppendClient,
     stream: string,
     body: Omit<AppendBody, 'idempotencyKey'>,
   ): Promise<string | undefined> {
@@ -165,7 +175,7 @@ export class DemoWorkload {
     if (outcome.ok) {
       this.counters.acked[client.region]! += 1;
       this.ackedWrites.push({
-        region: client.region,
+        region: outcome.region ?? client.region, // where it was acknowledged (failover)
         stream,
         eventId: outcome.event.id,
         value,

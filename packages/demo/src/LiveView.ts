@@ -1,4 +1,5 @@
 import { logUpdateStderr } from 'log-update';
+import type { AvailabilityReport } from '@concord/chaos';
 import type { LinkStatus } from '@concord/stack';
 import type { RegionSample } from './sampleRegions.js';
 
@@ -8,6 +9,14 @@ export interface LiveFrame {
   readonly writesPerSec: Readonly<Record<string, number>>;
   readonly samples: readonly RegionSample[];
   readonly links: readonly LinkStatus[];
+  /** What the clients saw: acknowledged / attempted writes per home region, failovers. */
+  readonly availability?: AvailabilityReport;
+}
+
+/** `99.8%` of the writes homed in `region` acknowledged so far (anywhere), or `-`. */
+function availabilityOf(frame: LiveFrame, region: string): string {
+  const a = frame.availability?.byRegion[region];
+  return a && a.attempted > 0 ? `${(100 * a.ratio).toFixed(1)}%` : '-';
 }
 
 function pad(s: string, n: number): string {
@@ -18,7 +27,7 @@ function pad(s: string, n: number): string {
 export function renderFrame(frame: LiveFrame): string[] {
   const lines = [`concord demo  +${frame.elapsedSec.toFixed(0)}s  ${frame.phase}`, ''];
   lines.push(
-    `${pad('region', 7)}${pad('writes/s', 10)}${pad('lag p50/p99 per origin (ms)', 40)}${pad('pending', 9)}${pad('conflicts open/resolved', 24)}`,
+    `${pad('region', 7)}${pad('writes/s', 10)}${pad('acked', 8)}${pad('lag p50/p99 per origin (ms)', 40)}${pad('pending', 9)}${pad('conflicts open/resolved', 24)}`,
   );
   for (const s of frame.samples) {
     const lag = Object.entries(s.lag)
@@ -26,11 +35,17 @@ export function renderFrame(frame: LiveFrame): string[] {
       .map(([origin, l]) => `${origin} ${l.p50}/${l.p99}`)
       .join('  ');
     lines.push(
-      `${pad(s.region, 7)}${pad(String(frame.writesPerSec[s.region] ?? 0), 10)}${pad(s.reachable ? lag || '-' : 'unreachable', 40)}${pad(String(s.pending), 9)}${pad(`${s.conflictsOpen}/${s.conflictsResolved}`, 24)}`,
+      `${pad(s.region, 7)}${pad(String(frame.writesPerSec[s.region] ?? 0), 10)}${pad(availabilityOf(frame, s.region), 8)}${pad(s.reachable ? lag || '-' : 'unreachable', 40)}${pad(String(s.pending), 9)}${pad(`${s.conflictsOpen}/${s.conflictsResolved}`, 24)}`,
     );
   }
   const cut = frame.links.filter((l) => l.cut).map((l) => `${l.from}→${l.to}`);
   lines.push('', `links: ${cut.length === 0 ? 'all up' : `cut ${cut.join(' ')}`}`);
+  const a = frame.availability;
+  if (a) {
+    lines.push(
+      `clients: ${a.overall.acked}/${a.overall.attempted} writes acknowledged, ${a.ackedAway} away from home; failovers ${a.failovers}, returns ${a.recoveries}`,
+    );
+  }
   return lines;
 }
 
@@ -60,7 +75,7 @@ export class LiveView {
         .map(([origin, l]) => `${origin}:${l.p50}/${l.p99}ms`)
         .join(' ');
       this.write(
-        `+${frame.elapsedSec.toFixed(0)}s ${frame.phase} | ${s.region}: ${frame.writesPerSec[s.region] ?? 0} w/s, lag ${lag || '-'}, pending ${s.pending}, conflicts ${s.conflictsOpen} open/${s.conflictsResolved} resolved`,
+        `+${frame.elapsedSec.toFixed(0)}s ${frame.phase} | ${s.region}: ${frame.writesPerSec[s.region] ?? 0} w/s, acked ${availabilityOf(frame, s.region)}, lag ${lag || '-'}, pending ${s.pending}, conflicts ${s.conflictsOpen} open/${s.conflictsResolved} resolved`,
       );
     }
   }

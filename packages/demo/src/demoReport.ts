@@ -2,6 +2,7 @@ import {
   allLags,
   lagSeries,
   verdictRows,
+  type AvailabilityReport,
   type CheckResult,
   type History,
   type ReportBand,
@@ -9,6 +10,7 @@ import {
   type ReportSeries,
 } from '@concord/chaos';
 import { quantile } from '@concord/core';
+import type { CrashRecord } from './demoClients.js';
 import type { RegionSample } from './sampleRegions.js';
 
 /** One second of the live view, kept for the report. */
@@ -26,6 +28,8 @@ export interface DemoSummaryForReport {
   readonly convergedAfterHealSec: number | undefined;
   readonly verifiedAfterLastWriteSec: number | undefined;
   readonly writes: { acked: number; failed: number; transfers: number };
+  readonly crash: CrashRecord | undefined;
+  readonly availability: AvailabilityReport;
   readonly ok: boolean;
   readonly t0: number;
   readonly check: CheckResult;
@@ -38,6 +42,15 @@ export function demoReport(history: History, s: DemoSummaryForReport): ReportDoc
   const bands: ReportBand[] = s.partition
     ? [{ from: s.partition.fromSec, to: s.partition.toSec, label: `${s.isolated} cut off` }]
     : [];
+  if (s.crash) {
+    bands.push({
+      from: s.crash.atSec,
+      to: s.crash.backHomeSec ?? s.durationSec,
+      label: `writer-${s.crash.region} killed → its clients in another region`,
+    });
+  }
+  const a = s.availability;
+  const percent = (ratio: number) => `${(100 * ratio).toFixed(2)} %`;
   const conflicts: ReportSeries[] = s.regions.flatMap((region) => [
     {
       name: `${region} open`,
@@ -113,6 +126,21 @@ export function demoReport(history: History, s: DemoSummaryForReport): ReportDoc
           ['failed writes (excluding domain rejections)', String(s.writes.failed)],
           ['transfers (withdrawal → deposit with causedBy)', String(s.writes.transfers)],
           [
+            'availability (acknowledged / attempted, through @concord/client)',
+            `${percent(a.overall.ratio)} (${a.overall.acked} / ${a.overall.attempted})`,
+          ],
+          [
+            'failovers / back home / writes acknowledged away from home',
+            `${a.failovers} / ${a.recoveries} / ${a.ackedAway}`,
+          ],
+          [
+            'failover time p50 / p99 / max (first failed attempt → acknowledged elsewhere)',
+            a.failoverMs.count
+              ? `${a.failoverMs.p50} / ${a.failoverMs.p99} / ${a.failoverMs.max} ms`
+              : '-',
+          ],
+          ['stale session reads (must be 0)', `${a.staleReads} of ${a.sessionReads}`],
+          [
             'converged after heal',
             s.convergedAfterHealSec === undefined ? '-' : `${s.convergedAfterHealSec.toFixed(1)} s`,
           ],
@@ -132,6 +160,16 @@ export function demoReport(history: History, s: DemoSummaryForReport): ReportDoc
             `${s.check.stats.conflicts} / ${s.check.stats.merges}`,
           ],
         ],
+      },
+      {
+        title: 'Availability per home region',
+        header: ['home region', 'attempted', 'acknowledged', 'availability'],
+        rows: Object.entries(a.byRegion).map(([region, r]) => [
+          region,
+          String(r.attempted),
+          String(r.acked),
+          percent(r.ratio),
+        ]),
       },
       {
         title: 'Invariants and guarantees',

@@ -7,7 +7,6 @@ import {
   readTopicRecords,
   renderHtmlReport,
   verifyRegions,
-  WriterClient,
   type CheckResult,
   type History,
   type VerifyOutcome,
@@ -17,6 +16,7 @@ import { DomainRegistry, sleep } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { effectiveConfig, ensureLocalTokens, runServices } from '@concord/runner';
 import { StackController, stackStatus, type LinkStatus, type ProgressSink } from '@concord/stack';
+import { DemoClients } from './demoClients.js';
 import { DemoWorkload } from './DemoWorkload.js';
 import { demoReport, type DemoSample } from './demoReport.js';
 import { LiveView } from './LiveView.js';
@@ -30,6 +30,13 @@ export interface DemoOptions {
   readonly partitionForSec?: number;
   /** The region cut off from all others. Default: the last region (ap). */
   readonly isolate?: string;
+  /**
+   * When the writer of `crash` is SIGKILLed (its clients fail over, the supervisor restarts it,
+   * they come back home). Default 66% of the duration; 0: no crash.
+   */
+  readonly crashAtSec?: number;
+  /** The region whose writer is killed. Default: the last region not isolated (eu). */
+  readonly crash?: string;
   /** Writes per second in each region. Default 8. */
   readonly ratePerRegion?: number;
   /** Where demo-report.html/json go. */
@@ -65,6 +72,8 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
   const partitionFor = options.partitionForSec ?? Math.min(25, Math.round(durationSec * 0.28));
   const isolate = options.isolate ?? config.regions[config.regions.length - 1]!;
   const others = config.regions.filter((r) => r !== isolate);
+  const crashAt = options.crashAtSec ?? Math.round(durationSec * 0.66);
+  const crashRegion = options.crash ?? others[others.length - 1];
   const registry = new DomainRegistry(defaultDomains);
   const verify = options.verify ?? (() => verifyRegions(config, registry));
 
@@ -78,21 +87,25 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
   config = effectiveConfig(config); // Postgres/Redis where the stack really runs them
   const sampler = new RegionSampler(config);
   const view = new LiveView(options.interactive, options.write);
+  let t0 = Date.now();
+  const timeline: { t: number; text: string }[] = [];
+  const note = (text: string) => timeline.push({ t: (Date.now() - t0) / 1000, text });
+  const tokens = ensureLocalTokens(config);
+  const clients = new DemoClients(config, tokens.apiToken, () => t0, note);
+  let crashTimer: NodeJS.Timeout | undefined;
   try {
-    const tokens = ensureLocalTokens(config);
-    const clients = config.regions.map(
-      (r) => new WriterClient(r, config.byRegion[r]!.writer.url, tokens.apiToken),
-    );
     const runId = `d${Date.now().toString(36)}`;
-    const workload = new DemoWorkload(clients, runId, {
+    const workload = new DemoWorkload(clients.writers, runId, {
       accounts: 6,
       carts: 8,
       profiles: 8,
       ratePerRegion: options.ratePerRegion ?? 8,
+      readers: clients.readers,
     });
     await workload.setUp();
 
-    const t0 = Date.now();
+    t0 = Date.now();
+    timeline.length = 0; // the set-up's failovers, if any, are not the demo's
     const samples: DemoSample[] = [];
     let phase = 'writing in all regions';
     let partitionedAt: number | undefined;
@@ -100,9 +113,18 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
     let caughtUpAt: number | undefined;
     let preHealIds: string[] = [];
     const running = workload.run();
+    // On a timer, not in the sampling loop: a slow sample must not move the crash.
+    crashTimer =
+      crashAt > 0 && crashRegion
+        ? setTimeout(() => {
+            const pid = supervisor.pidOf(`writer-${crashRegion}`);
+            if (pid === undefined || Date.now() - t0 >= durationSec * 1000) return;
+            process.kill(pid, 'SIGKILL'); // the supervisor restarts it
+            clients.crashed(crashRegion);
+            note(`SIGKILL writer-${crashRegion} (pid ${pid}); its clients fail over`);
+          }, crashAt * 1000)
+        : undefined;
     let previous = { ...workload.counters.acked };
-    const timeline: { t: number; text: string }[] = [];
-    const note = (text: string) => timeline.push({ t: (Date.now() - t0) / 1000, text });
     note(`writing in ${config.regions.join(', ')}`);
 
     while (Date.now() - t0 < durationSec * 1000) {
@@ -150,6 +172,7 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
         writesPerSec,
         samples: regionSamples,
         links,
+        availability: clients.availability(),
       });
       await sleep(Math.max(0, 1000 - ((Date.now() - t0) % 1000)));
     }
@@ -208,7 +231,9 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
         : undefined;
     const verifiedAfterLastWriteSec =
       verifiedAt !== undefined ? (verifiedAt - lastWriteAt) / 1000 : undefined;
-    const ok = outcome.converged && check.ok;
+    const availability = clients.availability();
+    const crash = clients.crashRecord();
+    const ok = outcome.converged && check.ok && availability.staleReads === 0;
 
     mkdirSync(options.outDir, { recursive: true });
     const reportHtml = join(options.outDir, 'demo-report.html');
@@ -224,6 +249,8 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
           : undefined,
       convergedAfterHealSec,
       verifiedAfterLastWriteSec,
+      crash,
+      availability,
       writes: {
         acked: workload.ackedWrites.length,
         failed: workload.failedWrites.length,
@@ -247,8 +274,8 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
     );
     view.done(
       ok
-        ? `converged in ${convergedAfterHealSec?.toFixed(1) ?? '?'} s after heal; verified identical in every region ${verifiedAfterLastWriteSec?.toFixed(1)} s after the last write; every invariant held`
-        : `NOT converged or an invariant broke: ${JSON.stringify(check.counts)}`,
+        ? `converged in ${convergedAfterHealSec?.toFixed(1) ?? '?'} s after heal; verified identical in every region ${verifiedAfterLastWriteSec?.toFixed(1)} s after the last write; every invariant held; ${availability.overall.acked}/${availability.overall.attempted} writes acknowledged (${availability.failovers} failovers, 0 stale reads)`
+        : `NOT converged, an invariant broke or a session read was stale: ${JSON.stringify({ ...check.counts, staleReads: availability.staleReads })}`,
     );
     return {
       ok,
@@ -260,6 +287,8 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
       reportJson,
     };
   } finally {
+    clearTimeout(crashTimer);
+    clients.close();
     await sampler.close();
     await stack.links.heal().catch(() => undefined);
     if (!options.keep) {

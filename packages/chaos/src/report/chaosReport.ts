@@ -5,7 +5,7 @@ import type { NemesisEvent } from '../nemesis/Nemesis.js';
 import type { CopyCheck, PartitionRecords } from '../observe/mirrorCopies.js';
 import { describeFault, type PlannedFault } from '../schedule/planFaults.js';
 import type { DrainState } from '../run/drain.js';
-import type { AvailabilityReport } from '../workload/FailoverClient.js';
+import type { AvailabilityCount, AvailabilityReport } from '../workload/FailoverClient.js';
 import type { ReportBand, ReportDocument, ReportTable } from './ReportDocument.js';
 import {
   allLags,
@@ -34,10 +34,10 @@ export interface ChaosSummary {
 
 /** The availability table of a `--client` run (docs/client.md). */
 export function availabilityRows(a: AvailabilityReport): string[][] {
-  const pct = (x: { attempted: number; acked: number; ratio: number }) =>
-    `${x.acked}/${x.attempted} (${(100 * x.ratio).toFixed(2)} %)`;
+  const pct = (x: AvailabilityCount) =>
+    `${x.acked}${x.refused ? ` + ${x.refused} refused` : ''}/${x.attempted} (${(100 * x.ratio).toFixed(2)} %)`;
   return [
-    ['acknowledged / attempted, overall', pct(a.overall)],
+    ['answered (acknowledged + refused by a 4xx) / attempted, overall', pct(a.overall)],
     ...Object.entries(a.byRegion).map(([r, x]) => [`  clients homed in ${r}`, pct(x)]),
     ['acknowledged by another region than home', String(a.ackedAway)],
     ['failovers / returns home', `${a.failovers} / ${a.recoveries}`],

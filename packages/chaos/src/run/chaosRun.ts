@@ -138,7 +138,7 @@ export async function chaosRun(
     if (availability) {
       const a = availability;
       log(
-        `availability: ${a.overall.acked}/${a.overall.attempted} acknowledged (${(100 * a.overall.ratio).toFixed(2)} %), ${a.failovers} failovers, failover time p50 ${a.failoverMs.p50.toFixed(0)} ms p99 ${a.failoverMs.p99.toFixed(0)} ms, ${a.staleReads} stale of ${a.sessionReads} session reads`,
+        `availability: ${a.overall.acked}/${a.overall.attempted} acknowledged, ${a.overall.refused} refused by a 4xx (${(100 * a.overall.ratio).toFixed(2)} %), ${a.failovers} failovers, failover time p50 ${a.failoverMs.p50.toFixed(0)} ms p99 ${a.failoverMs.p99.toFixed(0)} ms, ${a.staleReads} stale of ${a.sessionReads} session reads`,
       );
     }
     log(

@@ -4,9 +4,13 @@ import type { AppendBody, AppendClient, AppendOutcome } from './WriterClient.js'
 
 /** Availability as the workload saw it through `@concord/client` (docs/client.md). */
 export interface AvailabilityReport {
-  /** Per home region: writes attempted and acknowledged (in any region). */
-  readonly byRegion: Readonly<Record<string, { attempted: number; acked: number; ratio: number }>>;
-  readonly overall: { attempted: number; acked: number; ratio: number };
+  /**
+   * Per home region: writes attempted, acknowledged (in any region) and refused by a definite
+   * answer (a 4xx other than 429, e.g. DOMAIN_REJECTED: the service was there and said no);
+   * `ratio` = (acked + refused) / attempted, the share of writes the deployment answered.
+   */
+  readonly byRegion: Readonly<Record<string, AvailabilityCount>>;
+  readonly overall: AvailabilityCount;
   /** Writes acknowledged by another region than their home's. */
   readonly ackedAway: number;
   /** Target changes away from a region, and back home. */
@@ -22,10 +26,18 @@ export interface AvailabilityReport {
   readonly staleReads: number;
 }
 
+export interface AvailabilityCount {
+  readonly attempted: number;
+  readonly acked: number;
+  readonly refused: number;
+  readonly ratio: number;
+}
+
 /** Collects what every failover client of a run saw. */
 export class AvailabilityTracker {
   private readonly attempted = new Map<string, number>();
   private readonly acked = new Map<string, number>();
+  private readonly refusedWrites = new Map<string, number>();
   private readonly failoverTimes: number[] = [];
   private ackedAway = 0;
   private failovers = 0;
@@ -33,14 +45,27 @@ export class AvailabilityTracker {
   private sessionReads = 0;
   private staleReads = 0;
 
-  attempt(home: string): void {
-    this.attempted.set(home, (this.attempted.get(home) ?? 0) + 1);
+  /*
+   * Each write is counted once it settled (acknowledged, refused or failed), so a live reading
+   * is never diluted by the writes in flight.
+   */
+
+  /** A write that got no answer before its deadline. */
+  failed(home: string): void {
+    this.attempt(home);
   }
 
   ack(home: string, region: string, failedOverAfterMs: number | undefined): void {
+    this.attempt(home);
     this.acked.set(home, (this.acked.get(home) ?? 0) + 1);
     if (region !== home) this.ackedAway += 1;
     if (failedOverAfterMs !== undefined) this.failoverTimes.push(failedOverAfterMs);
+  }
+
+  /** A definite refusal (4xx but 429): the deployment answered; the write is not retried. */
+  refused(home: string): void {
+    this.attempt(home);
+    this.refusedWrites.set(home, (this.refusedWrites.get(home) ?? 0) + 1);
   }
 
   event(e: ClientEvent): void {
@@ -54,21 +79,33 @@ export class AvailabilityTracker {
     if (stale) this.staleReads += 1;
   }
 
+  private attempt(home: string): void {
+    this.attempted.set(home, (this.attempted.get(home) ?? 0) + 1);
+  }
+
   report(): AvailabilityReport {
-    const ratio = (acked: number, attempted: number) => (attempted === 0 ? 1 : acked / attempted);
-    const byRegion: Record<string, { attempted: number; acked: number; ratio: number }> = {};
+    const count = (attempted: number, acked: number, refused: number): AvailabilityCount => ({
+      attempted,
+      acked,
+      refused,
+      ratio: attempted === 0 ? 1 : (acked + refused) / attempted,
+    });
+    const byRegion: Record<string, AvailabilityCount> = {};
     let attempted = 0;
     let acked = 0;
+    let refused = 0;
     for (const [region, n] of [...this.attempted].sort()) {
       const a = this.acked.get(region) ?? 0;
-      byRegion[region] = { attempted: n, acked: a, ratio: ratio(a, n) };
+      const r = this.refusedWrites.get(region) ?? 0;
+      byRegion[region] = count(n, a, r);
       attempted += n;
       acked += a;
+      refused += r;
     }
     const times = [...this.failoverTimes].sort((x, y) => x - y);
     return {
       byRegion,
-      overall: { attempted, acked, ratio: ratio(acked, attempted) },
+      overall: count(attempted, acked, refused),
       ackedAway: this.ackedAway,
       failovers: this.failovers,
       recoveries: this.recoveries,
@@ -92,6 +129,8 @@ export interface FailoverClientOptions {
   /** Every n-th acknowledged write is read back with the session (0: never). Default 10. */
   readonly readEvery?: number;
   readonly deadlineMs?: number;
+  /** Also told of every failover and retry (e.g. for a timeline). */
+  readonly onEvent?: (event: ClientEvent) => void;
 }
 
 /**
@@ -113,7 +152,10 @@ export class FailoverClient implements AppendClient {
       // As long as the plain WriterClient waits: on a loaded machine a slow answer is not a
       // dead region (a refused connection still fails over at once).
       attemptTimeoutMs: 10_000,
-      onEvent: (e) => options.tracker.event(e),
+      onEvent: (e) => {
+        options.tracker.event(e);
+        options.onEvent?.(e);
+      },
     });
   }
 
@@ -121,7 +163,6 @@ export class FailoverClient implements AppendClient {
     const started = performance.now();
     let firstFailure: number | undefined;
     const tracker = this.options.tracker;
-    tracker.attempt(this.region);
     try {
       const r = await this.client.append(stream, body, {
         onRetry: () => (firstFailure ??= performance.now()),
@@ -149,6 +190,9 @@ export class FailoverClient implements AppendClient {
         error instanceof ConcordClientError
           ? error
           : new ConcordClientError('NETWORK_ERROR', String(error));
+      if (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429)
+        tracker.refused(this.region);
+      else tracker.failed(this.region);
       const lastCode = typeof e.details?.['lastCode'] === 'string' ? e.details['lastCode'] : e.code;
       return {
         ok: false,

@@ -16,6 +16,16 @@ function seconds(value: string, name: string): number {
   return n;
 }
 
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConcordError(
+      'VALIDATION_FAILED',
+      `--crash-at must be 0 (never) or a positive number of seconds (got "${value}")`,
+    );
+  return n;
+}
+
 function register(program: Command, ctx: CliContext): void {
   program
     .command('demo')
@@ -32,16 +42,24 @@ function register(program: Command, ctx: CliContext): void {
       'how long it stays cut off (default: 25, or 28% of the duration)',
     )
     .option('--isolate <region>', 'the region to cut off (default: the last region)')
+    .option(
+      '--crash-at <seconds>',
+      'when a writer is SIGKILLed so its clients fail over (default: 66% of the duration; 0: never)',
+    )
+    .option('--crash <region>', 'whose writer is killed (default: the last region not isolated)')
     .option('--rate <writes>', 'writes per second in each region', '8')
     .option('--out <dir>', 'where demo-report.html and demo-report.json go', '.')
     .option('--keep', 'leave the services (and the stack) running afterwards')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const config = ctx.config();
-      if (opts.isolate !== undefined && !config.regions.includes(String(opts.isolate))) {
-        throw new ConcordError(
-          'UNKNOWN_REGION',
-          `unknown region "${String(opts.isolate)}"; configured regions: ${config.regions.join(', ')}`,
-        );
+      for (const flag of ['isolate', 'crash'] as const) {
+        const region = opts[flag];
+        if (region !== undefined && !config.regions.includes(String(region))) {
+          throw new ConcordError(
+            'UNKNOWN_REGION',
+            `unknown region "${String(region)}" (--${flag}); configured regions: ${config.regions.join(', ')}`,
+          );
+        }
       }
       const t0 = Date.now();
       const result = await demoRun(config, {
@@ -53,6 +71,8 @@ function register(program: Command, ctx: CliContext): void {
           ? { partitionForSec: seconds(String(opts.partitionFor), '--partition-for') }
           : {}),
         ...(opts.isolate !== undefined ? { isolate: String(opts.isolate) } : {}),
+        ...(opts.crashAt !== undefined ? { crashAtSec: nonNegative(String(opts.crashAt)) } : {}),
+        ...(opts.crash !== undefined ? { crash: String(opts.crash) } : {}),
         ratePerRegion: seconds(String(opts.rate), '--rate'),
         outDir: resolve(String(opts.out)),
         interactive: ctx.interactive,
