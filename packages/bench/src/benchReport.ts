@@ -33,6 +33,7 @@ export function renderBenchReport(dir: string): string {
   const mirror = read(dir, 'mirror');
   const conv = read(dir, 'convergence');
   const chaos = read(dir, 'chaos');
+  const chaosClient = read(dir, 'chaos-client');
   const system = read(dir, 'system');
   const lines: string[] = [
     '# Benchmark report',
@@ -119,6 +120,30 @@ export function renderBenchReport(dir: string): string {
         ]
       : []),
     '',
+    ...renderAvailabilitySection(chaosClient),
   ];
   return lines.join('\n');
+}
+
+/** Availability through `@concord/client` under chaos (`concord bench chaos --client`). */
+function renderAvailabilitySection(c: Json | undefined): string[] {
+  const a = c?.availability;
+  const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(2)} %` : '—');
+  return [
+    `## Availability through the client (\`concord bench chaos --client\`, ${when(c)})`,
+    '',
+    ...(a
+      ? [
+          `${n(c.runs?.length)} runs of ${n(c.durationSec)} s at ${n(c.rate)} ops/s, faults ${(c.faultKinds ?? []).join(', ')}; every write through \`@concord/client\` homed in its region (failover, retries with one idempotency key, session reads). A write counts as answered when acknowledged anywhere or refused by a definite 4xx (docs/client.md).`,
+          '',
+          '| figure | measured | target | verdict |',
+          '|---|---|---|---|',
+          `| writes answered / attempted | ${pct(a.ratio)} (${n(a.acked)} acked + ${n(a.refused)} refused of ${n(a.attempted)}); worst run ${pct(a.worstRun)} | ≥ 99 % | ${verdict(a.ratio >= 0.99)} |`,
+          `| stale session reads | ${n(a.staleReads)} of ${n(a.sessionReads)} | 0 | ${verdict(a.staleReads === 0)} |`,
+          `| safety checks (lost, duplicated, causal, unconverged, …) | ${Object.values(c.totals ?? {}).reduce((x: number, y) => x + Number(y), 0)} anomalies; ${n(c.passed)} of ${n(c.runs?.length)} runs passed | 0 | ${verdict(Object.values(c.totals ?? {}).every((v) => Number(v) === 0))} |`,
+          `| failovers; failover time p99 / max (worst run) | ${n(a.failovers)}; ${n(a.failoverP99Ms)} / ${n(a.failoverMaxMs)} ms | — | — |`,
+        ]
+      : ['Not recorded yet (`concord bench chaos --client --runs 1 --duration 300`).']),
+    '',
+  ];
 }

@@ -1,4 +1,9 @@
-import { ANOMALY_KINDS, type AnomalyKind, type ChaosResult } from '@concord/chaos';
+import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
+  type AvailabilityReport,
+  type ChaosResult,
+} from '@concord/chaos';
 
 /** One `concord chaos` run of a campaign, as recorded in bench/results/chaos.json. */
 export interface ChaosCampaignRun {
@@ -17,6 +22,25 @@ export interface ChaosCampaignRun {
   /** Fault kinds the schedule injected, in order. */
   readonly faults: readonly string[];
   readonly report: string;
+  /** `--client` runs: what the workload saw through `@concord/client` (docs/client.md). */
+  readonly availability?: AvailabilityReport;
+}
+
+/** A `--client` campaign's availability over all its runs. */
+export interface CampaignAvailability {
+  readonly attempted: number;
+  readonly acked: number;
+  readonly refused: number;
+  /** (acked + refused) / attempted over every run. */
+  readonly ratio: number;
+  /** The lowest run's ratio. */
+  readonly worstRun: number;
+  readonly failovers: number;
+  /** The largest p99 and max failover time of the runs, ms. */
+  readonly failoverP99Ms: number;
+  readonly failoverMaxMs: number;
+  readonly sessionReads: number;
+  readonly staleReads: number;
 }
 
 /** bench/results/chaos.json: several seeds, same duration, rate and fault kinds. */
@@ -29,6 +53,7 @@ export interface ChaosCampaign {
   readonly totals: Readonly<Record<AnomalyKind, number>>;
   readonly passed: number;
   readonly acked: number;
+  readonly availability?: CampaignAvailability;
 }
 
 /** The campaign's record of one run. */
@@ -49,6 +74,7 @@ export function campaignRun(seed: number, result: ChaosResult): ChaosCampaignRun
     drainSec: result.drain.elapsedMs / 1000,
     faults: result.faultsInjected,
     report: result.reportHtml,
+    ...(result.availability ? { availability: result.availability } : {}),
   };
 }
 
@@ -62,11 +88,38 @@ export function summarizeChaosCampaign(
     number
   >;
   for (const run of runs) for (const k of ANOMALY_KINDS) totals[k] += run.counts[k] ?? 0;
+  const availability = campaignAvailability(runs);
   return {
     ...settings,
     runs,
     totals,
     passed: runs.filter((r) => r.ok).length,
     acked: runs.reduce((n, r) => n + r.acked, 0),
+    ...(availability ? { availability } : {}),
+  };
+}
+
+/** Sums the runs' availability; undefined unless every run wrote through the client. */
+export function campaignAvailability(
+  runs: readonly ChaosCampaignRun[],
+): CampaignAvailability | undefined {
+  const reports = runs.map((r) => r.availability);
+  if (reports.length === 0 || reports.some((a) => a === undefined)) return undefined;
+  const all = reports as AvailabilityReport[];
+  const sum = (f: (a: AvailabilityReport) => number) => all.reduce((n, a) => n + f(a), 0);
+  const attempted = sum((a) => a.overall.attempted);
+  const acked = sum((a) => a.overall.acked);
+  const refused = sum((a) => a.overall.refused);
+  return {
+    attempted,
+    acked,
+    refused,
+    ratio: attempted === 0 ? 1 : (acked + refused) / attempted,
+    worstRun: Math.min(...all.map((a) => a.overall.ratio)),
+    failovers: sum((a) => a.failovers),
+    failoverP99Ms: Math.max(...all.map((a) => a.failoverMs.p99)),
+    failoverMaxMs: Math.max(...all.map((a) => a.failoverMs.max)),
+    sessionReads: sum((a) => a.sessionReads),
+    staleReads: sum((a) => a.staleReads),
   };
 }

@@ -63,4 +63,48 @@ describe('chaos campaign', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     expect(renderBenchReport(dir)).toContain('concord bench chaos --runs 10 --duration 300');
   });
+
+  it('a --client campaign sums availability over its runs; REPORT.md gives it beside its target', () => {
+    const availability = (acked: number, refused: number, attempted: number, p99: number) => ({
+      byRegion: {},
+      overall: { attempted, acked, refused, ratio: (acked + refused) / attempted },
+      ackedAway: 5,
+      failovers: 2,
+      recoveries: 2,
+      failoverMs: { count: 3, p50: p99 / 2, p99, max: p99 + 10 },
+      sessionReads: 50,
+      staleReads: 0,
+    });
+    const campaign = summarizeChaosCampaign({ durationSec: 300, rate: 100, faultKinds: ['kill'] }, [
+      { ...run(1), availability: availability(990, 5, 1000, 800) },
+      { ...run(2), availability: availability(970, 10, 1000, 1200) },
+    ]);
+    expect(campaign.availability).toEqual({
+      attempted: 2000,
+      acked: 1960,
+      refused: 15,
+      ratio: 1975 / 2000,
+      worstRun: 0.98,
+      failovers: 4,
+      failoverP99Ms: 1200,
+      failoverMaxMs: 1210,
+      sessionReads: 100,
+      staleReads: 0,
+    });
+    // Without the client in every run there is no availability figure.
+    expect(
+      summarizeChaosCampaign({ durationSec: 1, rate: 1, faultKinds: [] }, [run(3)]),
+    ).not.toHaveProperty('availability');
+    const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+    writeFileSync(
+      join(dir, 'chaos-client.json'),
+      JSON.stringify({ measuredAt: '2026-12-03T12:00:00.000Z', ...campaign }),
+    );
+    const report = renderBenchReport(dir);
+    expect(report).toContain('## Availability through the client');
+    expect(report).toMatch(
+      /\| writes answered \/ attempted \| 98\.75 % .* \| ≥ 99 % \| \*\*not met\*\* \|/,
+    );
+    expect(report).toMatch(/\| stale session reads \| 0 of 100 \| 0 \| met \|/);
+  });
 });

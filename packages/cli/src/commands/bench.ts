@@ -224,13 +224,19 @@ function register(program: Command, ctx: CliContext): void {
     .option('--faults <list>', 'fault kinds, comma-separated', FAULT_KINDS.join(','))
     .option('--seed <n>', 'first seed', '101')
     .option('--out <dir>', 'results folder (default: bench/results; REPORT.md goes beside it)')
-    .action(async (opts: Record<string, string | undefined>) => {
+    .option(
+      '--client',
+      'write through @concord/client (failover, session reads): availability, into chaos-client.json',
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
       const base = ctx.config();
       const config = chaosConfig(ctx);
-      const runs = Math.round(positive(opts.runs ?? '10', '--runs'));
-      const durationSec = Math.round(positive(opts.duration ?? '300', '--duration'));
-      const rate = Math.round(positive(opts.rate ?? '100', '--rate'));
-      const first = Math.round(positive(opts.seed ?? '101', '--seed'));
+      const client = opts.client === true;
+      const runs = Math.round(positive(String(opts.runs ?? '10'), '--runs'));
+      const durationSec = Math.round(positive(String(opts.duration ?? '300'), '--duration'));
+      const rate = Math.round(positive(String(opts.rate ?? '100'), '--rate'));
+      const first = Math.round(positive(String(opts.seed ?? '101'), '--seed'));
+      const out = opts.out === undefined ? undefined : String(opts.out);
       const faults = parseFaultKinds(String(opts.faults));
       // Beside the chaos stack's folder, which the last run purges with its stack.
       const reports = join(base.stateDir, 'chaos-campaign');
@@ -239,9 +245,9 @@ function register(program: Command, ctx: CliContext): void {
         record(
           ctx,
           base,
-          'chaos',
+          client ? 'chaos-client' : 'chaos',
           summarizeChaosCampaign({ durationSec, rate, faultKinds: faults }, done),
-          opts.out,
+          out,
         );
       for (let i = 0; i < runs; i++) {
         const seed = first + i;
@@ -256,6 +262,7 @@ function register(program: Command, ctx: CliContext): void {
           drainSec: 200,
           outDir: join(reports, `seed-${seed}`),
           keep: i < runs - 1, // the next run reuses the chaos stack
+          client,
           log: (line) =>
             ctx.err(`${`+${((Date.now() - t0) / 1000).toFixed(1)}s`.padStart(7)} ${line}`),
         });
@@ -266,7 +273,7 @@ function register(program: Command, ctx: CliContext): void {
         );
         save(); // a campaign cut short still records the runs it finished
       }
-      writeReport(ctx, base, opts.out);
+      writeReport(ctx, base, out);
       const failed = done.filter((r) => !r.ok).map((r) => r.seed);
       if (failed.length > 0)
         throw new ConcordError(
