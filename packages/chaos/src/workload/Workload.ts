@@ -49,10 +49,14 @@ export class Workload {
     this.rng = xoroshiro128plus(options.seed);
   }
 
-  /** Funds the shared accounts (in the first region) so withdrawals have something to take. */
+  /**
+   * Opens and funds the shared accounts (in the first region) so deposits and withdrawals are
+   * accepted: the account domain refuses both on an account that is not open.
+   */
   async seedAccounts(initialBalance: number): Promise<void> {
     const client = this.options.clients[0]!;
     for (let a = 0; a < (this.options.accounts ?? 4); a++) {
+      await this.write(client, this.accountStream(a), { type: 'Opened', data: {} });
       await this.write(client, this.accountStream(a), {
         type: 'Deposited',
         data: { amount: initialBalance },
