@@ -94,6 +94,15 @@ export {
   stopPrivatePostgres,
   type ResolvedServerMode,
 } from './postgres/PostgresServer.js';
+export {
+  clusterBinaries,
+  clusterUser,
+  initdbArgs,
+  pgCtlStartArgs,
+  pgCtlStopArgs,
+  serverOptions,
+  type ClusterServerOptions,
+} from './postgres/clusterCommands.js';
 export { canPingRedis } from './redis/RedisServers.js';
 export {
   livePid,

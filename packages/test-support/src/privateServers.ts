@@ -4,12 +4,20 @@
  * servers, never by process name.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '@concord/core';
 import { migrate } from '@concord/postgres';
 import { createRedis } from '@concord/redis';
+import {
+  clusterBinaries,
+  clusterUser,
+  initdbArgs,
+  pgCtlStartArgs,
+  pgCtlStopArgs,
+  serverOptions,
+} from '@concord/stack';
 import { freePort } from './ports.js';
 
 /** A redis-server child process on a free port (no persistence: a restart starts empty). */
@@ -54,9 +62,11 @@ export class PrivateRedis {
   }
 }
 
-/** `runuser -u postgres --` when running as root (Postgres refuses to run as root). */
-function asPostgres(command: string[]): string[] {
-  return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', ...command] : command;
+/** The cluster's binaries, prefixed by `runuser -u postgres --` as root (docs/local-stack.md). */
+function pgCommand(tool: 'initdb' | 'pgCtl', args: string[]): string[] {
+  const bins = clusterBinaries();
+  if (!bins) throw new Error('initdb/pg_ctl not found (install postgresql)');
+  return [...(clusterUser()?.prefix ?? []), bins[tool], ...args];
 }
 
 function run(command: string[]): void {
@@ -83,15 +93,12 @@ export class PrivatePostgres {
     chmodSync(dir, 0o755); // the postgres user must reach its folder
     const data = join(dir, 'data');
     mkdirSync(data, { mode: 0o700 });
-    if (process.getuid?.() === 0) {
-      const line = readFileSync('/etc/passwd', 'utf8')
-        .split('\n')
-        .find((l) => l.startsWith('postgres:'));
-      const [, , uid, gid] = (line ?? '').split(':');
-      chownSync(dir, Number(uid), Number(gid));
-      chownSync(data, Number(uid), Number(gid));
+    const user = clusterUser();
+    if (user) {
+      chownSync(dir, user.uid, user.gid);
+      chownSync(data, user.uid, user.gid);
     }
-    run(asPostgres(['initdb', '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']));
+    run(pgCommand('initdb', initdbArgs(data)));
     const server = new PrivatePostgres(await freePort(), dir);
     await server.start();
     return server;
@@ -102,27 +109,19 @@ export class PrivatePostgres {
   }
 
   async start(): Promise<void> {
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off`;
+    // Commits stay durable: fault tests crash this cluster and expect every commit back.
+    const options = serverOptions({ port: this.port, socketDir: this.dir, durableCommits: true });
     run(
-      asPostgres([
-        'pg_ctl',
-        '-D',
-        join(this.dir, 'data'),
-        '-l',
-        join(this.dir, 'server.log'),
-        '-w',
-        '-t',
-        '60',
-        '-o',
-        options,
-        'start',
-      ]),
+      pgCommand(
+        'pgCtl',
+        pgCtlStartArgs(join(this.dir, 'data'), join(this.dir, 'server.log'), options),
+      ),
     );
   }
 
   /** Stops this cluster (by its data folder): `fast` (clients disconnected) or `immediate` (a crash). */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    run(asPostgres(['pg_ctl', '-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']));
+    run(pgCommand('pgCtl', pgCtlStopArgs(join(this.dir, 'data'), mode)));
   }
 
   /** Creates and migrates a database on this cluster. */

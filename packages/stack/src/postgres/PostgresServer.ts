@@ -6,10 +6,16 @@ import { ConcordError, withRetry } from '@concord/core';
 import { pg } from '@concord/postgres';
 import { livePid, pidRecord, writePidFile } from '../process/PidFile.js';
 import { stopByPidFile, tailFile } from '../process/processes.js';
-import { findExecutable, prerequisiteMissing } from '../prerequisites.js';
+import { prerequisiteMissing } from '../prerequisites.js';
 import type { ProgressSink } from '../progress.js';
 import { stackPaths } from '../StackPaths.js';
-import { postgresAccount } from './privatePostgresHome.js';
+import {
+  clusterBinaries,
+  clusterUser,
+  initdbArgs,
+  pgCtlStartArgs,
+  serverOptions,
+} from './clusterCommands.js';
 
 /** Where the regions' databases live: the configured server, or the stack's own cluster. */
 export type ResolvedServerMode = 'external' | 'private';
@@ -55,12 +61,6 @@ export function regionPostgresUrl(
   return mode === 'private' ? privatePostgresUrl(config, rc.postgres.database) : rc.postgres.url;
 }
 
-function binaries(): { initdb: string; pgCtl: string } | undefined {
-  const initdb = findExecutable('initdb');
-  const pgCtl = findExecutable('pg_ctl');
-  return initdb && pgCtl ? { initdb, pgCtl } : undefined;
-}
-
 /**
  * Decides where the regions' databases live (config.postgres.mode):
  * `external` → the configured server, which must answer; `private` → the stack's cluster;
@@ -82,12 +82,12 @@ export async function resolvePostgresMode(config: ConcordConfig): Promise<Resolv
         'start it, fix CONCORD_PG_URL, or set CONCORD_PG_MODE=auto to let the stack run its own',
       );
     case 'private':
-      if (!binaries()) throw noBinaries();
+      if (!clusterBinaries()) throw noBinaries();
       return 'private';
     default:
       if (livePid(stackPaths(config).postgres.pidFile)) return 'private';
       if (await canConnectPostgres(adminUrl)) return 'external';
-      if (!binaries()) throw noBinaries();
+      if (!clusterBinaries()) throw noBinaries();
       return 'private';
   }
 }
@@ -100,20 +100,6 @@ function redact(url: string): string {
   } catch {
     return url;
   }
-}
-
-/** Postgres refuses to run as root; as root the private cluster runs as the `postgres` user. */
-function runAs(): { uid: number; gid: number; prefix: string[] } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const account = postgresAccount();
-  const runuser = findExecutable('runuser');
-  if (!account || !runuser) {
-    throw prerequisiteMissing(
-      'Postgres cannot run as root and there is no `postgres` user (or no runuser) to run the private cluster as',
-      'create one (useradd --system postgres) or run Postgres yourself and set CONCORD_PG_URL',
-    );
-  }
-  return { uid: account.uid, gid: account.gid, prefix: [runuser, '-u', 'postgres', '--'] };
 }
 
 function chownTree(dir: string, uid: number, gid: number): void {
@@ -157,47 +143,27 @@ export async function ensurePrivatePostgres(
 ): Promise<'started' | 'running'> {
   const files = stackPaths(config).postgres;
   if (livePid(files.pidFile)) return 'running';
-  const bins = binaries();
+  const bins = clusterBinaries();
   if (!bins)
     throw prerequisiteMissing(
       'initdb/pg_ctl not found on PATH',
       'install Postgres (apt-get install postgresql) or set CONCORD_PG_MODE=external',
     );
-  const user = runAs();
+  const user = clusterUser();
   mkdirSync(files.socketDir, { recursive: true });
   if (user) chownTree(files.dir, user.uid, user.gid);
   const prefix = user?.prefix ?? [];
   if (!existsSync(join(files.dataDir, 'PG_VERSION'))) {
     progress?.({ part: 'postgres', message: `initdb ${files.dataDir}` });
-    await run(
-      [...prefix, bins.initdb, '-D', files.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'],
-      files.logFile,
-    );
+    await run([...prefix, bins.initdb, ...initdbArgs(files.dataDir)], files.logFile);
   }
-  const options = [
-    `-p ${config.postgres.privatePort}`,
-    `-c listen_addresses=127.0.0.1`,
-    `-k ${files.socketDir}`,
-    '-c max_connections=200',
-    // A disposable local cluster: durability against OS crashes is not worth the fsyncs.
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-  ].join(' ');
+  const options = serverOptions({
+    port: config.postgres.privatePort,
+    socketDir: files.socketDir,
+    maxConnections: 200,
+  });
   await run(
-    [
-      ...prefix,
-      bins.pgCtl,
-      '-D',
-      files.dataDir,
-      '-l',
-      files.logFile,
-      '-w',
-      '-t',
-      '60',
-      '-o',
-      options,
-      'start',
-    ],
+    [...prefix, bins.pgCtl, ...pgCtlStartArgs(files.dataDir, files.logFile, options)],
     files.logFile,
   );
   const pid = Number(readFileSync(join(files.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
