@@ -37,7 +37,14 @@ class DomainCheckingClient implements AppendClient {
     } catch (error) {
       if (!(error instanceof ConcordError)) throw error;
       this.rejected.push({ stream, type: body.type, message: error.message });
-      return { ok: false, status: 422, code: error.code, message: error.message, ambiguous: false };
+      return {
+        ok: false,
+        status: 422,
+        code: error.code,
+        message: error.message,
+        ambiguous: false,
+        ms: 1,
+      };
     }
   }
 }
