@@ -31,7 +31,7 @@ export { appliedRefs, checkpointsAtOrBefore, suffixes, takenKeys } from './foldE
 export { heldKinds, heldRows } from './heldEvents.js';
 export { insertEvents, moveEvents, replaceCheckpoints } from './insertEvents.js';
 export { textArrayLiteral, uuidArrayLiteral } from './literals.js';
-export { generation, lockAndGeneration } from './mirrorState.js';
+export { generation, lockAndGeneration, takeXactLock } from './mirrorState.js';
 export { insertDlqOps } from './outboxes.js';
 export { allOffsets, saveOffsetsOps, storedOffsets } from './offsets.js';
 export {
@@ -43,6 +43,26 @@ export {
   updatePendingMissingOps,
 } from './pending.js';
 export { prefetchRows, type Prefetched } from './prefetch.js';
+export {
+  copyFeedPositions,
+  copyPending,
+  copySourceOffsets,
+  feedPositionFromLive,
+  resumeAppliedSeq,
+  sourceOffsetRows,
+  storedEventsAfter,
+  type ReplayEventRow,
+} from './replayCopy.js';
+export {
+  clearConflicts,
+  copyConflictHistory,
+  copyDlqOutbox,
+  dropSchema,
+  keepDetectedAt,
+  multiHeadStreams,
+  renameSchema,
+  setRebuiltGeneration,
+} from './replaySwap.js';
 export { upsertBalancesOps, upsertProfilesOps, replaceCartLinesOps } from './readModels.js';
 export { deleteStreams, streamRows, upsertStreamsOps } from './streamState.js';
 export { executeWrites } from './writeOps.js';

@@ -26,3 +26,8 @@ export async function generation(db: Queryable, s: string): Promise<number> {
   );
   return Number(rows[0]?.generation ?? 0);
 }
+
+/** Takes a transaction-level advisory lock (the apply or the feed lock) and waits for it. */
+export async function takeXactLock(db: Queryable, lock: number): Promise<void> {
+  await run(db, 'select pg_advisory_xact_lock($1)', [lock]);
+}
