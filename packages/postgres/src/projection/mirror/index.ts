@@ -32,6 +32,7 @@ export { heldKinds, heldRows } from './heldEvents.js';
 export { insertEvents, moveEvents, replaceCheckpoints } from './insertEvents.js';
 export { textArrayLiteral, uuidArrayLiteral } from './literals.js';
 export { generation, lockAndGeneration, takeXactLock } from './mirrorState.js';
+export { outboxStatusRow, overduePendingRows, pendingHeadRow } from './mirrorStatus.js';
 export { insertDlqOps } from './outboxes.js';
 export { allOffsets, saveOffsetsOps, storedOffsets } from './offsets.js';
 export {
