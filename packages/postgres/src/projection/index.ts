@@ -1,6 +1,6 @@
 /**
- * The projection schema's SQL, one module per table family (docs/architecture.md, "Where the
- * SQL lives"). Services compose these; none writes SQL on the projection schema itself.
+ * The projection schema's SQL, one module per table family (docs/architecture.md, "Where
+ * things live"). Services compose these; none writes SQL on the projection schema itself.
  */
 export {
   conflictAndHeads,
@@ -32,3 +32,4 @@ export {
   type StreamConflictRow,
   type StreamRow,
 } from './streamReads.js';
+export * from './mirror/index.js';

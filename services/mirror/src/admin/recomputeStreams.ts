@@ -11,7 +11,7 @@ import {
   type EventId,
   type StreamId,
 } from '@concord/core';
-import { inTransaction, type pg } from '@concord/postgres';
+import { inTransaction, takeXactLock, type pg } from '@concord/postgres';
 import { persistStreamChanges, type StreamChange } from '../apply/applyEvents.js';
 import { ProjectionStore } from '../store/ProjectionStore.js';
 import { APPLY_LOCK, LIVE_SCHEMA } from '../store/locks.js';
@@ -47,7 +47,7 @@ export async function recomputeStreams(
 ): Promise<StreamRecompute[]> {
   const unique = [...new Set(streams)].sort();
   return inTransaction(pool, async (client) => {
-    await client.query('select pg_advisory_xact_lock($1)', [APPLY_LOCK]);
+    await takeXactLock(client, APPLY_LOCK);
     const store = new ProjectionStore(client, options.schema ?? LIVE_SCHEMA);
     const rows = await store.streamRows(unique);
     const stored = await store.streamEvents(unique);

@@ -1,5 +1,17 @@
 import { analyzeConflict, type DomainRegistry, type StreamFold } from '@concord/core';
-import { ident, type pg } from '@concord/postgres';
+import {
+  clearConflicts,
+  copyConflictHistory,
+  copyDlqOutbox,
+  dropSchema,
+  generation as generationOf,
+  ident,
+  keepDetectedAt,
+  multiHeadStreams,
+  renameSchema,
+  setRebuiltGeneration,
+  type pg,
+} from '@concord/postgres';
 import { ProjectionStore, type ConflictInsert } from '../store/ProjectionStore.js';
 import { LIVE_SCHEMA } from '../store/locks.js';
 import { regionDigest, type RegionDigest } from '../store/regionDigest.js';
@@ -19,13 +31,8 @@ export async function rebuildConflicts(
   const s = ident(schema);
   const live = ident(LIVE_SCHEMA);
   const store = new ProjectionStore(client, schema);
-  await client.query(`delete from ${s}.conflicts`);
-  const { rows } = await client.query<{
-    stream: string;
-    state: unknown;
-    heads: string[];
-    version: number;
-  }>(`select stream, state, heads, version from ${s}.streams where cardinality(heads) > 1`);
+  await clearConflicts(client, s);
+  const rows = await multiHeadStreams(client, s);
   const events = await store.streamEvents(rows.map((r) => r.stream));
   const inserts: ConflictInsert[] = [];
   for (const row of rows) {
@@ -58,14 +65,8 @@ export async function rebuildConflicts(
     });
   }
   await store.insertConflicts(inserts);
-  await client.query(
-    `update ${s}.conflicts n set detected_at = l.detected_at
-       from ${live}.conflicts l where n.id = l.id and l.status = 'open'`,
-  );
-  await client.query(
-    `insert into ${s}.conflicts select * from ${live}.conflicts where status <> 'open'
-     on conflict (id) do nothing`,
-  );
+  await keepDetectedAt(client, s, live);
+  await copyConflictHistory(client, s, live);
   return inserts.length;
 }
 
@@ -90,27 +91,17 @@ export async function swapSchemas(
 ): Promise<SwapResult> {
   const n = ident(next);
   const live = ident(LIVE_SCHEMA);
-  await client.query(`delete from ${n}.dlq_outbox`);
-  await client.query(
-    `insert into ${n}.dlq_outbox (key, value, headers, reason, created_at)
-     select key, value, headers, reason, created_at from ${live}.dlq_outbox order by seq`,
-  );
+  await copyDlqOutbox(client, n, live);
   const openConflicts = await rebuildConflicts(client, next, options.registry);
-  const { rows } = await client.query<{ generation: string }>(
-    `select generation from ${live}.mirror_state`,
-  );
-  const generation = Number(rows[0]?.generation ?? 0) + 1;
-  await client.query(
-    `update ${n}.mirror_state set generation = $1, rebuilt_by = $2, updated_at = now()`,
-    [generation, options.rebuiltBy],
-  );
+  const generation = (await generationOf(client, live)) + 1;
+  await setRebuiltGeneration(client, n, generation, options.rebuiltBy);
   const before = await regionDigest(client, LIVE_SCHEMA);
   const after = await regionDigest(client, next);
   const previous = `${LIVE_SCHEMA}_prev`;
-  await client.query(`drop schema if exists ${ident(previous)} cascade`);
-  await client.query(`alter schema ${live} rename to ${ident(previous)}`);
-  await client.query(`alter schema ${n} rename to ${live}`);
-  if (!options.keepPrevious) await client.query(`drop schema ${ident(previous)} cascade`);
+  await dropSchema(client, ident(previous), true);
+  await renameSchema(client, live, ident(previous));
+  await renameSchema(client, n, live);
+  if (!options.keepPrevious) await dropSchema(client, ident(previous), false);
   return {
     before,
     after,

@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { readRegionKeys, type ConcordConfig, type RegionId } from '@concord/config';
-import {
-  ConcordError,
-  DomainRegistry,
-  RegionKeyring,
-  sleep,
-  verifyEnvelopes,
-  type Envelope,
-} from '@concord/core';
+import { ConcordError, DomainRegistry, RegionKeyring, sleep, verifyEnvelopes } from '@concord/core';
 import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
 import { createConsumer, createKafka, kafkaSecurityFor, type Consumer } from '@concord/kafka';
 import {
+  copyFeedPositions,
+  copyPending,
+  copySourceOffsets,
   createPool,
   createProjectionSchema,
+  dropSchema,
+  feedPositionFromLive,
   ident,
   inTransaction,
   migrate,
+  resumeAppliedSeq,
+  sourceOffsetRows,
+  storedEventsAfter,
+  takeXactLock,
   type pg,
 } from '@concord/postgres';
 import { candidateOf, type PartitionSubmission } from '../apply/ApplyTypes.js';
@@ -99,7 +101,7 @@ export async function replayProjection(
   const pool = createPool(rc.postgres.url, { max: 4, applicationName: 'concord-replay' });
   try {
     await inTransaction(pool, async (client) => {
-      await client.query(`drop schema if exists ${ident(NEXT_SCHEMA)} cascade`);
+      await dropSchema(client, ident(NEXT_SCHEMA), true);
       await createProjectionSchema(client, NEXT_SCHEMA);
     });
     const mode = options.fromBeginning ? 'kafka' : 'events';
@@ -131,13 +133,6 @@ export async function replayProjection(
   }
 }
 
-interface EventRow {
-  applied_seq: string;
-  envelope: Envelope;
-  text: string;
-  source: string;
-}
-
 /** Default mode: the stored events, in applied order, re-verified and re-folded. */
 async function fromStoredEvents(
   pool: pg.Pool,
@@ -152,11 +147,7 @@ async function fromStoredEvents(
   let refused = 0;
   let copied = 0;
   const copyFrom = async (client: pg.ClientBase, limit: number): Promise<number> => {
-    const { rows } = await client.query<EventRow>(
-      `select applied_seq, envelope, envelope::text as text, source from ${live}.events
-        where applied_seq > $1 order by applied_seq limit $2`,
-      [last, limit],
-    );
+    const rows = await storedEventsAfter(client, live, last, limit);
     if (rows.length === 0) return 0;
     const checks = await verifyEnvelopes(
       rows.map((r) => r.envelope),
@@ -178,25 +169,15 @@ async function fromStoredEvents(
     if (n < chunk) break;
   }
   const swap = await inTransaction(pool, async (client) => {
-    await client.query('select pg_advisory_xact_lock($1)', [APPLY_LOCK]);
-    await client.query('select pg_advisory_xact_lock($1)', [FEED_LOCK]);
+    await takeXactLock(client, APPLY_LOCK);
+    await takeXactLock(client, FEED_LOCK);
     while ((await copyFrom(client, chunk)) > 0);
     const n = ident(NEXT_SCHEMA);
-    await client.query(
-      `insert into ${n}.pending select * from ${live}.pending on conflict do nothing`,
-    );
-    await client.query(`delete from ${n}.source_offsets`);
-    await client.query(`insert into ${n}.source_offsets select * from ${live}.source_offsets`);
+    await copyPending(client, n, live);
+    await copySourceOffsets(client, n, live);
     // applied_seq is kept, so the feed position carries over as is.
-    await client.query(
-      `update ${n}.feed_position f set published_seq = l.published_seq
-         from ${live}.feed_position l where f.feed = l.feed`,
-    );
-    await client.query(
-      `select setval(pg_get_serial_sequence('${NEXT_SCHEMA}.events', 'applied_seq'),
-                     greatest((select max(applied_seq) from ${n}.events), 1),
-                     (select count(*) > 0 from ${n}.events))`,
-    );
+    await copyFeedPositions(client, n, live);
+    await resumeAppliedSeq(client, NEXT_SCHEMA, n);
     return swapSchemas(client, NEXT_SCHEMA, {
       registry: applyOptions.registry,
       rebuiltBy: 'replay:events',
@@ -223,9 +204,7 @@ async function fromTopics(
   const reached = new Map<string, bigint>();
   let refused = 0;
   const loadTargets = async (client: pg.ClientBase | pg.Pool) => {
-    const { rows } = await client.query<{ topic: string; partition: number; next_offset: string }>(
-      `select topic, partition, next_offset from ${live}.source_offsets`,
-    );
+    const rows = await sourceOffsetRows(client, live);
     for (const r of rows) targets.set(`${r.topic}:${r.partition}`, BigInt(r.next_offset));
   };
   const behind = () =>
@@ -336,21 +315,14 @@ async function fromTopics(
     await loadTargets(pool);
     await waitUntilCaughtUp(deadline);
     const swap = await inTransaction(pool, async (client) => {
-      await client.query('select pg_advisory_xact_lock($1)', [APPLY_LOCK]);
-      await client.query('select pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      await takeXactLock(client, APPLY_LOCK);
+      await takeXactLock(client, FEED_LOCK);
       await loadTargets(client);
       await waitUntilCaughtUp(Date.now() + Math.min(timeoutMs, 120_000));
       await chain;
       // The feed: every event the live feed has not published yet must come after the position
       // (a few already published ones may be published again: at-least-once).
-      await client.query(
-        `update ${n}.feed_position set published_seq = coalesce(
-           (select min(ne.applied_seq) - 1 from ${n}.events ne
-              join ${live}.events le on le.id = ne.id
-             where le.applied_seq > (select published_seq from ${live}.feed_position where feed = 'applied')),
-           (select coalesce(max(applied_seq), 0) from ${n}.events))
-         where feed = 'applied'`,
-      );
+      await feedPositionFromLive(client, n, live);
       return swapSchemas(client, NEXT_SCHEMA, {
         registry: applyOptions.registry,
         rebuiltBy: 'replay:kafka',

@@ -1,17 +1,8 @@
-import type { Envelope, EventId, StreamId } from '@concord/core';
-import type { pg } from '@concord/postgres';
+import type { EventId, StreamId } from '@concord/core';
+import { prefetchRows, type pg } from '@concord/postgres';
 import type { AppliedRef, PendingRow } from '../apply/ApplyTypes.js';
 import type { StreamRow } from '../apply/foldStreams.js';
 import { ProjectionStore, type PrefetchHint, type WriteOp } from './ProjectionStore.js';
-
-interface PrefetchRow {
-  generation: string | null;
-  offsets: [string, number, string][];
-  applied: [string, string, number][];
-  pending: [string, Envelope, string[], string, number][];
-  streams: [string, unknown, string[], number, string, string, number][];
-  buckets: [number, string, number][];
-}
 
 /**
  * The store of one apply transaction, built to keep round trips few (each one is a context
@@ -51,57 +42,18 @@ export class TransactionStore extends ProjectionStore {
   }
 
   async prefetch(hint: PrefetchHint): Promise<void> {
-    const { rows } = await this.q<PrefetchRow>(
-      `select
-         (select generation from ${this.s}.mirror_state) as generation,
-         (select coalesce(json_agg(json_build_array(o.topic, o.partition, o.next_offset::text)), '[]')
-            from ${this.s}.source_offsets o
-            join unnest($1::text[], $2::int[]) u(topic, partition)
-              on o.topic = u.topic and o.partition = u.partition) as offsets,
-         (select coalesce(json_agg(json_build_array(e.id, e.stream, e.fold_pos)), '[]')
-            from ${this.s}.events e where e.id = any($3::uuid[])) as applied,
-         (select coalesce(json_agg(json_build_array(p.id, p.envelope, p.missing, p.source,
-                                                    extract(epoch from p.parked_at) * 1000)), '[]')
-            from ${this.s}.pending p where p.id = any($3::uuid[]) or p.missing && $3::uuid[]) as pending,
-         (select coalesce(json_agg(json_build_array(t.stream, t.state, t.heads, t.version,
-                                                    t.ids_hash, t.state_hash, t.bucket)), '[]')
-            from ${this.s}.streams t where t.stream = any($4::text[])) as streams,
-         (select coalesce(json_agg(json_build_array(b.bucket, b.hash, b.streams)), '[]')
-            from ${this.s}.digest_buckets b where b.bucket = any($5::smallint[])) as buckets`,
-      [
-        hint.parts.map((p) => p.topic),
-        hint.parts.map((p) => p.partition),
-        hint.ids,
-        hint.streams,
-        hint.buckets,
-      ],
-    );
-    const r = rows[0]!;
-    this.generationRead = Number(r.generation ?? 0);
+    const r = await prefetchRows(this.client, this.s, hint);
+    this.generationRead = r.generation;
     const k = this.known;
-    k.offsets = new Map(
-      r.offsets.map(([topic, partition, next]) => [`${topic}:${partition}`, BigInt(next)]),
-    );
+    k.offsets = r.offsets;
     k.offsetParts = new Set(hint.parts.map((p) => `${p.topic}:${p.partition}`));
-    k.applied = new Map(r.applied.map(([id, stream, position]) => [id, { stream, position }]));
+    k.applied = r.applied;
     k.appliedIds = new Set(hint.ids);
-    k.pending = r.pending.map(([id, envelope, missing, source, parkedMs]) => ({
-      id,
-      envelope,
-      text: JSON.stringify(envelope),
-      missing,
-      source,
-      parkedAt: Number(parkedMs),
-    }));
+    k.pending = r.pending;
     k.pendingIds = new Set(hint.ids);
-    k.streams = new Map(
-      r.streams.map(([stream, state, heads, version, idsHash, stateHash, bucket]) => [
-        stream,
-        { stream, state, heads: [...heads].sort(), version, idsHash, stateHash, bucket },
-      ]),
-    );
+    k.streams = r.streams;
     k.streamNames = new Set(hint.streams);
-    k.buckets = new Map(r.buckets.map(([bucket, hash, streams]) => [bucket, { hash, streams }]));
+    k.buckets = r.buckets;
     k.bucketIds = new Set(hint.buckets);
   }
 

@@ -1,6 +1,13 @@
 import { SCHEMA_UPGRADE_DEPENDENCY, type EventId } from '@concord/core';
-import { ident, type pg } from '@concord/postgres';
-import { ProjectionStore, type HeldKind } from './ProjectionStore.js';
+import {
+  heldKinds,
+  ident,
+  outboxStatusRow,
+  overduePendingRows,
+  pendingHeadRow,
+  type HeldKind,
+  type pg,
+} from '@concord/postgres';
 
 /** The parked events at a glance. */
 export interface PendingSummary {
@@ -40,31 +47,12 @@ export async function pendingSummary(
   alertSeconds: number,
 ): Promise<PendingSummary> {
   const s = ident(schema);
-  const head = await client.query<{ n: string; oldest: number | null; overdue: string }>(
-    `select count(*) as n,
-            extract(epoch from (now() - min(parked_at)))::float8 as oldest,
-            count(*) filter (where parked_at < now() - make_interval(secs => $1)) as overdue
-       from ${s}.pending`,
-    [alertSeconds],
-  );
-  const overdueCount = Number(head.rows[0]?.overdue ?? 0);
+  const head = await pendingHeadRow(client, s, alertSeconds);
+  const overdueCount = Number(head?.overdue ?? 0);
   const overdue =
     overdueCount === 0
       ? []
-      : (
-          await client.query<{
-            id: string;
-            stream: string;
-            missing: string[];
-            parked_at: Date;
-            source: string;
-          }>(
-            `select id, stream, missing, parked_at, source from ${s}.pending
-              where parked_at < now() - make_interval(secs => $1)
-              order by parked_at limit 20`,
-            [alertSeconds],
-          )
-        ).rows.map((r) => ({
+      : (await overduePendingRows(client, s, alertSeconds)).map((r) => ({
           id: r.id,
           stream: r.stream,
           missing: r.missing,
@@ -72,9 +60,9 @@ export async function pendingSummary(
           parkedAt: r.parked_at.toISOString(),
           source: r.source,
         }));
-  const oldest = head.rows[0]?.oldest;
-  const count = Number(head.rows[0]?.n ?? 0);
-  const kinds = count === 0 ? [] : await new ProjectionStore(client, schema).heldKinds();
+  const oldest = head?.oldest;
+  const count = Number(head?.n ?? 0);
+  const kinds = count === 0 ? [] : await heldKinds(client, s);
   return {
     count,
     oldestSeconds: oldest === null || oldest === undefined ? undefined : Math.max(0, oldest),
@@ -99,20 +87,7 @@ export interface OutboxSummary {
 
 export async function outboxSummary(client: pg.ClientBase, schema: string): Promise<OutboxSummary> {
   const s = ident(schema);
-  const { rows } = await client.query<{
-    applied: string | null;
-    published: string | null;
-    dlq: string;
-    conflicts: string;
-    generation: string | null;
-  }>(
-    `select (select max(applied_seq) from ${s}.events) as applied,
-            (select published_seq from ${s}.feed_position where feed = 'applied') as published,
-            (select count(*) from ${s}.dlq_outbox) as dlq,
-            (select count(*) from ${s}.conflicts where status = 'open') as conflicts,
-            (select generation from ${s}.mirror_state) as generation`,
-  );
-  const r = rows[0]!;
+  const r = await outboxStatusRow(client, s);
   const applied = Number(r.applied ?? 0);
   const published = Number(r.published ?? 0);
   return {
