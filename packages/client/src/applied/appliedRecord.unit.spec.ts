@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAppliedRecord } from './appliedRecord.js';
-import { envelopeOf, feedRecordOf } from './testing/appliedRecords.fixtures.js';
+import { envelopeOf, feedRecordOf } from '../testing/appliedRecords.fixtures.js';
 
 const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/);
 const envelope = fc.record({

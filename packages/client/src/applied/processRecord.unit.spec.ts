@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { isConcordClientError } from '../errors.js';
 import { parseAppliedRecord, type ParsedAppliedRecord } from './appliedRecord.js';
 import { positionVerdict, processRecord, type AppliedHandler } from './processRecord.js';
-import { envelopeOf, feedRecordOf } from './testing/appliedRecords.fixtures.js';
-import { MemoryCheckpointStore, type MemoryClient } from './testing/memoryCheckpointStore.js';
+import { envelopeOf, feedRecordOf } from '../testing/appliedRecords.fixtures.js';
+import { MemoryCheckpointStore, type MemoryClient } from '../testing/memoryCheckpointStore.js';
 
 const key = { group: 'notifier', topic: 'concord.applied.eu', partition: 0 };
 const record = (offset: number, id: string): ParsedAppliedRecord =>

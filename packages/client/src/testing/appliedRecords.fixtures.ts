@@ -1,4 +1,4 @@
-import type { AppliedRecordInput } from '../appliedRecord.js';
+import type { AppliedRecordInput } from '../applied/appliedRecord.js';
 
 /** An envelope-shaped value (not really signed: parseAppliedRecord checks the shape only). */
 export function envelopeOf(id: string, overrides: Record<string, unknown> = {}) {

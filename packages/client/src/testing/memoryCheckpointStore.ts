@@ -1,4 +1,8 @@
-import type { CheckpointStore, CheckpointTransaction, PartitionKey } from '../processRecord.js';
+import type {
+  CheckpointStore,
+  CheckpointTransaction,
+  PartitionKey,
+} from '../applied/processRecord.js';
 
 /** The handler's side of a transaction of the memory store: what it wrote. */
 export interface MemoryClient {
