@@ -125,8 +125,8 @@ const STAT: Record<RecordOutcome, keyof ConsumeAppliedStats> = {
 /**
  * Reads `<namespace>.applied.<region>` with consumer group `group` until `signal` aborts
  * (then resolves with what it did) or a record cannot be handled (then rejects with a
- * ConcordClientError: `APPLIED_RECORD_INVALID`, `APPLIED_HANDLER_FAILED` or
- * `APPLIED_CONSUMER_FAILED`). A signal aborted before the start resolves without connecting.
+ * ConcordClientError: `APPLIED_RECORD_INVALID`, `APPLIED_HANDLER_FAILED`, `APPLIED_FEED_GAP`
+ * or `APPLIED_CONSUMER_FAILED`). A signal aborted before the start resolves without connecting.
  */
 export async function consumeApplied<C extends SqlClient>(
   options: ConsumeAppliedOptions<C>,
@@ -180,8 +180,16 @@ export async function consumeApplied<C extends SqlClient>(
   const position = (partition: number): Promise<void> => {
     const ready = (async () => {
       const next = await store.load(keyOf(partition));
-      const offset = next?.toString() ?? (await lowWatermark(kafka, topic, partition));
-      consumer.seek({ topic, partition, offset });
+      const low = await lowWatermark(kafka, topic, partition);
+      if (next !== null && next < BigInt(low)) {
+        // Retention removed records the group never handled: say so rather than skip them.
+        throw new ConcordClientError(
+          'APPLIED_FEED_GAP',
+          `the checkpoint ${topic}/${partition}@${next} is before the feed's first record ${low}`,
+          { details: { topic, partition, checkpoint: next.toString(), lowWatermark: low } },
+        );
+      }
+      consumer.seek({ topic, partition, offset: next?.toString() ?? low });
     })();
     ready.catch((error: unknown) => close(failed('cannot seek to the checkpoint', error)));
     positions.set(partition, ready);
