@@ -117,6 +117,24 @@ export default tseslint.config(
     },
   },
   {
+    // Examples are downstream apps: they use Concord through @concord/client only, as an app would.
+    files: ['examples/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@concord/*', '!@concord/client'],
+              message: 'Examples use Concord through @concord/client only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },

@@ -23,6 +23,7 @@ for (const dir of ['packages', 'services']) {
 const everywhere = (suffix: string) => [
   `packages/*/src/**/*.${suffix}.spec.ts`,
   `services/*/src/**/*.${suffix}.spec.ts`,
+  `examples/*/src/**/*.${suffix}.spec.ts`,
   `test/**/*.${suffix}.spec.ts`,
 ];
 

@@ -11,6 +11,14 @@ export const CLIENT_ERROR_CODES = [
   'BAD_RESPONSE',
   /** Invalid client options or arguments. */
   'CLIENT_INVALID',
+  /** consumeApplied met a malformed applied-feed record with `onInvalid: 'stop'` (docs/client.md). */
+  'APPLIED_RECORD_INVALID',
+  /** consumeApplied's handler threw: its transaction was rolled back, the checkpoint not moved. */
+  'APPLIED_HANDLER_FAILED',
+  /** consumeApplied's checkpoint is before the feed's first record: retention removed unread records. */
+  'APPLIED_FEED_GAP',
+  /** consumeApplied's Kafka consumer or checkpoint store failed (the cause is attached). */
+  'APPLIED_CONSUMER_FAILED',
 ] as const;
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];

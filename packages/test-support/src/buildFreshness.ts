@@ -51,7 +51,8 @@ function newestBuilt(
  */
 export function staleBuilds(root: string): string[] {
   const stale: string[] = [];
-  for (const group of ['packages', 'services']) {
+  for (const group of ['packages', 'services', 'examples']) {
+    if (!existsSync(join(root, group))) continue;
     for (const name of readdirSync(join(root, group))) {
       const project = join(root, group, name);
       const src = join(project, 'src');
