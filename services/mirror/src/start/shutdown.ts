@@ -25,8 +25,9 @@ export interface MirrorParts {
 
 /**
  * Closes a mirror in the order that loses nothing: stop fetching, let queued transactions
- * commit, leave the consumer groups, stop the verifier and the HTTP server, wait for the
- * background loops, publish what was committed, and only then release Kafka and Postgres.
+ * commit, leave the consumer groups, stop the verifier and the HTTP server (then the admin
+ * clients of the backlog readings), wait for the background loops, publish what was committed,
+ * and only then release Kafka and Postgres.
  */
 export async function closeMirror(parts: MirrorParts): Promise<void> {
   const { consumers } = parts;
@@ -36,6 +37,7 @@ export async function closeMirror(parts: MirrorParts): Promise<void> {
   await Promise.all(consumers.map((c) => c.disconnect()));
   await parts.verifier.close();
   await parts.app.close();
+  await parts.sourceMetrics.close();
   await parts.loops.done();
   await parts.publisher?.stop();
   await parts.producer.disconnect();
