@@ -1,4 +1,4 @@
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
 import { mapKafkaError } from './kafkaErrors.js';
 
 export interface ConsumerOptions {
@@ -67,18 +67,27 @@ export interface PartitionOffsets {
   readonly high: bigint;
 }
 
-/** The watermarks of `topic`'s partitions, sorted by partition. */
+/** The watermarks of `topic`'s partitions, sorted by partition (a fresh admin client per call). */
 export async function topicOffsets(kafka: Kafka, topic: string): Promise<PartitionOffsets[]> {
   const admin = kafka.admin();
   try {
     await admin.connect();
+    return await adminTopicOffsets(admin, topic);
+  } catch (error) {
+    throw mapKafkaError(error, `topicOffsets ${topic}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** The watermarks of `topic`'s partitions through a connected admin client the caller keeps. */
+export async function adminTopicOffsets(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
+  try {
     const offsets = await admin.fetchTopicOffsets(topic);
     return offsets
       .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
       .sort((a, b) => a.partition - b.partition);
   } catch (error) {
     throw mapKafkaError(error, `topicOffsets ${topic}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }

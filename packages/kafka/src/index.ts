@@ -5,6 +5,7 @@
 export { createKafka, type CreateKafkaOptions, type KafkaLogSink } from './createKafka.js';
 export { EventProducer, type EventProducerOptions, type OutgoingRecord } from './EventProducer.js';
 export {
+  adminTopicOffsets,
   createConsumer,
   headerValue,
   topicOffsets,
@@ -25,4 +26,12 @@ export {
   type KafkaSecurity,
 } from './kafkaSecurity.js';
 export { ensureTopics, type TopicSpec } from './topicsAdmin.js';
-export type { Batch, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+export type {
+  Admin,
+  Batch,
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+} from 'kafkajs';

@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import { topicOffsets, type Kafka } from '@concord/kafka';
+import { adminTopicOffsets, type Admin, type Kafka } from '@concord/kafka';
 import type { Metrics } from '@concord/telemetry';
 import type { AcceptedGap, PartitionBacklog } from '../consume/SourceConsumer.js';
 import type { ClassifiedRecord } from '../apply/ApplyTypes.js';
@@ -71,6 +71,9 @@ export class SourceMetrics {
   /** Last log ends read from the clusters (`<topic>:<partition>` → high watermark). */
   private readonly ends = new Map<string, bigint>();
   private reading: Promise<void> | undefined;
+  /** One admin client per source cluster for the mirror's life, connected on first use. */
+  private readonly admins = new Map<BacklogSource, { admin: Admin; connected?: Promise<void> }>();
+  private closed = false;
 
   constructor(metrics: Metrics, clockBoundMs: number) {
     const registers = [metrics.registry];
@@ -173,17 +176,29 @@ export class SourceMetrics {
 
   /** One reading of every source topic's log ends at a time; an unreachable cluster keeps its last. */
   private readEnds(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.reading ??= Promise.all(
-      this.sources.flatMap((source) =>
-        [...source.carries.keys()].map(async (topic) => {
-          try {
-            for (const o of await topicOffsets(source.kafka, topic))
-              this.ends.set(`${topic}:${o.partition}`, o.high);
-          } catch {
-            // Unreachable cluster: the last reading stands (the source shows as not running).
-          }
-        }),
-      ),
+      this.sources.map(async (source) => {
+        let failed = false;
+        try {
+          const admin = await this.admin(source);
+          await Promise.all(
+            [...source.carries.keys()].map(async (topic) => {
+              try {
+                for (const o of await adminTopicOffsets(admin, topic))
+                  this.ends.set(`${topic}:${o.partition}`, o.high);
+              } catch {
+                failed = true;
+              }
+            }),
+          );
+        } catch {
+          failed = true;
+        }
+        // Unreachable cluster: the last reading stands (the source shows as not running), and
+        // the admin reconnects on the next reading.
+        if (failed) this.disconnect(source);
+      }),
     ).then(
       () => {
         this.reading = undefined;
@@ -193,6 +208,35 @@ export class SourceMetrics {
       },
     );
     return this.reading;
+  }
+
+  /** The source cluster's admin client, created once and (re)connected when needed. */
+  private async admin(source: BacklogSource): Promise<Admin> {
+    let entry = this.admins.get(source);
+    if (!entry) {
+      entry = { admin: source.kafka.admin() };
+      this.admins.set(source, entry);
+    }
+    entry.connected ??= entry.admin.connect();
+    await entry.connected;
+    return entry.admin;
+  }
+
+  private disconnect(source: BacklogSource): void {
+    const entry = this.admins.get(source);
+    if (!entry?.connected) return;
+    entry.connected = undefined;
+    entry.admin.disconnect().catch(() => undefined);
+  }
+
+  /** Closes the admin clients (after the last scrape); later readings keep the last log ends. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.reading;
+    await Promise.all(
+      [...this.admins.values()].map((e) => e.admin.disconnect().catch(() => undefined)),
+    );
+    this.admins.clear();
   }
 
   private async collect(): Promise<void> {
