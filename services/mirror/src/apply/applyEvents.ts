@@ -1,15 +1,17 @@
 import {
   adjustSum,
-  analyzeConflict,
+  conflictChanges,
+  firstCovering,
+  storedConflictRecord,
   parseSourcePosition,
   SCHEMA_UPGRADE_DEPENDENCY,
   digestLine,
   EMPTY_SET_SUM,
   type DomainRegistry,
   type DuplicateKind,
+  type ConflictClosing,
   type Envelope,
   type EventId,
-  type StreamFold,
   type StreamId,
 } from '@concord/core';
 import type {
@@ -20,7 +22,6 @@ import type {
 } from '../store/ProjectionStore.js';
 import { dlqOutboxRow, type DlqOutboxRow } from '../dlq/dlqRecord.js';
 import type { Candidate, PendingRow, Rejection } from './ApplyTypes.js';
-import { conflictChanges, firstCovering, type ConflictClosing } from './conflictLifecycle.js';
 import {
   foldOutcome,
   type StreamRow,
@@ -366,33 +367,11 @@ export async function persistStreamChanges(
       );
       closings.push(...changes.closings);
       if (changes.open === undefined) continue;
-      const module = options.registry.forStream(o.stream);
-      const fold: StreamFold<unknown> = {
-        stream: o.stream,
-        state: o.state,
-        heads: o.heads,
-        version: o.version,
-        order,
-        noops: stored.filter((e) => e.noop).map((e) => e.envelope.id),
-        idempotencyKeys: new Map(),
-        checkpoints: [],
-      };
-      const analysis = analyzeConflict({ fold }, module);
-      if (!analysis) continue;
-      const { conflict } = analysis;
-      newConflicts.push({
-        id: conflict.id,
-        stream: conflict.stream,
-        heads: conflict.heads,
-        policy: conflict.policy,
-        contestedFields: conflict.contestedFields,
-        details: {
-          category: conflict.category,
-          branches: conflict.branches,
-          contested: conflict.contested,
-          winners: conflict.winners,
-        },
-      });
+      const record = storedConflictRecord(
+        { stream: o.stream, state: o.state, heads: o.heads, version: o.version, events: stored },
+        options.registry.forStream(o.stream),
+      );
+      if (record) newConflicts.push(record);
     }
     await store.closeConflicts(closings);
     conflictsDetected = await store.insertConflicts(newConflicts);
