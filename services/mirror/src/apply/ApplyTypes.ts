@@ -1,5 +1,4 @@
 import type { Envelope, ErrorCode } from '@concord/core';
-import type { IHeaders } from '@concord/kafka';
 
 /** Why a record or an event is refused: a stable code and, where known, the field. */
 export interface Rejection {
@@ -11,6 +10,11 @@ export interface Rejection {
   readonly reason?: string;
   /** The SQLSTATE of the Postgres error that refused the event (APPLY_REFUSED). */
   readonly sqlstate?: string;
+}
+
+/** A record's headers as the consumer hands them over (the shape of kafkajs' `IHeaders`). */
+export interface RecordHeaders {
+  [key: string]: Buffer | string | (Buffer | string)[] | undefined;
 }
 
 /** A record of a source partition, after parsing and signature verification. */
@@ -28,7 +32,7 @@ export type ClassifiedRecord =
       readonly rejection: Rejection;
       readonly key: Buffer | null;
       readonly value: Buffer | null;
-      readonly headers: IHeaders | undefined;
+      readonly headers: RecordHeaders | undefined;
     };
 
 /**
