@@ -11,6 +11,20 @@ export {
   type MergeProposal,
 } from './buildMerge.js';
 export type { Conflict } from './Conflict.js';
+export {
+  conflictChanges,
+  firstCovering,
+  type ConflictChanges,
+  type ConflictClosing,
+  type OpenConflict,
+} from './conflictLifecycle.js';
+export {
+  storedConflictRecord,
+  toConflictRecord,
+  type ConflictDetails,
+  type ConflictRecord,
+  type StoredStream,
+} from './conflictRecord.js';
 export { failoverOrder, ownerRegion, responsibleRegion, streamOwnershipHash } from './ownership.js';
 export {
   derivedMergeId,

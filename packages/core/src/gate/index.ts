@@ -11,3 +11,14 @@ export {
   type ParkedEvent,
 } from './GateDecision.js';
 export { SCHEMA_UPGRADE_DEPENDENCY } from './holds.js';
+export {
+  candidateOf,
+  gatePass,
+  type AppliedRef,
+  type Candidate,
+  type GatePassResult,
+  type GateStore,
+  type ParkedCandidate,
+  type PendingRow,
+} from './gatePass.js';
+export { MemoryGateStore } from './MemoryGateStore.js';

@@ -1,5 +1,4 @@
-import type { Envelope, ErrorCode, EventId, StreamId } from '@concord/core';
-import type { IHeaders } from '@concord/kafka';
+import type { Envelope, ErrorCode } from '@concord/core';
 
 /** Why a record or an event is refused: a stable code and, where known, the field. */
 export interface Rejection {
@@ -11,6 +10,11 @@ export interface Rejection {
   readonly reason?: string;
   /** The SQLSTATE of the Postgres error that refused the event (APPLY_REFUSED). */
   readonly sqlstate?: string;
+}
+
+/** A record's headers as the consumer hands them over (the shape of kafkajs' `IHeaders`). */
+export interface RecordHeaders {
+  [key: string]: Buffer | string | (Buffer | string)[] | undefined;
 }
 
 /** A record of a source partition, after parsing and signature verification. */
@@ -28,7 +32,7 @@ export type ClassifiedRecord =
       readonly rejection: Rejection;
       readonly key: Buffer | null;
       readonly value: Buffer | null;
-      readonly headers: IHeaders | undefined;
+      readonly headers: RecordHeaders | undefined;
     };
 
 /**
@@ -64,54 +68,5 @@ export type SubmissionOutcome =
   /** Starts after the stored offset: nothing applied; read again from `stored`. */
   | { readonly kind: 'gap'; readonly stored: bigint };
 
-/** An event on its way through the gate: what the gate reads, plus where it came from. */
-export interface Candidate {
-  readonly id: EventId;
-  readonly parents: readonly EventId[];
-  readonly causedBy?: EventId;
-  readonly stream: StreamId;
-  readonly envelope: Envelope;
-  /** `<topic>:<partition>@<offset>` (or the pending row's source). */
-  readonly source: string;
-  /** The serialized envelope to store (the record value as received, when there is one). */
-  readonly text: string;
-  /** Set when the candidate was restored from a pending row. */
-  readonly parkedAt?: number;
-  /** Replay of the stored events keeps each event's applied_seq. */
-  readonly appliedSeq?: string;
-}
-
-/** An applied event as the gate and the fold need it. */
-export interface AppliedRef {
-  readonly stream: StreamId;
-  readonly position: number;
-}
-
-/** A row of `projection.pending`. */
-export interface PendingRow {
-  readonly id: EventId;
-  readonly envelope: Envelope;
-  readonly text: string;
-  readonly missing: readonly EventId[];
-  readonly parkedAt: number;
-  readonly source: string;
-}
-
-/** The candidate of an envelope. */
-export function candidateOf(
-  envelope: Envelope,
-  source: string,
-  text: string,
-  parkedAt?: number,
-): Candidate {
-  return {
-    id: envelope.id,
-    parents: envelope.parents,
-    ...(envelope.causedBy === undefined ? {} : { causedBy: envelope.causedBy }),
-    stream: envelope.stream,
-    envelope,
-    source,
-    text,
-    ...(parkedAt === undefined ? {} : { parkedAt }),
-  };
-}
+/** The gate's candidates, applied refs and pending rows are core's (packages/core/src/gate/). */
+export { candidateOf, type AppliedRef, type Candidate, type PendingRow } from '@concord/core';

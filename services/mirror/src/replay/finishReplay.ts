@@ -1,4 +1,4 @@
-import { analyzeConflict, type DomainRegistry, type StreamFold } from '@concord/core';
+import { storedConflictRecord, type DomainRegistry } from '@concord/core';
 import {
   clearConflicts,
   copyConflictHistory,
@@ -36,33 +36,11 @@ export async function rebuildConflicts(
   const events = await store.streamEvents(rows.map((r) => r.stream));
   const inserts: ConflictInsert[] = [];
   for (const row of rows) {
-    const stored = events.get(row.stream) ?? [];
-    const fold: StreamFold<unknown> = {
-      stream: row.stream,
-      state: row.state,
-      heads: [...row.heads].sort(),
-      version: row.version,
-      order: stored.map((e) => e.envelope),
-      noops: stored.filter((e) => e.noop).map((e) => e.envelope.id),
-      idempotencyKeys: new Map(),
-      checkpoints: [],
-    };
-    const analysis = analyzeConflict({ fold }, registry.forStream(row.stream));
-    if (!analysis) continue;
-    const { conflict } = analysis;
-    inserts.push({
-      id: conflict.id,
-      stream: conflict.stream,
-      heads: conflict.heads,
-      policy: conflict.policy,
-      contestedFields: conflict.contestedFields,
-      details: {
-        category: conflict.category,
-        branches: conflict.branches,
-        contested: conflict.contested,
-        winners: conflict.winners,
-      },
-    });
+    const record = storedConflictRecord(
+      { ...row, events: events.get(row.stream) ?? [] },
+      registry.forStream(row.stream),
+    );
+    if (record) inserts.push(record);
   }
   await store.insertConflicts(inserts);
   await keepDetectedAt(client, s, live);

@@ -1,55 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { conflictId, DomainRegistry, withWriteVersions } from '@concord/core';
+import { DomainRegistry, withWriteVersions } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { conflictChanges, firstCovering } from './conflictLifecycle.js';
 import { readModelRows } from './readModels.js';
 import { accountDomain, cartDomain, profileDomain } from '@concord/domains';
 
 const A = '01900000-0000-7000-8000-00000000000a';
 const B = '01900000-0000-7000-8000-00000000000b';
 const C = '01900000-0000-7000-8000-00000000000c';
-const M = '01900000-0000-7000-8000-00000000000d';
-const N = '01900000-0000-7000-8000-00000000000e';
-
-describe('conflict lifecycle', () => {
-  const open = (heads: string[]) => ({ id: conflictId('s-1', heads), stream: 's-1', heads });
-
-  it('opens a conflict for several heads, once', () => {
-    expect(conflictChanges('s-1', [B, A], [], () => undefined)).toEqual({
-      closings: [],
-      open: conflictId('s-1', [A, B]),
-    });
-    expect(conflictChanges('s-1', [A, B], [open([A, B])], () => undefined)).toEqual({
-      closings: [],
-    });
-    expect(conflictChanges('s-1', [A], [], () => undefined)).toEqual({ closings: [] });
-  });
-
-  it('supersedes an open conflict when a concurrent event joins, resolves it when heads collapse', () => {
-    expect(conflictChanges('s-1', [A, B, C], [open([A, B])], () => undefined)).toEqual({
-      closings: [{ id: conflictId('s-1', [A, B]), status: 'superseded' }],
-      open: conflictId('s-1', [A, B, C]),
-    });
-    expect(
-      conflictChanges('s-1', [M], [open([A, B])], (heads) => (heads.length === 2 ? M : undefined)),
-    ).toEqual({
-      closings: [{ id: conflictId('s-1', [A, B]), status: 'resolved', resolvedBy: M }],
-    });
-  });
-
-  it('names as resolver the first event in fold order whose past holds every head', () => {
-    // A, B concurrent; M merges A only; N merges M and B.
-    const order = [
-      { id: A, parents: [] },
-      { id: B, parents: [] },
-      { id: M, parents: [A] },
-      { id: N, parents: [B, M] },
-    ];
-    expect(firstCovering(order, [A, B])).toBe(N);
-    expect(firstCovering(order, [A])).toBe(M);
-    expect(firstCovering(order.slice(0, 3), [A, B])).toBeUndefined();
-  });
-});
 
 describe('read models', () => {
   it('derive balances, cart lines and profiles from the shipped domains only', () => {

@@ -1,4 +1,5 @@
-import { conflictId, type EventId, type StreamId } from '@concord/core';
+import type { EventId, StreamId } from '../envelope/Envelope.js';
+import { conflictId } from '../envelope/ids.js';
 
 /** An open conflict as stored. */
 export interface OpenConflict {
