@@ -8,33 +8,12 @@ import type { Envelope, EventId, StreamId } from '@concord/core';
 /** The Postgres NOTIFY channel the mirror signals applied events on (docs/mirror.md). */
 export const APPLIED_CHANNEL = 'concord_applied';
 
-/** An applied event as the gate and the fold need it. */
-export interface AppliedRef {
-  readonly stream: StreamId;
-  readonly position: number;
-}
-
-/** A row of `projection.pending`. */
-export interface PendingRow {
-  readonly id: EventId;
-  readonly envelope: Envelope;
-  readonly text: string;
-  readonly missing: readonly EventId[];
-  readonly parkedAt: number;
-  readonly source: string;
-}
-
-/** A row of `projection.streams` as the fold reads and writes it. */
-export interface StreamStateRow {
-  readonly stream: StreamId;
-  readonly state: unknown;
-  /** Sorted. */
-  readonly heads: readonly EventId[];
-  readonly version: number;
-  readonly idsHash: string;
-  readonly stateHash: string;
-  readonly bucket: number;
-}
+/*
+ * The gate's and the fold's rows are core's (packages/core/src/gate, fold): one definition,
+ * which this port's Postgres statements read and write.
+ */
+export type { AppliedRef, PendingRow, StreamFoldRow as StreamStateRow } from '@concord/core';
+import type { AppliedRef, PendingRow, StreamFoldRow as StreamStateRow } from '@concord/core';
 
 /** A stored event of a stream's suffix, as the fold replays it. */
 export interface SuffixEvent {
