@@ -4,7 +4,13 @@ import { ConcordError } from '@concord/core';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
 import { renderTable } from '../output/renderTable.js';
-import { adminToken, callService, deploymentConfig, isUnreachable, regionArg } from './status.js';
+import {
+  adminToken,
+  callService,
+  deploymentConfig,
+  isUnreachable,
+  regionArg,
+} from './serviceCalls.js';
 
 interface ConflictRow {
   id: string;

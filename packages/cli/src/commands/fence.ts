@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../CliContext.js';
 import type { CommandModule } from '../CommandModule.js';
-import { adminToken, callService, deploymentConfig, regionArg } from './status.js';
+import { adminToken, callService, deploymentConfig, regionArg } from './serviceCalls.js';
 
 interface FenceAnswer {
   region: string;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MirrorBacklog } from '@concord/mirror';
-import { renderApply, renderBacklog, renderRegionStatus, type RegionStatus } from './status.js';
+import { renderApply, renderBacklog, renderRegionStatus } from '../output/regionStatusTable.js';
+import type { RegionStatus } from './regionStatus.js';
 
 const backlog = (over: Partial<MirrorBacklog['apply']> = {}): MirrorBacklog => ({
   region: 'ap',

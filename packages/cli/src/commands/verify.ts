@@ -18,7 +18,7 @@ import {
   deploymentConfig,
   isUnreachable,
   warnWithoutToken,
-} from './status.js';
+} from './serviceCalls.js';
 
 /** The reconciler's `GET /v1/digest` (the fields verify reads). */
 interface RollupsAnswer {
