@@ -21,5 +21,6 @@ export {
 } from './loadConfig.js';
 export { readRegionKeys, type RegionKeyFiles } from './regionKeys.js';
 export { renderConfigDoc } from './renderConfigDoc.js';
-export { regionEnvPrefix, regionSettings, settings, type SettingSpec } from './settings.js';
+export { regionEnvPrefix, regionSettings } from './regionSettings.js';
+export { settings, type SettingSpec } from './settings.js';
 export { brokersFor, eventSource, kafkaRoute, topics } from './topics.js';

@@ -3,7 +3,8 @@ import type { ConfigIssue } from './configIssues.js';
 import { isProtocol, kafkaSecurity, type SecurityInput } from './kafkaSecurity.js';
 import { portLayout } from './layout.js';
 import { parseBrokers } from './regionOverrides.js';
-import { regionEnvPrefix, settings } from './settings.js';
+import { regionEnvPrefix } from './regionSettings.js';
+import { settings } from './settings.js';
 
 export interface RegionInputs {
   readonly namespace: string;

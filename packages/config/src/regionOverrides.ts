@@ -1,6 +1,7 @@
 import type { RegionId } from './ConcordConfig.js';
 import type { ConfigIssue } from './configIssues.js';
-import { regionEnvPrefix, regionSettings, settings } from './settings.js';
+import { regionEnvPrefix, regionSettings } from './regionSettings.js';
+import { settings } from './settings.js';
 
 export interface RegionOverrides {
   /** Per region: the CONCORD_<REGION>_<SUFFIX> values, keyed by suffix. */

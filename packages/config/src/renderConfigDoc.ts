@@ -1,5 +1,6 @@
 import { MAX_REGIONS } from './layout.js';
-import { regionSettings, settings } from './settings.js';
+import { regionSettings } from './regionSettings.js';
+import { settings } from './settings.js';
 
 function defaultText(s: { default: unknown; defaultText?: string }): string {
   if (s.defaultText !== undefined) return s.defaultText;
