@@ -1,32 +1,16 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
-import type {
-  BucketRollup,
-  RegionId,
-  StreamDigest,
-  StreamDivergence,
-  StreamId,
-} from '@concord/core';
+import type { RegionId, StreamId } from '@concord/core';
 import { inSpan, SpanAttr, type Metrics } from '@concord/telemetry';
-import type { DigestIdsResponse } from '../http/wire.js';
 import type { ReconcilerStore } from '../store/ReconcilerStore.js';
-import {
-  classifyMissing,
-  MISSING_STATUS,
-  type MissingEvent,
-  type StreamEventIds,
-} from './classifyMissing.js';
+import { compareDigests } from './compareDigests.js';
 import { ConvergenceClock } from './ConvergenceClock.js';
 import { DivergenceTracker } from './DivergenceTracker.js';
-import type { DigestSnapshot, LocalDigests } from './LocalDigests.js';
-import {
-  bucketsToDrill,
-  confirmedStreams,
-  divergenceCandidates,
-  streamsToDrill,
-} from './planDrillDown.js';
-import type { ConvergenceReport, RegionComparison } from './ConvergenceReport.js';
+import type { LocalDigests } from './LocalDigests.js';
+import { confirmedStreams, divergenceCandidates } from './planDrillDown.js';
+import type { ConvergenceReport } from './ConvergenceReport.js';
 import { Repairer, type RepairerOptions } from './Repairer.js';
 import { splitBrainVerdict, StallWatch, type SplitBrainThresholds } from './splitBrain.js';
+import { LIST_CAP, missingByRegion, versionGaps } from './summarizeMissing.js';
 
 export type { ConvergenceReport, RegionComparison } from './ConvergenceReport.js';
 
@@ -42,14 +26,6 @@ export interface AntiEntropyOptions extends RepairerOptions {
   readonly metrics: Metrics;
   readonly tracer: Tracer;
   readonly now?: () => number;
-}
-
-const LIST_CAP = 200;
-
-function toRollup(buckets: Readonly<Record<string, string>>): BucketRollup {
-  const rollup: Record<number, string> = {};
-  for (const [bucket, hash] of Object.entries(buckets)) rollup[Number(bucket)] = hash;
-  return rollup;
 }
 
 /**
@@ -121,111 +97,23 @@ export class AntiEntropy {
         ? await store.lastWriteAt([...this.episode]).catch(() => undefined)
         : undefined;
     const local = await this.options.digests.snapshot(0);
-    const regions: Record<RegionId, RegionComparison> = {
-      [self]: {
-        reachable: true,
-        computedAt: new Date(local.computedAt).toISOString(),
-        streams: local.streamCount,
-        events: local.eventCount,
-      },
-    };
-    const rollups: Record<RegionId, BucketRollup> = { [self]: local.rollups };
-    const offsets: Record<RegionId, ReadonlyMap<string, bigint> | undefined> = {
-      [self]: local.offsets,
-    };
-    const mismatches: Record<RegionId, DigestSnapshot['mismatches']> = {};
-    if (local.mismatches.length > 0) mismatches[self] = local.mismatches;
-    const reachable = new Set<RegionId>([self]);
-    const unreachable = (region: RegionId, error: unknown) => {
-      reachable.delete(region);
-      regions[region] = { reachable: false, error: (error as Error).message };
-    };
-
-    // Level 1: bucket roll-ups of every region.
-    await Promise.all(
-      [...this.options.peers].map(async ([region, peer]) => {
-        try {
-          const r = await peer.rollups(1000);
-          regions[region] = {
-            reachable: true,
-            computedAt: r.computedAt,
-            streams: r.streams,
-            events: r.events,
-          };
-          rollups[region] = toRollup(r.buckets);
-          offsets[region] = new Map(Object.entries(r.offsets).map(([k, v]) => [k, BigInt(v)]));
-          if (r.projection.mismatches.length > 0) mismatches[region] = r.projection.mismatches;
-          reachable.add(region);
-        } catch (error) {
-          unreachable(region, error);
-        }
-      }),
-    );
-    const compared = (): Record<RegionId, BucketRollup> =>
-      Object.fromEntries(Object.entries(rollups).filter(([r]) => reachable.has(r)));
-    const buckets = bucketsToDrill(compared());
-
-    // Level 2: stream digests of the differing buckets only.
-    let divergences: StreamDivergence[] = [];
-    let eventStreams: StreamId[] = [];
-    let stateDivergences: StreamDivergence[] = [];
-    if (buckets.length > 0) {
-      const digests: Record<RegionId, StreamDigest[]> = {
-        [self]: [...local.digests.values()].filter((d) => buckets.includes(d.bucket)),
-      };
-      await Promise.all(
-        [...this.options.peers]
-          .filter(([r]) => reachable.has(r))
-          .map(async ([region, peer]) => {
-            try {
-              digests[region] = [...(await peer.streamDigests(buckets, 60_000))];
-            } catch (error) {
-              unreachable(region, error);
-            }
-          }),
-      );
-      const drilled = streamsToDrill(
-        Object.fromEntries(Object.entries(digests).filter(([r]) => reachable.has(r))),
-        buckets,
-      );
-      divergences = drilled.divergences;
-      eventStreams = drilled.events;
-      stateDivergences = drilled.divergences.filter((d) => d.kind === 'state');
-    }
-
-    // Level 3: ids of the streams whose event sets differ.
-    let missing: MissingEvent[] = [];
-    if (eventStreams.length > 0) {
-      const streams = eventStreams.slice(0, 5000);
-      const byRegion = new Map<RegionId, DigestIdsResponse['streams']>();
-      const localIds = await store.streamIds(streams);
-      byRegion.set(self, Object.fromEntries(localIds));
-      await Promise.all(
-        [...this.options.peers]
-          .filter(([r]) => reachable.has(r))
-          .map(async ([region, peer]) => {
-            try {
-              byRegion.set(region, await peer.streamIds(streams));
-            } catch (error) {
-              unreachable(region, error);
-            }
-          }),
-      );
-      const perStream = new Map<StreamId, Record<RegionId, StreamEventIds>>();
-      for (const stream of streams) {
-        const views: Record<RegionId, StreamEventIds> = {};
-        for (const [region, view] of byRegion) {
-          if (reachable.has(region)) views[region] = view[stream] ?? { events: [], pending: [] };
-        }
-        perStream.set(stream, views);
-      }
-      missing = classifyMissing({
-        streams: perStream,
-        offsets,
-        isOriginTopic: this.options.isOriginTopic,
-        ...(this.options.readsDirectly ? { readsDirectly: this.options.readsDirectly } : {}),
-      });
-    }
+    const {
+      regions,
+      offsets,
+      mismatches,
+      reachable,
+      buckets,
+      divergences,
+      stateDivergences,
+      missing,
+    } = await compareDigests({
+      self,
+      local,
+      peers: this.options.peers,
+      store,
+      isOriginTopic: this.options.isOriginTopic,
+      readsDirectly: this.options.readsDirectly,
+    });
 
     // Confirmation: what is more than in-flight data.
     const now = this.now();
@@ -284,28 +172,15 @@ export class AntiEntropy {
       else logger.info('split-brain suspicion cleared');
     }
 
-    const versionGaps: Record<RegionId, { events: number; streams: StreamId[] }> = {};
-    for (const m of missing) {
-      if (m.status !== MISSING_STATUS.schemaVersion) continue;
-      const gap = (versionGaps[m.region] ??= { events: 0, streams: [] });
-      gap.events++;
-      if (gap.streams.length < LIST_CAP && !gap.streams.includes(m.stream))
-        gap.streams.push(m.stream);
-    }
-    const gapKey = JSON.stringify(Object.entries(versionGaps).map(([r, g]) => [r, g.events]));
+    const gaps = versionGaps(missing);
+    const gapKey = JSON.stringify(Object.entries(gaps).map(([r, g]) => [r, g.events]));
     if (gapKey !== '[]' && (gapKey !== this.lastGapKey || now - this.lastGapLog > 60_000)) {
       this.lastGapKey = gapKey;
       this.lastGapLog = now;
       logger.warn(
-        { versionGaps },
+        { versionGaps: gaps },
         'version gap: regions hold events their code cannot interpret yet (not divergence; upgrade them)',
       );
-    }
-    const missingByRegion: Record<RegionId, Omit<MissingEvent, 'region'>[]> = {};
-    for (const m of missing) {
-      const list = (missingByRegion[m.region] ??= []);
-      if (list.length < LIST_CAP)
-        list.push({ stream: m.stream, id: m.id, status: m.status, holders: m.holders });
     }
     this.rounds++;
     this.report = {
@@ -318,10 +193,10 @@ export class AntiEntropy {
       differingStreams: divergences
         .slice(0, LIST_CAP)
         .map((d) => ({ ...d, confirmed: divergent.includes(d.stream) })),
-      missing: missingByRegion,
+      missing: missingByRegion(missing),
       projectionMismatches: mismatches,
       divergentStreams: divergent,
-      versionGaps,
+      versionGaps: gaps,
       convergenceSeconds: this.clock.lastSeconds ?? null,
       repairs: { copied, recomputed },
       splitBrain: {
