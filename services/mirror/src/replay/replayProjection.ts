@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readRegionKeys, type ConcordConfig, type RegionId } from '@concord/config';
-import { ConcordError, DomainRegistry, RegionKeyring, sleep, verifyEnvelopes } from '@concord/core';
-import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
+import {
+  ConcordError,
+  DomainRegistry,
+  RegionKeyring,
+  sleep,
+  verifyEnvelopes,
+  type ReadModel,
+} from '@concord/core';
+import { defaultDomains, defaultReadModels } from '@concord/domains';
 import { createConsumer, createKafka, kafkaSecurityFor, type Consumer } from '@concord/kafka';
 import {
   copyFeedPositions,
@@ -41,6 +48,8 @@ export interface ReplayOptions {
    */
   readonly fromBeginning?: boolean;
   readonly domains?: DomainRegistry;
+  /** The read models rebuilt (docs/mirror.md, "Read models"). Default: `defaultReadModels`. */
+  readonly readModels?: readonly ReadModel[];
   /** Keep the replaced schema as `projection_prev` (default true). */
   readonly keepPrevious?: boolean;
   /** Events per transaction. Default 5000. */
@@ -92,7 +101,7 @@ export async function replayProjection(
     region: options.region,
     registry,
     regions: config.regions,
-    readModels: { account: accountDomain, cart: cartDomain, profile: profileDomain },
+    readModels: options.readModels ?? defaultReadModels,
     checkpointEvery: options.checkpointEvery ?? 128,
     conflicts: false,
   };
