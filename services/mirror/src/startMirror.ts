@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { readRegionKeys, topics, type ConcordConfig } from '@concord/config';
 import { ConcordError, DomainRegistry, RegionKeyring, withRetry } from '@concord/core';
-import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
+import { defaultDomains, defaultReadModels } from '@concord/domains';
 import { createKafka, EventProducer } from '@concord/kafka';
 import { createPool, migrate } from '@concord/postgres';
 import { createLogger, createMetrics } from '@concord/telemetry';
@@ -57,7 +57,7 @@ export async function startMirror(
   const telemetry = new MirrorTelemetry(region, metrics, tracer);
   const sourceMetrics = new SourceMetrics(metrics, config.limits.hlcMaxDriftMs);
   const registry = options.domains ?? new DomainRegistry(defaultDomains);
-  const readModels = { account: accountDomain, cart: cartDomain, profile: profileDomain };
+  const readModels = options.readModels ?? defaultReadModels;
   const checkpointEvery = options.checkpointEvery ?? 128;
   const t = topics(config);
 

@@ -36,3 +36,10 @@ export {
   resolverFor,
   resolverVersionOf,
 } from './resolverVersion.js';
+export {
+  defineReadModel,
+  servedReadModels,
+  type ReadModel,
+  type ReadModelEntry,
+  type SqlWrite,
+} from './ReadModel.js';

@@ -9,6 +9,7 @@ import {
   bucketOf,
   type DomainRegistry,
   type EventId,
+  type ReadModel,
   type StreamId,
 } from '@concord/core';
 import { inTransaction, takeXactLock, type pg } from '@concord/postgres';
@@ -28,7 +29,7 @@ export interface StreamRecompute {
 
 export interface RecomputeOptions {
   readonly registry: DomainRegistry;
-  readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
+  readonly readModels: readonly ReadModel[];
   readonly checkpointEvery: number;
   readonly schema?: string;
 }

@@ -1,4 +1,4 @@
-import type { DomainRegistry, Envelope } from '@concord/core';
+import type { DomainRegistry, Envelope, ReadModel } from '@concord/core';
 import type { Logger } from '@concord/telemetry';
 import type { MirrorTelemetry } from '../telemetry/MirrorTelemetry.js';
 
@@ -7,7 +7,7 @@ export interface ApplierOptions {
   readonly registry: DomainRegistry;
   /** Every region of the deployment (merge validation). */
   readonly regions: readonly string[];
-  readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
+  readonly readModels: readonly ReadModel[];
   readonly checkpointEvery: number;
   /** Records per transaction, at most (a single larger submission still goes alone). */
   readonly maxRoundRecords: number;

@@ -12,14 +12,14 @@ import {
   type Envelope,
   type UnsignedEnvelope,
 } from '@concord/core';
-import { accountDomain, cartDomain, defaultDomains, profileDomain } from '@concord/domains';
+import { defaultDomains, defaultReadModels } from '@concord/domains';
 import { InMemoryProjectionStore } from '../testing/InMemoryProjectionStore.fixtures.js';
 import { prng, randomHistory } from '../testing/signedEvents.fixtures.js';
 import { candidateOf } from './ApplyTypes.js';
 import { applyEvents } from './applyEvents.js';
 
 const registry = new DomainRegistry(defaultDomains);
-const readModels = { account: accountDomain, cart: cartDomain, profile: profileDomain };
+const readModels = defaultReadModels;
 
 /** Everything the projection must satisfy after every transaction. */
 function checkInvariants(store: InMemoryProjectionStore, everything: boolean, total: number) {
@@ -64,7 +64,7 @@ function checkInvariants(store: InMemoryProjectionStore, everything: boolean, to
       fold.heads.length > 1 ? [conflictId(stream, fold.heads)] : [],
     );
     if (stream.startsWith('account-')) {
-      expect(store.balances.get(stream)?.balance).toBe(
+      expect(store.readModel<{ balance: string }>('account_balances').get(stream)?.balance).toBe(
         String((fold.state as { balance: number }).balance),
       );
     }

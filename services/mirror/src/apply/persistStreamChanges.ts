@@ -8,17 +8,18 @@ import {
   type ConflictClosing,
   type DomainRegistry,
   type EventId,
+  type ReadModel,
   type StreamId,
 } from '@concord/core';
 import type { ConflictInsert, ApplyStore } from '../store/ProjectionStore.js';
 import type { StreamRow } from './foldStreams.js';
-import { readModelRows } from './readModels.js';
+import { readModelEntries } from './readModels.js';
 
 /** What writing new stream states needs to know, beyond the store. */
 export interface StreamChangeOptions {
   readonly registry: DomainRegistry;
-  /** The shipped domain modules whose read models the mirror maintains. */
-  readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
+  /** The read models the mirror maintains (those the registry serves: `servedReadModels`). */
+  readonly readModels: readonly ReadModel[];
   /** Record the conflict lifecycle (replay skips it while bulk loading). Default true. */
   readonly conflicts?: boolean;
   /** Check the conflict record of every given stream, not only those whose heads changed. */
@@ -134,15 +135,13 @@ export async function persistStreamChanges(
     conflictsDetected = await store.insertConflicts(newConflicts);
   }
 
-  // Read models of the example domains.
-  const models = readModelRows(
+  // The registered read models, in registration order.
+  const models = readModelEntries(
     outcomes.map((o) => ({ stream: o.stream, category: o.category, state: o.state })),
     options.registry,
     options.readModels,
   );
-  await store.upsertBalances(models.balances);
-  await store.replaceCartLines(models.carts, models.cartLines);
-  await store.upsertProfiles(models.profiles);
+  for (const { model, entries } of models) await store.writeReadModel(model, entries);
 
   return { conflictsDetected, closings };
 }

@@ -14,6 +14,7 @@ import {
   accountDomainV1,
   cartDomain,
   defaultDomains,
+  defaultReadModels,
   profileDomain,
 } from '@concord/domains';
 import { InMemoryProjectionStore } from '../testing/InMemoryProjectionStore.fixtures.js';
@@ -35,7 +36,7 @@ const writerCode = new DomainRegistry([
   cartDomain,
   profileDomain,
 ]);
-const readModels = { account: accountDomain, cart: cartDomain, profile: profileDomain };
+const readModels = defaultReadModels;
 
 function foldEquals(store: InMemoryProjectionStore, registry: DomainRegistry): void {
   const order = store.appliedOrder();

@@ -1,5 +1,5 @@
 import type { ConcordConfig, RegionId } from '@concord/config';
-import type { DomainRegistry } from '@concord/core';
+import type { DomainRegistry, ReadModel } from '@concord/core';
 import { createHttpApp, type FastifyInstance } from '@concord/http';
 import { withClient, type pg } from '@concord/postgres';
 import type { Logger, Metrics } from '@concord/telemetry';
@@ -26,7 +26,7 @@ export interface MirrorHttpDeps {
   readonly consumers: readonly SourceConsumer[];
   readonly sourceMetrics: SourceMetrics;
   readonly registry: DomainRegistry;
-  readonly readModels: { account?: unknown; cart?: unknown; profile?: unknown };
+  readonly readModels: readonly ReadModel[];
   readonly checkpointEvery: number;
   /** The applied feed's publisher, if this instance publishes. */
   readonly publisher: OutboxPublisher | undefined;

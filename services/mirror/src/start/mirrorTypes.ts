@@ -1,7 +1,7 @@
 /** The public shapes of a running mirror (docs/mirror.md): options, stats, status, handle. */
 import type { Tracer } from '@opentelemetry/api';
 import type { RegionId } from '@concord/config';
-import type { DomainRegistry, Envelope } from '@concord/core';
+import type { DomainRegistry, Envelope, ReadModel } from '@concord/core';
 import type { Logger, Metrics } from '@concord/telemetry';
 import type { ApplierStats } from '../apply/Applier.js';
 import type { SourceCluster } from '../consume/sources.js';
@@ -21,8 +21,13 @@ export interface StartMirrorOptions {
   readonly metrics?: Metrics;
   /** OpenTelemetry tracer for the consumer spans. Default: the global tracer provider's. */
   readonly tracer?: Tracer;
-  /** Domain modules by category. Default: the shipped domains (account, cart, profile). */
+  /** Domain modules by category. Default: `defaultDomains` of @concord/domains. */
   readonly domains?: DomainRegistry;
+  /**
+   * The read models the mirror maintains, each where the registry serves its module
+   * (docs/mirror.md, "Read models"). Default: `defaultReadModels` of @concord/domains.
+   */
+  readonly readModels?: readonly ReadModel[];
   /** Records per apply transaction, at most. Default 4000. */
   readonly maxTransactionRecords?: number;
   /** Distance between fold checkpoints, in events. Default 128. */

@@ -1,4 +1,4 @@
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import type { Envelope, EventId, ReadModel, ReadModelEntry, StreamId } from '@concord/core';
 import {
   allOffsets,
   appliedRefs,
@@ -23,7 +23,6 @@ import {
   pendingAmongOrWaitingOn,
   pendingReady,
   pendingWaitingOn,
-  replaceCartLinesOps,
   replaceCheckpoints,
   saveOffsetsOps,
   storedOffsets,
@@ -31,9 +30,7 @@ import {
   suffixes,
   takenKeys,
   updatePendingMissingOps,
-  upsertBalancesOps,
   upsertBucketsOps,
-  upsertProfilesOps,
   upsertStreamsOps,
   type ApplyStore,
   type ConflictInsert,
@@ -236,22 +233,9 @@ export class ProjectionStore implements ApplyStore {
     await this.writeSome(insertDlqOps(this.s, rows));
   }
 
-  async upsertBalances(
-    rows: readonly { stream: string; balance: string; bounced: number }[],
-  ): Promise<void> {
-    await this.writeSome(upsertBalancesOps(this.s, rows));
-  }
-
-  /** The lines of the given carts become `lines` (deleted lines and upserts in one statement). */
-  async replaceCartLines(
-    carts: readonly StreamId[],
-    lines: readonly { stream: string; sku: string; quantity: string }[],
-  ): Promise<void> {
-    await this.writeSome(replaceCartLinesOps(this.s, carts, lines));
-  }
-
-  async upsertProfiles(rows: readonly { stream: string; doc: unknown }[]): Promise<void> {
-    await this.writeSome(upsertProfilesOps(this.s, rows));
+  /** The read model's writes for `entries` (docs/mirror.md, "Read models"). */
+  async writeReadModel(model: ReadModel, entries: readonly ReadModelEntry[]): Promise<void> {
+    await this.writeSome(model.writes(this.s, entries));
   }
 
   /** Tells listeners of `concord_applied` (delivered at commit). */

@@ -1,4 +1,4 @@
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import type { Envelope, EventId, ReadModel, ReadModelEntry, StreamId } from '@concord/core';
 import type { AppliedRef, PendingRow } from '../apply/ApplyTypes.js';
 import type { StreamRow, SuffixEvent } from '../apply/foldStreams.js';
 import type { DlqOutboxRow } from '../dlq/dlqRecord.js';
@@ -46,9 +46,8 @@ export class InMemoryProjectionStore implements ApplyStore {
   readonly buckets = new Map<number, { hash: string; streams: number }>();
   readonly offsets = new Map<string, bigint>();
   readonly dlq: DlqOutboxRow[] = [];
-  readonly balances = new Map<StreamId, { balance: string; bounced: number }>();
-  readonly cartLines = new Map<StreamId, { sku: string; quantity: string }[]>();
-  readonly profiles = new Map<StreamId, unknown>();
+  /** The content of each read model by name: the row of each stream written. */
+  readonly readModels = new Map<string, Map<StreamId, unknown>>();
   readonly notifications: string[] = [];
   private seq = 0;
 
@@ -284,20 +283,15 @@ export class InMemoryProjectionStore implements ApplyStore {
     this.dlq.push(...rows);
   }
 
-  async upsertBalances(rows: readonly { stream: string; balance: string; bounced: number }[]) {
-    for (const r of rows) this.balances.set(r.stream, { balance: r.balance, bounced: r.bounced });
+  async writeReadModel(model: ReadModel, entries: readonly ReadModelEntry[]) {
+    let rows = this.readModels.get(model.name);
+    if (rows === undefined) this.readModels.set(model.name, (rows = new Map()));
+    for (const e of entries) rows.set(e.stream, clone(e.row));
   }
 
-  async replaceCartLines(
-    carts: readonly StreamId[],
-    lines: readonly { stream: string; sku: string; quantity: string }[],
-  ) {
-    for (const c of carts) this.cartLines.set(c, []);
-    for (const l of lines) this.cartLines.get(l.stream)!.push({ sku: l.sku, quantity: l.quantity });
-  }
-
-  async upsertProfiles(rows: readonly { stream: string; doc: unknown }[]) {
-    for (const r of rows) this.profiles.set(r.stream, clone(r.doc));
+  /** The rows of the read model `name`, by stream (empty before its first write). */
+  readModel<R>(name: string): ReadonlyMap<StreamId, R> {
+    return (this.readModels.get(name) ?? new Map()) as ReadonlyMap<StreamId, R>;
   }
 
   async notifyApplied(payload: string) {

@@ -3,7 +3,7 @@
  * Postgres implementation is the mirror's `ProjectionStore`, composed of this folder's
  * statements; an in-memory one serves the property tests.
  */
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import type { Envelope, EventId, ReadModel, ReadModelEntry, StreamId } from '@concord/core';
 
 /** The Postgres NOTIFY channel the mirror signals applied events on (docs/mirror.md). */
 export const APPLIED_CHANNEL = 'concord_applied';
@@ -83,13 +83,9 @@ export interface HeldKind {
 
 /**
  * A write whose SQL takes its parameters through `p` (which returns the `$n` placeholder), so
- * several writes can be sent as one statement.
+ * several writes can be sent as one statement: core's `SqlWrite`, which read models return too.
  */
-export interface WriteOp {
-  /** The table written (writes of one table are never combined with a read of it). */
-  readonly table: string;
-  readonly sql: (p: (value: unknown) => string) => string;
-}
+export type { SqlWrite as WriteOp } from '@concord/core';
 
 /**
  * The store port of the apply path (Postgres: the mirror's `ProjectionStore`; in memory for
@@ -148,14 +144,8 @@ export interface ApplyStore {
     rows: readonly { id: EventId; missing: readonly EventId[] }[],
   ): Promise<void>;
   insertDlq(rows: readonly DlqInsert[]): Promise<void>;
-  upsertBalances(
-    rows: readonly { stream: string; balance: string; bounced: number }[],
-  ): Promise<void>;
-  replaceCartLines(
-    carts: readonly StreamId[],
-    lines: readonly { stream: string; sku: string; quantity: string }[],
-  ): Promise<void>;
-  upsertProfiles(rows: readonly { stream: string; doc: unknown }[]): Promise<void>;
+  /** Makes the content of each stream of `entries` in the read model `model` its row. */
+  writeReadModel(model: ReadModel, entries: readonly ReadModelEntry[]): Promise<void>;
   notifyApplied(payload: string): Promise<void>;
   /** Reads ahead what a transaction will look up (optional: a plain store reads on demand). */
   prefetch?(hint: PrefetchHint): Promise<void>;

@@ -64,6 +64,5 @@ export {
   renameSchema,
   setRebuiltGeneration,
 } from './replaySwap.js';
-export { upsertBalancesOps, upsertProfilesOps, replaceCartLinesOps } from './readModels.js';
 export { deleteStreams, streamRows, upsertStreamsOps } from './streamState.js';
 export { executeWrites } from './writeOps.js';
