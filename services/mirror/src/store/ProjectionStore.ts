@@ -1,4 +1,4 @@
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import type { EventId, StreamId } from '@concord/core';
 import {
   allOffsets,
   appliedRefs,
@@ -201,9 +201,7 @@ export class ProjectionStore implements ApplyStore {
   }
 
   /** Every event of the given streams, in fold order per stream. */
-  streamEvents(
-    streams: readonly StreamId[],
-  ): Promise<Map<StreamId, { envelope: Envelope; position: number; noop: boolean }[]>> {
+  streamEvents(streams: readonly StreamId[]): Promise<Map<StreamId, SuffixEvent[]>> {
     return foldedEvents(this.client, this.s, streams);
   }
 
