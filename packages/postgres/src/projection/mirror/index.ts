@@ -26,7 +26,7 @@ export {
   insertConflicts,
   openConflictsOf,
 } from './conflictWrites.js';
-export { bucketRows, upsertBucketsOps } from './digestBuckets.js';
+export { bucketRows, nonEmptyBuckets, upsertBucketsOps } from './digestBuckets.js';
 export { appliedRefs, checkpointsAtOrBefore, suffixes, takenKeys } from './foldEvents.js';
 export { heldKinds, heldRows } from './heldEvents.js';
 export { insertEvents, moveEvents, replaceCheckpoints } from './insertEvents.js';
