@@ -33,7 +33,16 @@ export { insertEvents, moveEvents, replaceCheckpoints } from './insertEvents.js'
 export { textArrayLiteral, uuidArrayLiteral } from './literals.js';
 export { generation, lockAndGeneration, takeXactLock } from './mirrorState.js';
 export { outboxStatusRow, overduePendingRows, pendingHeadRow } from './mirrorStatus.js';
-export { insertDlqOps } from './outboxes.js';
+export {
+  deleteDlqRows,
+  dlqOutboxRows,
+  feedRowsAfter,
+  insertDlqOps,
+  lockFeedPosition,
+  savePublishedSeq,
+  type DlqOutboxRow,
+  type FeedRow,
+} from './outboxes.js';
 export { allOffsets, saveOffsetsOps, storedOffsets } from './offsets.js';
 export {
   deletePendingOps,
