@@ -1,3 +1,4 @@
+import { APPLIED_HEADERS } from '@concord/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import {
   waitFor,
 } from '@concord/test-support';
 import { createKafka, topicOffsets } from '@concord/kafka';
-import { checkProjection, FEED_HEADERS } from './index.js';
+import { checkProjection } from './index.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
@@ -172,7 +173,7 @@ describe('mirror process killed with SIGKILL', () => {
     const firsts: string[] = [];
     const seen = new Set<string>();
     for (const r of feed) {
-      const id = r.headers[FEED_HEADERS.id]!;
+      const id = r.headers[APPLIED_HEADERS.id]!;
       if (!seen.has(id)) firsts.push(id);
       seen.add(id);
     }

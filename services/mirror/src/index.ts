@@ -22,7 +22,7 @@ export { planSources, type SourceCluster, type SourceTopic } from './consume/sou
 export { classifyRecords, nulCharacterPath, type RawRecord } from './consume/classifyRecords.js';
 export { decideOffsets, type OffsetDecision } from './consume/offsetRule.js';
 export { DLQ_HEADERS, dlqOutboxRow, MAX_DLQ_VALUE_BYTES } from './dlq/dlqRecord.js';
-export { FEED_HEADERS, FEED_PARTITION, feedRecord } from './feed/OutboxPublisher.js';
+export { FEED_PARTITION, feedRecord } from './feed/OutboxPublisher.js';
 export { APPLIED_CHANNEL, ProjectionStore } from './store/ProjectionStore.js';
 export { notifyPayload } from './apply/applyRound.js';
 export { APPLY_LOCK, FEED_LOCK, LIVE_SCHEMA } from './store/locks.js';

@@ -1,3 +1,4 @@
+import { APPLIED_HEADERS } from '@concord/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '@concord/config';
 import {
@@ -22,7 +23,7 @@ import {
   testConfig,
   waitFor,
 } from '@concord/test-support';
-import { DLQ_HEADERS, FEED_HEADERS, startMirror, type MirrorHandle } from './index.js';
+import { DLQ_HEADERS, startMirror, type MirrorHandle } from './index.js';
 import { appliedIds } from './testing/signedEvents.fixtures.js';
 
 const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
@@ -136,10 +137,10 @@ describe('poison records', () => {
 
     // The applied feed: every applied event, in applied order, on partition 0.
     const feed = await readTopic(config, 'us', t.applied('us'), { expected: applied.length });
-    expect(feed.map((r) => r.headers[FEED_HEADERS.id])).toEqual(applied);
+    expect(feed.map((r) => r.headers[APPLIED_HEADERS.id])).toEqual(applied);
     expect(new Set(feed.map((r) => r.partition))).toEqual(new Set([0]));
-    expect(feed.map((r) => Number(r.headers[FEED_HEADERS.appliedSeq]))).toEqual(
-      [...feed.map((r) => Number(r.headers[FEED_HEADERS.appliedSeq]))].sort((a, b) => a - b),
+    expect(feed.map((r) => Number(r.headers[APPLIED_HEADERS.appliedSeq]))).toEqual(
+      [...feed.map((r) => Number(r.headers[APPLIED_HEADERS.appliedSeq]))].sort((a, b) => a - b),
     );
   });
 });

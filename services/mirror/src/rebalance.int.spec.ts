@@ -1,3 +1,4 @@
+import { APPLIED_HEADERS } from '@concord/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '@concord/config';
 import { DomainRegistry, type Envelope } from '@concord/core';
@@ -14,7 +15,7 @@ import {
   testConfig,
   waitFor,
 } from '@concord/test-support';
-import { checkProjection, FEED_HEADERS, startMirror, type MirrorHandle } from './index.js';
+import { checkProjection, startMirror, type MirrorHandle } from './index.js';
 import {
   appliedIds,
   offsetsBehindLogEnd,
@@ -110,7 +111,7 @@ describe('two mirror instances of one region', () => {
     const firsts: string[] = [];
     const seen = new Set<string>();
     for (const r of feed) {
-      const id = r.headers[FEED_HEADERS.id]!;
+      const id = r.headers[APPLIED_HEADERS.id]!;
       if (!seen.has(id)) firsts.push(id);
       seen.add(id);
     }

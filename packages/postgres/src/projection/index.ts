@@ -13,6 +13,16 @@ export {
   type ConflictRow,
 } from './conflicts.js';
 export {
+  envelopesByStream,
+  eventCount,
+  readOnlySnapshot,
+  storedStates,
+  streamDigestRows,
+  streamSummaries,
+  type StreamDigestRow,
+  type StreamSummaryRow,
+} from './digests.js';
+export {
   appliedAmong,
   envelopesOf,
   lastWriteAt,

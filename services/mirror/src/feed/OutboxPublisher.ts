@@ -1,19 +1,19 @@
 import { backoffDelay, runLoop, sleep, type Loop } from '@concord/core';
 import type { EventProducer, OutgoingRecord } from '@concord/kafka';
-import { ident, inTransaction, type pg } from '@concord/postgres';
+import { APPLIED_HEADERS } from '@concord/client';
+import {
+  deleteDlqRows,
+  dlqOutboxRows,
+  feedRowsAfter,
+  ident,
+  inTransaction,
+  lockFeedPosition,
+  savePublishedSeq,
+  type FeedRow,
+  type pg,
+} from '@concord/postgres';
 import type { Logger } from '@concord/telemetry';
 import { FEED_LOCK, LIVE_SCHEMA } from '../store/locks.js';
-
-/** Header names of an applied-feed record (documented in docs/mirror.md). */
-export const FEED_HEADERS = {
-  appliedSeq: 'concord-applied-seq',
-  region: 'concord-region',
-  id: 'id',
-  origin: 'origin',
-  type: 'type',
-  stream: 'stream',
-  traceparent: 'traceparent',
-} as const;
 
 /** The partition of the applied topic that carries the feed: one partition, one total order. */
 export const FEED_PARTITION = 0;
@@ -34,29 +34,20 @@ export interface OutboxPublisherOptions {
   readonly minIntervalMs?: number;
 }
 
-/** What the feed needs of an applied event (read straight from the events table). */
-export interface FeedRow {
-  readonly appliedSeq: string;
-  readonly id: string;
-  readonly stream: string;
-  readonly origin: string;
-  readonly type: string;
-  readonly traceparent: string | null;
-  /** The envelope as JSON text (signed content; verifiable after canonicalization). */
-  readonly envelope: string;
-}
+/** DLQ records per round. */
+const DLQ_BATCH = 100;
 
-/** The applied-feed record of an applied event. */
+/** The applied-feed record of an applied event (headers: docs/asyncapi.yaml, message `applied`). */
 export function feedRecord(topic: string, region: string, row: FeedRow): OutgoingRecord {
   const headers: Record<string, string> = {
-    [FEED_HEADERS.appliedSeq]: row.appliedSeq,
-    [FEED_HEADERS.region]: region,
-    [FEED_HEADERS.id]: row.id,
-    [FEED_HEADERS.origin]: row.origin,
-    [FEED_HEADERS.type]: row.type,
-    [FEED_HEADERS.stream]: row.stream,
+    [APPLIED_HEADERS.appliedSeq]: row.appliedSeq,
+    [APPLIED_HEADERS.region]: region,
+    [APPLIED_HEADERS.id]: row.id,
+    [APPLIED_HEADERS.origin]: row.origin,
+    [APPLIED_HEADERS.type]: row.type,
+    [APPLIED_HEADERS.stream]: row.stream,
   };
-  if (row.traceparent !== null) headers[FEED_HEADERS.traceparent] = row.traceparent;
+  if (row.traceparent !== null) headers[APPLIED_HEADERS.traceparent] = row.traceparent;
   return { topic, key: row.stream, value: row.envelope, headers, partition: FEED_PARTITION };
 }
 
@@ -124,57 +115,41 @@ export class OutboxPublisher {
   async round(): Promise<boolean> {
     const s = ident(LIVE_SCHEMA);
     const limit = this.options.batchSize ?? 2000;
-    return inTransaction(this.pool, async (client) => {
-      await client.query('select pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      const position = await client.query<{ published_seq: string }>(
-        `select published_seq from ${s}.feed_position where feed = 'applied' for update`,
-      );
-      const from = position.rows[0]?.published_seq ?? '0';
-      const events = await client.query<FeedRow>(
-        `select applied_seq as "appliedSeq", id, stream, origin, type,
-                envelope -> 'meta' ->> 'traceparent' as traceparent, envelope::text as envelope
-           from ${s}.events
-          where applied_seq > $1 order by applied_seq limit $2`,
-        [from, limit],
-      );
-      const dlq = await client.query<{
-        seq: string;
-        key: Buffer | null;
-        value: Buffer | null;
-        headers: Record<string, string>;
-      }>(`select seq, key, value, headers from ${s}.dlq_outbox order by seq limit 100`);
-      const sends: Promise<void>[] = [];
-      for (const row of events.rows) {
-        sends.push(
-          this.producer.send(feedRecord(this.options.appliedTopic, this.options.region, row)),
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        const from = await lockFeedPosition(client, s);
+        const events = await feedRowsAfter(client, s, from, limit);
+        const dlq = await dlqOutboxRows(client, s, DLQ_BATCH);
+        const sends: Promise<void>[] = [];
+        for (const row of events) {
+          sends.push(
+            this.producer.send(feedRecord(this.options.appliedTopic, this.options.region, row)),
+          );
+        }
+        for (const row of dlq) {
+          sends.push(
+            this.producer.send({
+              topic: this.options.dlqTopic,
+              key: row.key,
+              value: row.value ?? Buffer.alloc(0),
+              headers: row.headers,
+            }),
+          );
+        }
+        await Promise.all(sends);
+        const last = events.at(-1);
+        if (last) await savePublishedSeq(client, s, last.appliedSeq);
+        await deleteDlqRows(
+          client,
+          s,
+          dlq.map((r) => r.seq),
         );
-      }
-      for (const row of dlq.rows) {
-        sends.push(
-          this.producer.send({
-            topic: this.options.dlqTopic,
-            key: row.key,
-            value: row.value ?? Buffer.alloc(0),
-            headers: row.headers,
-          }),
-        );
-      }
-      await Promise.all(sends);
-      const last = events.rows.at(-1);
-      if (last) {
-        await client.query(
-          `update ${s}.feed_position set published_seq = $1, updated_at = now() where feed = 'applied'`,
-          [last.appliedSeq],
-        );
-      }
-      if (dlq.rows.length > 0) {
-        await client.query(`delete from ${s}.dlq_outbox where seq = any($1::bigint[])`, [
-          dlq.rows.map((r) => r.seq),
-        ]);
-      }
-      this.published += events.rows.length;
-      this.dlqPublished += dlq.rows.length;
-      return events.rows.length === limit || dlq.rows.length === 100;
-    });
+        this.published += events.length;
+        this.dlqPublished += dlq.length;
+        return events.length === limit || dlq.length === DLQ_BATCH;
+      },
+      { lock: FEED_LOCK },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { Envelope, EventId, ReadModel, ReadModelEntry, StreamId } from '@concord/core';
+import type { EventId, ReadModel, ReadModelEntry, StreamId } from '@concord/core';
 import {
   allOffsets,
   appliedRefs,
@@ -198,9 +198,7 @@ export class ProjectionStore implements ApplyStore {
   }
 
   /** Every event of the given streams, in fold order per stream. */
-  streamEvents(
-    streams: readonly StreamId[],
-  ): Promise<Map<StreamId, { envelope: Envelope; position: number; noop: boolean }[]>> {
+  streamEvents(streams: readonly StreamId[]): Promise<Map<StreamId, SuffixEvent[]>> {
     return foldedEvents(this.client, this.s, streams);
   }
 

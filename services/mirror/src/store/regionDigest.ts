@@ -4,10 +4,16 @@ import {
   rollUpDigestSums,
   sha256Hex,
   type DomainRegistry,
-  type Envelope,
   type StreamId,
 } from '@concord/core';
-import { ident, type pg } from '@concord/postgres';
+import {
+  envelopesByStream,
+  eventCount,
+  ident,
+  nonEmptyBuckets,
+  streamDigestRows,
+  type pg,
+} from '@concord/postgres';
 
 /** A region's projection summed up: what replay prints before and after, what tests compare. */
 export interface RegionDigest {
@@ -21,15 +27,12 @@ export interface RegionDigest {
 /** The region digest from the stored bucket roll-ups (`digest_buckets`). */
 export async function regionDigest(client: pg.ClientBase, schema: string): Promise<RegionDigest> {
   const s = ident(schema);
-  const buckets = await client.query<{ bucket: number; hash: string; streams: number }>(
-    `select bucket, hash, streams from ${s}.digest_buckets where streams > 0 order by bucket`,
-  );
-  const events = await client.query<{ n: string }>(`select count(*) as n from ${s}.events`);
+  const buckets = await nonEmptyBuckets(client, s);
   return {
-    streams: buckets.rows.reduce((n, r) => n + r.streams, 0),
-    events: Number(events.rows[0]?.n ?? 0),
-    buckets: buckets.rowCount ?? 0,
-    digest: sha256Hex(buckets.rows.map((r) => `${r.bucket}:${r.hash}\n`).join('')),
+    streams: buckets.reduce((n, r) => n + r.streams, 0),
+    events: await eventCount(client, s),
+    buckets: buckets.length,
+    digest: sha256Hex(buckets.map((r) => `${r.bucket}:${r.hash}\n`).join('')),
   };
 }
 
@@ -58,23 +61,8 @@ export async function checkProjection(
   registry: DomainRegistry,
 ): Promise<ProjectionCheck> {
   const s = ident(schema);
-  const rows = await client.query<{ stream: string; envelope: Envelope }>(
-    `select stream, envelope from ${s}.events order by stream`,
-  );
-  const byStream = new Map<StreamId, Envelope[]>();
-  for (const r of rows.rows) {
-    const list = byStream.get(r.stream) ?? [];
-    list.push(r.envelope);
-    byStream.set(r.stream, list);
-  }
-  const streams = await client.query<{
-    stream: string;
-    ids_hash: string;
-    state_hash: string;
-    heads: string[];
-    version: number;
-  }>(`select stream, ids_hash, state_hash, heads, version from ${s}.streams`);
-  const storedRows = new Map(streams.rows.map((r) => [r.stream, r]));
+  const byStream = await envelopesByStream(client, s);
+  const storedRows = new Map((await streamDigestRows(client, s)).map((r) => [r.stream, r]));
   const digests = [];
   const mismatches: ProjectionCheck['mismatches'][number][] = [];
   for (const [stream, events] of byStream) {
@@ -105,7 +93,7 @@ export async function checkProjection(
     .sort((a, b) => a[0] - b[0]);
   const recomputed: RegionDigest = {
     streams: digests.length,
-    events: rows.rowCount ?? 0,
+    events: [...byStream.values()].reduce((n, list) => n + list.length, 0),
     buckets: bucketLines.length,
     digest: sha256Hex(bucketLines.map(([b, h]) => `${b}:${h}\n`).join('')),
   };

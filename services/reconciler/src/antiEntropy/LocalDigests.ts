@@ -2,45 +2,38 @@ import {
   bucketOf,
   digestLine,
   EMPTY_SET_SUM,
-  eventSetSum,
-  foldStream,
-  stateHash,
   sumOfHashes,
   type BucketRollup,
   type DomainRegistry,
-  type EventId,
   type RegionId,
-  type StreamDigest,
   type StreamId,
-  type UnsignedEnvelope,
 } from '@concord/core';
-import { inTransaction, PROJECTION_SCHEMA, type pg } from '@concord/postgres';
+import {
+  allOffsets,
+  envelopesByStream,
+  ident,
+  inTransaction,
+  nonEmptyBuckets,
+  PROJECTION_SCHEMA,
+  readOnlySnapshot,
+  storedStates,
+  streamSummaries,
+  type pg,
+  type StreamSummaryRow as SummaryRow,
+} from '@concord/postgres';
+import {
+  independentDigest,
+  rowProblems,
+  UNREADABLE,
+  type IndependentDigest,
+  type ProjectionProblem,
+} from './independentDigest.js';
 
-/** What is wrong with a stored stream row, checked against the independent fold. */
-export const PROJECTION_PROBLEMS = [
-  /** Events are stored but the stream has no row. */
-  'row-missing',
-  /** A row without a single stored event. */
-  'row-orphan',
-  /** `ids_hash` is not the event-set sum of the stored ids. */
-  'ids_hash',
-  /** `state_hash` is not the hash of the independently folded state. */
-  'state_hash',
-  /** The stored state itself differs from the independently folded state. */
-  'state',
-  'heads',
-  'version',
-  /** The stored events do not fold (a parent is missing: causal gap). */
-  'unfoldable',
-] as const;
-export type ProjectionProblem = (typeof PROJECTION_PROBLEMS)[number];
-
-/** One stream as this region holds it, from its events (never from its stored row). */
-export interface IndependentDigest extends StreamDigest {
-  readonly bucket: number;
-  readonly heads: readonly EventId[];
-  readonly version: number;
-}
+export {
+  PROJECTION_PROBLEMS,
+  type IndependentDigest,
+  type ProjectionProblem,
+} from './independentDigest.js';
 
 /** A consistent picture of this region's projection, computed independently. */
 export interface DigestSnapshot {
@@ -79,22 +72,9 @@ interface CheckEntry {
   problems: ProjectionProblem[];
 }
 
-interface SummaryRow {
-  stream: string;
-  version: number | null;
-  ids_hash: string | null;
-  state_hash: string | null;
-  heads: string[] | null;
-  state_md5: string | null;
-  n: number | null;
-  max_seq: string | null;
-  sum_seq: string | null;
-}
-
-const P = PROJECTION_SCHEMA;
-const UNFOLDABLE = 'unfoldable';
-/** Marks a fold this code cannot compute (events it cannot interpret): see `unverified`. */
-const UNREADABLE = 'schema-version';
+const S = ident(PROJECTION_SCHEMA);
+/** Streams per statement of the refold and the state reads. */
+const CHUNK = 500;
 
 /**
  * This region's digests computed the only honest way (docs/semantics.md §8): event-set sums
@@ -146,17 +126,8 @@ export class LocalDigests {
   private async compute(): Promise<DigestSnapshot> {
     const started = this.now();
     const snapshot = await inTransaction(this.pool, async (client) => {
-      await client.query('set transaction isolation level repeatable read, read only');
-      const summary = await client.query<SummaryRow>(
-        `select coalesce(s.stream, e.stream) as stream, s.version, s.ids_hash, s.state_hash,
-                s.heads, md5(s.state::text) as state_md5,
-                e.n, e.max_seq::text as max_seq, e.sum_seq::text as sum_seq
-           from ${P}.streams s
-           full join (select stream, count(*)::int as n, max(applied_seq) as max_seq,
-                             sum(applied_seq) as sum_seq
-                        from ${P}.events group by stream) e on e.stream = s.stream`,
-      );
-      const rows = summary.rows;
+      await readOnlySnapshot(client);
+      const rows = await streamSummaries(client, S);
       const present = new Set(rows.map((r) => r.stream));
       for (const stream of [...this.folds.keys()])
         if (!present.has(stream)) this.folds.delete(stream);
@@ -169,21 +140,19 @@ export class LocalDigests {
         (r) => r.n !== null && this.folds.get(r.stream)?.key !== eventsKey(r),
       );
       for (const r of rows) if (r.n === null) this.folds.delete(r.stream);
-      for (let i = 0; i < stale.length; i += 500) {
-        const chunk = stale.slice(i, i + 500);
-        const events = await client.query<{ stream: string; envelope: UnsignedEnvelope }>(
-          `select stream, envelope from ${P}.events where stream = any($1::text[])`,
-          [chunk.map((r) => r.stream)],
+      for (let i = 0; i < stale.length; i += CHUNK) {
+        const chunk = stale.slice(i, i + CHUNK);
+        const byStream = await envelopesByStream(
+          client,
+          S,
+          chunk.map((r) => r.stream),
         );
-        const byStream = new Map<StreamId, UnsignedEnvelope[]>();
-        for (const e of events.rows) {
-          const list = byStream.get(e.stream);
-          if (list) list.push(e.envelope);
-          else byStream.set(e.stream, [e.envelope]);
-        }
         for (const r of chunk) {
           const list = byStream.get(r.stream) ?? [];
-          this.folds.set(r.stream, { key: eventsKey(r), digest: this.fold(r.stream, list) });
+          this.folds.set(r.stream, {
+            key: eventsKey(r),
+            digest: independentDigest(this.registry, r.stream, list),
+          });
         }
       }
 
@@ -192,28 +161,22 @@ export class LocalDigests {
         `${eventsKey(r)}|${r.version}/${r.ids_hash}/${r.state_hash}/${r.heads?.join(',')}/${r.state_md5}`;
       const toCheck = rows.filter((r) => this.checks.get(r.stream)?.key !== rowKey(r));
       const needState = toCheck.filter((r) => r.n !== null && r.state_md5 !== null);
-      const storedStates = new Map<StreamId, unknown>();
-      for (let i = 0; i < needState.length; i += 500) {
-        const states = await client.query<{ stream: string; state: unknown }>(
-          `select stream, state from ${P}.streams where stream = any($1::text[])`,
-          [needState.slice(i, i + 500).map((r) => r.stream)],
-        );
-        for (const s of states.rows) storedStates.set(s.stream, s.state);
+      const states = new Map<StreamId, unknown>();
+      for (let i = 0; i < needState.length; i += CHUNK) {
+        const chunk = needState.slice(i, i + CHUNK).map((r) => r.stream);
+        for (const [stream, state] of await storedStates(client, S, chunk))
+          states.set(stream, state);
       }
       for (const r of toCheck) {
         this.checks.set(r.stream, {
           key: rowKey(r),
-          problems: this.check(r, this.folds.get(r.stream)?.digest, storedStates.get(r.stream)),
+          problems: rowProblems(r, this.folds.get(r.stream)?.digest, states.get(r.stream)),
         });
       }
 
-      const buckets = await client.query<{ bucket: number; hash: string }>(
-        `select bucket, hash from ${P}.digest_buckets where streams > 0`,
-      );
-      const offsets = await client.query<{ topic: string; partition: number; next: string }>(
-        `select topic, partition, next_offset::text as next from ${P}.source_offsets`,
-      );
-      return { rows, buckets: buckets.rows, offsets: offsets.rows, refolded: stale.length };
+      const buckets = await nonEmptyBuckets(client, S);
+      const offsets = await allOffsets(client, S);
+      return { rows, buckets, offsets, refolded: stale.length };
     });
 
     const digests = new Map<StreamId, IndependentDigest>();
@@ -279,71 +242,10 @@ export class LocalDigests {
       mismatches,
       unverified: unverified.sort((a, b) => (a.stream < b.stream ? -1 : 1)),
       bucketMismatches,
-      offsets: new Map(snapshot.offsets.map((o) => [`${o.topic}:${o.partition}`, BigInt(o.next)])),
+      offsets: new Map(snapshot.offsets.map((o) => [`${o.topic}:${o.partition}`, o.next])),
       refolded: snapshot.refolded,
     };
     this.last = result;
     return result;
-  }
-
-  private fold(stream: StreamId, events: readonly UnsignedEnvelope[]): IndependentDigest {
-    const ids = events.map((e) => e.id);
-    const eventSetHash = eventSetSum(ids);
-    const bucket = bucketOf(stream);
-    if (events.some((e) => this.registry.schemaGap(e) !== undefined)) {
-      return {
-        stream,
-        bucket,
-        eventSetHash,
-        stateHash: UNREADABLE,
-        eventCount: new Set(ids).size,
-        heads: [],
-        version: 0,
-      };
-    }
-    try {
-      const fold = foldStream(events, this.registry.forStream(stream).reducer, { stream });
-      return {
-        stream,
-        bucket,
-        eventSetHash,
-        stateHash: stateHash(fold.state),
-        eventCount: new Set(ids).size,
-        heads: fold.heads,
-        version: fold.version,
-      };
-    } catch {
-      // A causal gap (a stored event whose parent is not stored): no state to speak of. The
-      // marker can never equal a real state hash, so the stream differs from every region.
-      return {
-        stream,
-        bucket,
-        eventSetHash,
-        stateHash: UNFOLDABLE,
-        eventCount: new Set(ids).size,
-        heads: [],
-        version: 0,
-      };
-    }
-  }
-
-  private check(
-    row: SummaryRow,
-    digest: IndependentDigest | undefined,
-    storedState: unknown,
-  ): ProjectionProblem[] {
-    if (row.n === null || !digest) return ['row-orphan'];
-    if (row.version === null) return ['row-missing'];
-    if (digest.stateHash === UNFOLDABLE) return ['unfoldable'];
-    // Not checkable by this code (reported in `unverified`).
-    if (digest.stateHash === UNREADABLE) return [];
-    const problems: ProjectionProblem[] = [];
-    if (row.ids_hash !== digest.eventSetHash) problems.push('ids_hash');
-    if (row.state_hash !== digest.stateHash) problems.push('state_hash');
-    if (storedState !== undefined && stateHash(storedState) !== digest.stateHash)
-      problems.push('state');
-    if ([...(row.heads ?? [])].sort().join(',') !== digest.heads.join(',')) problems.push('heads');
-    if (row.version !== digest.version) problems.push('version');
-    return problems;
   }
 }

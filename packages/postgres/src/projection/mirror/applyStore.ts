@@ -12,15 +12,18 @@ export const APPLIED_CHANNEL = 'concord_applied';
  * The gate's and the fold's rows are core's (packages/core/src/gate, fold): one definition,
  * which this port's Postgres statements read and write.
  */
-export type { AppliedRef, PendingRow, StreamFoldRow as StreamStateRow } from '@concord/core';
-import type { AppliedRef, PendingRow, StreamFoldRow as StreamStateRow } from '@concord/core';
-
-/** A stored event of a stream's suffix, as the fold replays it. */
-export interface SuffixEvent {
-  readonly envelope: Envelope;
-  readonly position: number;
-  readonly noop: boolean;
-}
+export type {
+  AppliedRef,
+  PendingRow,
+  StreamFoldRow as StreamStateRow,
+  SuffixEvent,
+} from '@concord/core';
+import type {
+  AppliedRef,
+  PendingRow,
+  StreamFoldRow as StreamStateRow,
+  SuffixEvent,
+} from '@concord/core';
 
 /** A row of `dlq_outbox` (published to the DLQ topic by the outbox publisher). */
 export interface DlqInsert {
@@ -131,9 +134,7 @@ export interface ApplyStore {
   openConflicts(
     streams: readonly StreamId[],
   ): Promise<{ id: string; stream: string; heads: string[] }[]>;
-  streamEvents(
-    streams: readonly StreamId[],
-  ): Promise<Map<StreamId, { envelope: Envelope; position: number; noop: boolean }[]>>;
+  streamEvents(streams: readonly StreamId[]): Promise<Map<StreamId, SuffixEvent[]>>;
   insertConflicts(conflicts: readonly ConflictInsert[]): Promise<number>;
   closeConflicts(
     closings: readonly { id: string; status: string; resolvedBy?: EventId }[],

@@ -1,7 +1,8 @@
 /** The conflict lifecycle's SQL: open conflicts of streams, their events, inserts, closings. */
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import type { EventId, StreamId } from '@concord/core';
 import type { Queryable } from '../query.js';
-import type { ConflictInsert } from './applyStore.js';
+import type { ConflictInsert, SuffixEvent } from './applyStore.js';
+import { suffixes } from './foldEvents.js';
 import { run, textArrayLiteral, uuidArrayLiteral } from './literals.js';
 
 /** The open conflicts of `streams`, with their heads. */
@@ -20,31 +21,17 @@ export async function openConflictsOf(
   return rows;
 }
 
-/** Every event of the given streams, in fold order per stream. */
-export async function foldedEvents(
+/** Every event of the given streams, in fold order per stream (positions start at 0). */
+export function foldedEvents(
   db: Queryable,
   s: string,
   streams: readonly StreamId[],
-): Promise<Map<StreamId, { envelope: Envelope; position: number; noop: boolean }[]>> {
-  const result = new Map<StreamId, { envelope: Envelope; position: number; noop: boolean }[]>();
-  if (streams.length === 0) return result;
-  const { rows } = await run<{
-    stream: string;
-    envelope: Envelope;
-    fold_pos: number;
-    idempotency_noop: boolean;
-  }>(
+): Promise<Map<StreamId, SuffixEvent[]>> {
+  return suffixes(
     db,
-    `select stream, envelope, fold_pos, idempotency_noop from ${s}.events
-        where stream = any($1::text[]) order by stream, fold_pos`,
-    [streams],
+    s,
+    streams.map((stream) => ({ stream, from: 0 })),
   );
-  for (const r of rows) {
-    const list = result.get(r.stream) ?? [];
-    list.push({ envelope: r.envelope, position: r.fold_pos, noop: r.idempotency_noop });
-    result.set(r.stream, list);
-  }
-  return result;
 }
 
 /** Inserts conflicts not recorded yet; returns how many were new. */

@@ -18,6 +18,18 @@ export async function bucketRows(
   return new Map(rows.map((r) => [r.bucket, { hash: r.hash, streams: r.streams }]));
 }
 
+/** Every non-empty bucket's stored roll-up, in bucket order. */
+export async function nonEmptyBuckets(
+  db: Queryable,
+  s: string,
+): Promise<{ bucket: number; hash: string; streams: number }[]> {
+  const { rows } = await run<{ bucket: number; hash: string; streams: number }>(
+    db,
+    `select bucket, hash, streams from ${s}.digest_buckets where streams > 0 order by bucket`,
+  );
+  return rows;
+}
+
 /** The write storing the roll-ups `rows`; none for no rows. */
 export function upsertBucketsOps(
   s: string,

@@ -38,7 +38,10 @@ export async function checkpointsAtOrBefore(
   return new Map(rows.map((r) => [r.stream, { position: r.fold_pos, state: r.state }]));
 }
 
-/** Per stream, the stored events at positions ≥ from. */
+/**
+ * Per stream, the stored events at positions ≥ from, in fold order: the fold's suffixes, and
+ * (from 0) every event of a stream for the conflict lifecycle (`foldedEvents`).
+ */
 export async function suffixes(
   db: Queryable,
   s: string,
@@ -56,7 +59,8 @@ export async function suffixes(
     `select e.stream, e.envelope, e.fold_pos, e.idempotency_noop
          from ${s}.events e
          join unnest($1::text[], $2::int[]) u(stream, from_pos)
-           on e.stream = u.stream and e.fold_pos >= u.from_pos`,
+           on e.stream = u.stream and e.fold_pos >= u.from_pos
+        order by e.stream, e.fold_pos`,
     [froms.map((f) => f.stream), froms.map((f) => f.from)],
   );
   for (const r of rows) {

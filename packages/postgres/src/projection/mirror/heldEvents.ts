@@ -6,7 +6,7 @@ import { SCHEMA_UPGRADE_DEPENDENCY } from '@concord/core';
 import type { Queryable } from '../query.js';
 import type { HeldKind, PendingRow } from './applyStore.js';
 import { categorySql, run, schemaVersionSql } from './literals.js';
-import { pendingRow, type PendingDbRow } from './pending.js';
+import { selectPending } from './pending.js';
 
 /** The held events, counted by category, type and schema version. */
 export async function heldKinds(db: Queryable, s: string): Promise<HeldKind[]> {
@@ -44,12 +44,10 @@ export async function heldRows(
   limit: number,
 ): Promise<PendingRow[]> {
   if (kinds.length === 0) return [];
-  const { rows } = await run<PendingDbRow>(
+  return selectPending(
     db,
-    `select p.id, p.envelope, p.envelope::text as text, p.missing, p.source,
-              (extract(epoch from p.parked_at) * 1000)::float8 as parked_ms
-         from ${s}.pending p
-         join unnest($2::text[], $3::text[], $4::int[]) k(category, type, version)
+    s,
+    `join unnest($2::text[], $3::text[], $4::int[]) k(category, type, version)
            on ${categorySql('p.stream')} = k.category
           and p.envelope->>'type' = k.type
           and ${schemaVersionSql('p.envelope')} = k.version
@@ -64,5 +62,4 @@ export async function heldRows(
       limit,
     ],
   );
-  return rows.map(pendingRow);
 }

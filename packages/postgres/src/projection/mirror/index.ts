@@ -26,14 +26,23 @@ export {
   insertConflicts,
   openConflictsOf,
 } from './conflictWrites.js';
-export { bucketRows, upsertBucketsOps } from './digestBuckets.js';
+export { bucketRows, nonEmptyBuckets, upsertBucketsOps } from './digestBuckets.js';
 export { appliedRefs, checkpointsAtOrBefore, suffixes, takenKeys } from './foldEvents.js';
 export { heldKinds, heldRows } from './heldEvents.js';
 export { insertEvents, moveEvents, replaceCheckpoints } from './insertEvents.js';
 export { textArrayLiteral, uuidArrayLiteral } from './literals.js';
 export { generation, lockAndGeneration, takeXactLock } from './mirrorState.js';
 export { outboxStatusRow, overduePendingRows, pendingHeadRow } from './mirrorStatus.js';
-export { insertDlqOps } from './outboxes.js';
+export {
+  deleteDlqRows,
+  dlqOutboxRows,
+  feedRowsAfter,
+  insertDlqOps,
+  lockFeedPosition,
+  savePublishedSeq,
+  type DlqOutboxRow,
+  type FeedRow,
+} from './outboxes.js';
 export { allOffsets, saveOffsetsOps, storedOffsets } from './offsets.js';
 export {
   deletePendingOps,

@@ -4,7 +4,7 @@ import type { Queryable } from '../query.js';
 import type { PendingInsert, PendingRow, WriteOp } from './applyStore.js';
 import { run, uuidArrayLiteral } from './literals.js';
 
-export interface PendingDbRow {
+interface PendingDbRow {
   id: string;
   envelope: Envelope;
   text: string;
@@ -14,7 +14,7 @@ export interface PendingDbRow {
 }
 
 /** A selected `pending` row (the columns every read of it selects) as a {@link PendingRow}. */
-export function pendingRow(r: PendingDbRow): PendingRow {
+function pendingRow(r: PendingDbRow): PendingRow {
   return {
     id: r.id,
     envelope: r.envelope,
@@ -25,6 +25,27 @@ export function pendingRow(r: PendingDbRow): PendingRow {
   };
 }
 
+/**
+ * The one read of `pending` (alias `p`): the columns of a {@link PendingRow}, filtered,
+ * joined, ordered and limited by `rest` (the pending reads of this folder and heldEvents.ts).
+ */
+export async function selectPending(
+  db: Queryable,
+  s: string,
+  rest: string,
+  values: unknown[],
+): Promise<PendingRow[]> {
+  const { rows } = await run<PendingDbRow>(
+    db,
+    `select p.id, p.envelope, p.envelope::text as text, p.missing, p.source,
+            (extract(epoch from p.parked_at) * 1000)::float8 as parked_ms
+       from ${s}.pending p
+     ${rest}`,
+    values,
+  );
+  return rows.map(pendingRow);
+}
+
 /** Parked rows whose `missing` overlaps `ids`, except the rows in `exclude`. */
 export async function pendingWaitingOn(
   db: Queryable,
@@ -33,15 +54,10 @@ export async function pendingWaitingOn(
   exclude: readonly EventId[],
 ): Promise<PendingRow[]> {
   if (ids.length === 0) return [];
-  const { rows } = await run<PendingDbRow>(
-    db,
-    `select id, envelope, envelope::text as text, missing, source,
-              (extract(epoch from parked_at) * 1000)::float8 as parked_ms
-         from ${s}.pending
-        where missing && $1::uuid[] and not (id = any($2::uuid[]))`,
-    [ids, exclude],
-  );
-  return rows.map(pendingRow);
+  return selectPending(db, s, 'where p.missing && $1::uuid[] and not (p.id = any($2::uuid[]))', [
+    ids,
+    exclude,
+  ]);
 }
 
 /** The parked rows whose id is among `ids` or whose `missing` overlaps `ids`. */
@@ -51,32 +67,21 @@ export async function pendingAmongOrWaitingOn(
   ids: readonly EventId[],
 ): Promise<PendingRow[]> {
   if (ids.length === 0) return [];
-  const { rows } = await run<PendingDbRow>(
-    db,
-    `select id, envelope, envelope::text as text, missing, source,
-              (extract(epoch from parked_at) * 1000)::float8 as parked_ms
-         from ${s}.pending
-        where id = any($1::uuid[]) or missing && $1::uuid[]`,
-    [ids],
-  );
-  return rows.map(pendingRow);
+  return selectPending(db, s, 'where p.id = any($1::uuid[]) or p.missing && $1::uuid[]', [ids]);
 }
 
 /** Pending rows whose every missing dependency is applied (the safety sweep). */
 export async function pendingReady(db: Queryable, s: string, limit: number): Promise<PendingRow[]> {
-  const { rows } = await run<PendingDbRow>(
+  return selectPending(
     db,
-    `select p.id, p.envelope, p.envelope::text as text, p.missing, p.source,
-              (extract(epoch from p.parked_at) * 1000)::float8 as parked_ms
-         from ${s}.pending p
-        where not exists (
+    s,
+    `where not exists (
           select 1 from unnest(p.missing) m(id)
            where not exists (select 1 from ${s}.events e where e.id = m.id))
         order by p.parked_at
         limit $1`,
     [limit],
   );
-  return rows.map(pendingRow);
 }
 
 /** The write parking `rows` (ids already parked are left as they are); none for no rows. */
