@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regionEnvPrefix } from '@concord/config';
 import { TestEventFactory } from '@concord/core';
-import { startMirror, type MirrorBacklog, type MirrorHandle } from '@concord/mirror';
-import type { pg } from '@concord/postgres';
+import type { MirrorBacklog, MirrorHandle } from '@concord/mirror';
 import {
-  cleanupNamespace,
   concordInProcess,
-  createDatabases,
-  createTopics,
   freePorts,
   metricValue,
-  regionPool,
-  RegionProducers,
+  mirrorFixture,
   signAll,
-  testConfig,
   waitFor,
 } from '@concord/test-support';
 
@@ -27,16 +21,17 @@ const portEnv: Record<string, string> = {};
 ['us', 'eu', 'ap'].forEach((r, i) => {
   portEnv[`${regionEnvPrefix(r)}MIRROR_PORT`] = String(ports[i]);
 });
-const config = testConfig({
-  CONCORD_INSECURE: 'true',
-  CONCORD_LOG_LEVEL: 'error',
-  CONCORD_API_TOKENS: 'api-token-apply-stall-0001',
-  CONCORD_ADMIN_TOKEN: ADMIN,
-  ...portEnv,
+const fx = mirrorFixture({
+  env: {
+    CONCORD_INSECURE: 'true',
+    CONCORD_LOG_LEVEL: 'error',
+    CONCORD_API_TOKENS: 'api-token-apply-stall-0001',
+    CONCORD_ADMIN_TOKEN: ADMIN,
+    ...portEnv,
+  },
 });
+const { config, producers, pools } = fx;
 const mirrors = new Map<string, MirrorHandle>();
-const pools = new Map<string, pg.Pool>();
-const producers = new RegionProducers(config);
 
 async function applied(region: string, id: string): Promise<boolean> {
   const r = await pools.get(region)!.query('select 1 from projection.events where id = $1', [id]);
@@ -44,19 +39,15 @@ async function applied(region: string, id: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  await Promise.all([createTopics(config), createDatabases(config)]);
+  await fx.setup();
   for (const region of config.regions) {
-    pools.set(region, regionPool(config, region));
-    mirrors.set(region, await startMirror(config, { region, host: '127.0.0.1' }));
+    // On the configured port: `concord status` finds the mirrors there.
+    const port = config.byRegion[region]!.mirror.port;
+    mirrors.set(region, await fx.start({ region, port }));
   }
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...mirrors.values()].map((m) => m.close()));
-  await producers.close();
-  await Promise.allSettled([...pools.values()].map((p) => p.end()));
-  await cleanupNamespace(config);
-});
+afterAll(fx.teardown);
 
 describe('a stalled apply path', () => {
   it('shows as backlog in the metrics and in concord status while ap’s tables are locked for 30 s', async () => {

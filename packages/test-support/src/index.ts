@@ -25,3 +25,4 @@ export { jsonClient, type Reply } from './jsonClient.js';
 export { eventRecord, regionPool, RegionProducers, signAll, signers } from './signedEvents.js';
 export { readTopic, type ReadRecord } from './readTopic.js';
 export { metricValue } from './metrics.js';
+export { mirrorFixture, type MirrorFixture, type MirrorFixtureOptions } from './mirrorFixture.js';

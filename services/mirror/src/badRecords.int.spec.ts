@@ -12,19 +12,8 @@ import {
 } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import type { OutgoingRecord } from '@concord/kafka';
-import type { pg } from '@concord/postgres';
-import {
-  cleanupNamespace,
-  createDatabases,
-  createTopics,
-  readTopic,
-  regionPool,
-  RegionProducers,
-  signAll,
-  testConfig,
-  waitFor,
-} from '@concord/test-support';
-import { DLQ_HEADERS, startMirror, type MirrorHandle } from './index.js';
+import { mirrorFixture, readTopic, signAll, waitFor } from '@concord/test-support';
+import { DLQ_HEADERS } from './index.js';
 import { appliedIds } from './testing/signedEvents.fixtures.js';
 
 /**
@@ -46,28 +35,16 @@ const fragile = defineDomain<JsonObject>({
   },
 });
 
-const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const registry = new DomainRegistry([...defaultDomains, fragile]);
-const producers = new RegionProducers(config);
-const mirrors: MirrorHandle[] = [];
-const pools = new Map<string, pg.Pool>();
+const fx = mirrorFixture();
+const { config, producers, pools } = fx;
 
 beforeAll(async () => {
-  await Promise.all([createTopics(config), createDatabases(config)]);
-  for (const region of config.regions) {
-    pools.set(region, regionPool(config, region));
-    mirrors.push(
-      await startMirror(config, { region, port: 0, host: '127.0.0.1', domains: registry }),
-    );
-  }
+  await fx.setup();
+  for (const region of config.regions) await fx.start({ region, domains: registry });
 });
 
-afterAll(async () => {
-  await Promise.allSettled(mirrors.map((m) => m.close()));
-  await producers.close();
-  await Promise.allSettled([...pools.values()].map((p) => p.end()));
-  await cleanupNamespace(config);
-});
+afterAll(fx.teardown);
 
 describe('bad records', () => {
   it('each is applied canonically or refused alone in every region; the partition and every region keep flowing', async () => {

@@ -8,18 +8,7 @@ import { topics } from '@concord/config';
 import { DomainRegistry, sleep } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import type { pg } from '@concord/postgres';
-import {
-  cleanupNamespace,
-  createDatabases,
-  createTopics,
-  freePort,
-  readTopic,
-  regionPool,
-  RegionProducers,
-  signAll,
-  testConfig,
-  waitFor,
-} from '@concord/test-support';
+import { freePort, mirrorFixture, readTopic, signAll, waitFor } from '@concord/test-support';
 import { createKafka, topicOffsets } from '@concord/kafka';
 import { checkProjection } from './index.js';
 import {
@@ -32,10 +21,11 @@ import {
 
 const root = resolve(import.meta.dirname, '../../..');
 const main = resolve(root, 'services/mirror/dist/main.js');
-const config = testConfig({ CONCORD_LOG_LEVEL: 'warn' });
-const registry = new DomainRegistry(defaultDomains);
-const producers = new RegionProducers(config);
 const region = 'eu';
+// The mirror runs as a child process (spawnMirror), not through the fixture's start.
+const fx = mirrorFixture({ env: { CONCORD_LOG_LEVEL: 'warn' }, pools: [region] });
+const { config, producers } = fx;
+const registry = new DomainRegistry(defaultDomains);
 const log = join(tmpdir(), `concord-mirror-crash-${config.namespace}.log`);
 let pool: pg.Pool;
 let child: ChildProcess | undefined;
@@ -68,15 +58,13 @@ async function kill(p: ChildProcess | undefined, signal: NodeJS.Signals): Promis
 }
 
 beforeAll(async () => {
-  await Promise.all([createTopics(config), createDatabases(config)]);
-  pool = regionPool(config, region);
+  await fx.setup();
+  pool = fx.pool(region);
 });
 
 afterAll(async () => {
   await kill(child, 'SIGKILL');
-  await producers.close();
-  await pool?.end();
-  await cleanupNamespace(config);
+  await fx.teardown();
 });
 
 async function count(): Promise<number> {

@@ -8,38 +8,16 @@ import {
   type UnsignedEnvelope,
 } from '@concord/core';
 import { cartLines, defaultDomains, type CartState } from '@concord/domains';
-import type { pg } from '@concord/postgres';
-import {
-  cleanupNamespace,
-  createDatabases,
-  createTopics,
-  eventRecord,
-  regionPool,
-  RegionProducers,
-  signAll,
-  testConfig,
-  waitFor,
-} from '@concord/test-support';
-import { checkProjection, startMirror, type MirrorHandle } from './index.js';
+import { eventRecord, mirrorFixture, signAll, waitFor } from '@concord/test-support';
+import { checkProjection } from './index.js';
 import { randomHistory, readProjection } from './testing/signedEvents.fixtures.js';
 
-const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
 const registry = new DomainRegistry(defaultDomains);
-const mirrors: MirrorHandle[] = [];
-const pools = new Map<string, pg.Pool>();
-const producers = new RegionProducers(config);
+const fx = mirrorFixture();
+const { config, producers, pools, mirrors } = fx;
 
-beforeAll(async () => {
-  await Promise.all([createTopics(config), createDatabases(config)]);
-  for (const r of config.regions) pools.set(r, regionPool(config, r));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(mirrors.map((m) => m.close()));
-  await producers.close();
-  await Promise.allSettled([...pools.values()].map((p) => p.end()));
-  await cleanupNamespace(config);
-});
+beforeAll(fx.setup);
+afterAll(fx.teardown);
 
 /** The digests core computes from the event set alone (no projection involved). */
 function expectedDigests(events: readonly UnsignedEnvelope[]) {
@@ -63,11 +41,7 @@ describe('mirror: three regions', () => {
   it('apply a random history with forks, merges and cross-stream causes to identical projections', async () => {
     const history = randomHistory({ seed: 20261126, ops: 500, regions: config.regions });
     const signed = signAll(config, history);
-    for (const region of config.regions) {
-      mirrors.push(
-        await startMirror(config, { region, port: 0, host: '127.0.0.1', sweepIntervalMs: 2000 }),
-      );
-    }
+    for (const region of config.regions) await fx.start({ region, sweepIntervalMs: 2000 });
     // Each region's events on its own topic, in creation order, in a few waves; some twice, and
     // a few copies on ap's repair topic (as anti-entropy would write them).
     for (let i = 0; i < signed.length; i += 100)

@@ -2,57 +2,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '@concord/config';
 import type { Envelope } from '@concord/core';
 import { createKafka, topicOffsets } from '@concord/kafka';
-import type { pg } from '@concord/postgres';
-import {
-  cleanupNamespace,
-  createDatabases,
-  createTopics,
-  metricValue,
-  regionPool,
-  RegionProducers,
-  signAll,
-  testConfig,
-  waitFor,
-} from '@concord/test-support';
-import { startMirror, type MirrorHandle } from './index.js';
+import { metricValue, mirrorFixture, signAll, waitFor } from '@concord/test-support';
+import type { MirrorHandle } from './index.js';
 import { appliedIds, randomHistory } from './testing/signedEvents.fixtures.js';
 
 // Item 4 of issue 11 (docs/mirror.md, "Offsets"): a hole in the source offsets is accepted
 // only when the records are really gone from the log; otherwise every record is applied.
-const config = testConfig({ CONCORD_INSECURE: 'true', CONCORD_LOG_LEVEL: 'error' });
-const producers = new RegionProducers(config);
-const mirrors: MirrorHandle[] = [];
+const fx = mirrorFixture({ pools: ['us'] });
+const { config, producers } = fx;
 const kafka = createKafka({
   clientId: 'offset-gap-test',
   brokers: config.byRegion['us']!.kafka.brokers,
 });
 const usTopic = topics(config).events('us');
-let pool: pg.Pool;
-
 const history = (seed: number, suffix: string, ops: number): Envelope[] =>
   signAll(config, randomHistory({ seed, ops, regions: ['us'], streamSuffix: suffix }));
-const start = (instance: string) =>
-  startMirror(config, {
-    region: 'us',
-    port: 0,
-    host: '127.0.0.1',
-    instance,
-    maxTransactionRecords: 50,
-  }).then((m) => (mirrors.push(m), m));
+const start = (instance: string) => fx.start({ region: 'us', instance, maxTransactionRecords: 50 });
 const metric = async (m: MirrorHandle, name: string) =>
   metricValue(await fetch(`${m.url}/metrics`).then((r) => r.text()), name, { topic: usTopic }) ?? 0;
 
-beforeAll(async () => {
-  await Promise.all([createTopics(config), createDatabases(config)]);
-  pool = regionPool(config, 'us');
-});
-
-afterAll(async () => {
-  await Promise.allSettled(mirrors.map((m) => m.close()));
-  await producers.close();
-  await pool?.end();
-  await cleanupNamespace(config);
-});
+beforeAll(fx.setup);
+afterAll(fx.teardown);
 
 describe('source offset gaps', () => {
   it('never skip a record when Kafka commits run ahead of Postgres and instances rebalance', async () => {
@@ -76,6 +46,7 @@ describe('source offset gaps', () => {
     for (let i = 0; i < second.length; i += 50) await producers.sendEvents(second.slice(i, i + 50));
     const c = await start('c'); // a third member: one more rebalance while applying
     const ids = new Set([...first, ...second].map((e) => e.id));
+    const pool = fx.pool('us');
     await waitFor(async () => (await appliedIds(pool)).length >= ids.size, {
       timeoutMs: 120_000,
       intervalMs: 500,
@@ -87,6 +58,7 @@ describe('source offset gaps', () => {
   });
 
   it('accepts a really truncated log as a gap, counted, and applies what is left', async () => {
+    const pool = fx.pool('us');
     await pool.query('truncate projection.source_offsets');
     const before = (await appliedIds(pool)).length;
     const gone = history(7201, '-gone', 200);

@@ -1,26 +1,15 @@
-import { trace, type Tracer } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { readRegionKeys, requireRegion, topics, type ConcordConfig } from '@concord/config';
-import {
-  ConcordError,
-  createSigner,
-  DomainRegistry,
-  HybridLogicalClock,
-  RegionKeyring,
-  type EnvelopeSigner,
-} from '@concord/core';
+import { DomainRegistry, HybridLogicalClock, RegionKeyring } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { createHttpApp, type FastifyInstance } from '@concord/http';
-import { createKafka } from '@concord/kafka';
-import { createPool, type pg } from '@concord/postgres';
-import { createRedis, isRedisReady, StreamLock, type Redis } from '@concord/redis';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
+import { createHttpApp } from '@concord/http';
+import { isRedisReady, StreamLock } from '@concord/redis';
+import { createLogger, createMetrics } from '@concord/telemetry';
 import { Appender } from './append/Appender.js';
-import type { EventLog } from './append/EventLog.js';
 import { InflightLimiter } from './append/InflightLimiter.js';
-import { KafkaEventLog } from './append/KafkaEventLog.js';
 import { StreamSerializer } from './append/StreamSerializer.js';
 import { Fence } from './fence/Fence.js';
-import { PostgresFenceStore, type FenceStore } from './fence/FenceStore.js';
+import { PostgresFenceStore } from './fence/FenceStore.js';
 import { HeadsCache } from './heads/HeadsCache.js';
 import { OwnChainStore } from './heads/OwnChainStore.js';
 import { PostgresSnapshotSource } from './heads/ProjectionSnapshots.js';
@@ -31,98 +20,20 @@ import { IdempotencyStore } from './idempotency/IdempotencyStore.js';
 import { AppliedWaiter } from './reads/AppliedWaiter.js';
 import { PostgresProjectionReader } from './reads/ProjectionReader.js';
 import { SessionGate } from './session/SessionGate.js';
+import { writerAdapters } from './start/writerAdapters.js';
+import {
+  DEFAULT_TUNING,
+  type RunningWriter,
+  type StartWriterOptions,
+  type WriterTuning,
+} from './start/writerTypes.js';
 
-/** Knobs that are not (yet) settings of `@concord/config`; every one has a default. */
-export interface WriterTuning {
-  /** Lifetime of an idempotency record in Redis, ms. Default 24 h. */
-  readonly idempotencyTtlMs: number;
-  /** Longest own chain kept per stream. Default 10 000. */
-  readonly chainCap: number;
-  /** Lifetime of the Redis own chain and heads cache after the last append, ms. Default 24 h. */
-  readonly cacheTtlMs: number;
-  /** Streams whose chain and heads this process keeps in memory. Default 50 000. */
-  readonly localStreams: number;
-  /** Envelope bytes kept in memory for own unprojected events. Default 64 MiB. */
-  readonly localChainBytes: number;
-  /** States cached for Postgres outages up to this size (serialized), bytes. Default 64 KiB. */
-  readonly maxCachedStateBytes: number;
-  /** How often the stored fence is re-read, ms. Default 250. */
-  readonly fencePollMs: number;
-  /** `waitMs` of read-your-writes: default 5 000, at most 30 000 ms. */
-  readonly readWaitDefaultMs: number;
-  readonly readWaitMaxMs: number;
-  /** Pause between two checks for awaited events, ms. Default 25. */
-  readonly readPollMs: number;
-  /** Reads waiting at once (429 beyond). Default 10 000. */
-  readonly maxWaitingReads: number;
-  /** Page size of `GET …/events`: default 100, at most 1 000. */
-  readonly pageSizeDefault: number;
-  readonly pageSizeMax: number;
-  /** Streams of one batch read (`POST /v1/reads`). Default 100. */
-  readonly batchReadMax: number;
-  /** Body limit of `POST /v1/events`, bytes. Default 16 MiB. */
-  readonly batchBodyLimit: number;
-}
-
-export const DEFAULT_TUNING: WriterTuning = {
-  idempotencyTtlMs: 24 * 3600_000,
-  chainCap: 10_000,
-  cacheTtlMs: 24 * 3600_000,
-  localStreams: 50_000,
-  localChainBytes: 64 * 1024 * 1024,
-  maxCachedStateBytes: 64 * 1024,
-  fencePollMs: 250,
-  readWaitDefaultMs: 5_000,
-  readWaitMaxMs: 30_000,
-  readPollMs: 25,
-  maxWaitingReads: 10_000,
-  pageSizeDefault: 100,
-  pageSizeMax: 1_000,
-  batchReadMax: 100,
-  batchBodyLimit: 16 * 1024 * 1024,
-};
-
-export interface StartWriterOptions {
-  /** Port to listen on; 0 picks a free one. Default: config.byRegion[region].writer.port. */
-  readonly port?: number;
-  /** Interface to listen on. Default 127.0.0.1. */
-  readonly host?: string;
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
-  /** Default: the global tracer (a no-op unless main.ts started the OpenTelemetry SDK). */
-  readonly tracer?: Tracer;
-  /** Default: the shipped domains (account, cart, profile) and merge patch for the rest. */
-  readonly domains?: DomainRegistry;
-  /** Default: the region's key from config.keys.dir (`<region>.key`). */
-  readonly signer?: EnvelopeSigner;
-  /** Public keys that session tokens are checked with. Default: every region's from config.keys.dir. */
-  readonly keyring?: RegionKeyring;
-  /**
-   * Physical clock in ms. Default Date.now. The HLC and every time read of the append path:
-   * `meta.acceptedAt`, the heads cache's `at`, the Postgres breaker, the Redis warning's rate
-   * limit (docs/writer.md); also the session tokens' clock.
-   */
-  readonly now?: () => number;
-  /** Injected adapters (not closed by `close()`); default: built from the config. */
-  readonly eventLog?: EventLog;
-  /** An ioredis client with the region's key prefix, or null to run without Redis. */
-  readonly redis?: Redis | null;
-  readonly pool?: pg.Pool;
-  readonly fenceStore?: FenceStore;
-  readonly tuning?: Partial<WriterTuning>;
-}
-
-export interface RunningWriter {
-  readonly region: string;
-  readonly url: string;
-  readonly port: number;
-  readonly app: FastifyInstance;
-  readonly metrics: Metrics;
-  /** Appends in flight right now. */
-  inflight(): number;
-  /** Stops accepting, drains in-flight appends, flushes the producer, closes connections. */
-  close(): Promise<void>;
-}
+export {
+  DEFAULT_TUNING,
+  type RunningWriter,
+  type StartWriterOptions,
+  type WriterTuning,
+} from './start/writerTypes.js';
 
 /** Resolves within `ms` with the promise's value, or with `fallback`. */
 function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -139,6 +50,7 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
  * Starts the writer of `config.region`: the HTTP API of docs/writer.md §1 on its port, appending to
  * the region's Kafka topic, reading the regional projection, with Redis as accelerator. Tests
  * run writers in-process through it (port 0, injected adapters); `main.ts` runs one per process.
+ * The composition root of its parts in start/ (types, adapters built from the config).
  */
 export async function startWriter(
   config: ConcordConfig,
@@ -154,74 +66,12 @@ export async function startWriter(
   const now = options.now ?? Date.now;
   const requestTimeoutMs = config.kafka.requestTimeoutMs;
 
-  const signer =
-    options.signer ??
-    (() => {
-      const pem = readRegionKeys(config, region).privateKeyPem;
-      if (pem === undefined)
-        throw new ConcordError('CONFIG_INVALID', `no signing key for region ${region}`);
-      return createSigner(region, pem);
-    })();
-
-  const owned: (() => Promise<void>)[] = [];
-  const pool =
-    options.pool ??
-    (() => {
-      const p = createPool(rc.postgres.url, {
-        max: 10,
-        connectionTimeoutMillis: 1000,
-        statementTimeoutMs: 5000,
-        applicationName: `concord-writer-${region}`,
-      });
-      owned.push(() => p.end());
-      return p;
-    })();
-
-  let redis: Redis | undefined;
-  if (options.redis === undefined) {
-    let lastError = 0;
-    const client = createRedis({
-      url: rc.redis.url,
-      keyPrefix: rc.redis.keyPrefix,
-      // Concurrent appends' commands share writes to the socket (order is kept).
-      autoPipelining: true,
-      onError: (error) => {
-        if (Date.now() - lastError < 10_000) return;
-        lastError = Date.now();
-        logger.warn({ err: error }, 'redis unreachable: appending without the accelerator');
-      },
-    });
-    client.on('ready', () => logger.info('redis connected'));
-    owned.push(async () => {
-      client.disconnect();
-    });
-    redis = client;
-  } else {
-    redis = options.redis ?? undefined;
-  }
-
-  let eventLog = options.eventLog;
-  if (!eventLog) {
-    const kafka = createKafka({
-      clientId: `concord-writer-${region}`,
-      brokers: rc.kafka.brokers,
-      requestTimeoutMs,
-      connectionTimeoutMs: Math.min(3000, requestTimeoutMs),
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-      // kafkajs is chatty: warnings and worse only (never below the service's own level).
-      logger: logger.child(
-        { component: 'kafkajs' },
-        { level: logger.levelVal > 40 ? logger.level : 'warn' },
-      ),
-    });
-    const log = new KafkaEventLog(kafka, {
-      topic: topics(config).events(region),
-      deadlineMs: requestTimeoutMs,
-    });
-    await log.connect();
-    owned.unshift(() => log.close()); // flushed before the connections close
-    eventLog = log;
-  }
+  const { signer, pool, redis, eventLog, owned } = await writerAdapters(
+    config,
+    rc,
+    options,
+    logger,
+  );
 
   const fence = new Fence(options.fenceStore ?? new PostgresFenceStore(pool), metrics, logger, {
     pollMs: tuning.fencePollMs,

@@ -5,6 +5,7 @@ import { addToEventSetSum, EMPTY_SET_SUM } from '../digests/setSum.js';
 import { stateHash } from '../digests/streamDigest.js';
 import type { Reducer } from '../domain/DomainModule.js';
 import {
+  causalOrder,
   historyArbitrary,
   split,
   STREAMS,
@@ -44,24 +45,6 @@ const candidate = (envelope: Envelope) => ({
   stream: envelope.stream,
   envelope,
 });
-
-/** A random causal delivery order: each event after its parents. */
-function causalOrder(
-  g: fc.GeneratorValue,
-  events: readonly UnsignedEnvelope[],
-): UnsignedEnvelope[] {
-  const delivered = new Set<EventId>();
-  const pending = [...events];
-  const order: UnsignedEnvelope[] = [];
-  while (pending.length > 0) {
-    const ready = pending.filter((e) => e.parents.every((p) => delivered.has(p)));
-    const pick = ready[g(fc.integer, { min: 0, max: ready.length - 1 })] as UnsignedEnvelope;
-    order.push(pick);
-    delivered.add(pick.id);
-    pending.splice(pending.indexOf(pick), 1);
-  }
-  return order;
-}
 
 /** One transaction of one stream: load what the plan asks for, fold, write the outcome. */
 function applyBatch(store: MemoryStream, batch: readonly Envelope[], reducer: Reducer<unknown>) {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EventId, UnsignedEnvelope } from '../envelope/Envelope.js';
+import type { UnsignedEnvelope } from '../envelope/Envelope.js';
 import { mergePatchReducer } from '../domain/mergePatchDomain.js';
-import { historyArbitrary, split } from '../testing/historyArbitrary.fixtures.js';
+import { causalOrder, historyArbitrary, split } from '../testing/historyArbitrary.fixtures.js';
 import { foldStream } from './foldStream.js';
 import { recomputeFrom } from './recomputeFrom.js';
 import { stablePrefixLength } from './stablePrefixLength.js';
@@ -11,24 +11,6 @@ import type { StreamFold } from './StreamFold.js';
 
 const STREAM = 'profile-1';
 const paths = { fast: 0, slow: 0, slowFromMiddle: 0 };
-
-/** A random causal delivery order: each event after its parents. */
-function causalOrder(
-  g: fc.GeneratorValue,
-  events: readonly UnsignedEnvelope[],
-): UnsignedEnvelope[] {
-  const delivered = new Set<EventId>();
-  const pending = [...events];
-  const order: UnsignedEnvelope[] = [];
-  while (pending.length > 0) {
-    const ready = pending.filter((e) => e.parents.every((p) => delivered.has(p)));
-    const pick = ready[g(fc.integer, { min: 0, max: ready.length - 1 })] as UnsignedEnvelope;
-    order.push(pick);
-    delivered.add(pick.id);
-    pending.splice(pending.indexOf(pick), 1);
-  }
-  return order;
-}
 
 const view = (fold: StreamFold<unknown>) => ({
   state: fold.state,

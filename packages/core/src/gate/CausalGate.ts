@@ -11,6 +11,7 @@ import {
   type GateStats,
   type ParkedEvent,
 } from './GateDecision.js';
+import { resolveBatch, type GateIndex, type ParkedEntry } from './resolveBatch.js';
 
 export interface CausalGateOptions<E extends Causal = Causal> {
   /** Clock for `parkedAt` (ms). Default `Date.now`. */
@@ -29,18 +30,6 @@ export interface CausalGateOptions<E extends Causal = Causal> {
    * reads the event releases it on start-up. Default: nothing is held.
    */
   hold?: (event: E) => EventId | undefined;
-}
-
-interface ParkedEntry<E> {
-  readonly event: E;
-  readonly missing: Set<EventId>;
-  readonly parkedAt: number;
-}
-
-interface Pending<E> {
-  readonly event: E;
-  readonly missing: Set<EventId>;
-  readonly parkedAt: number | undefined;
 }
 
 /**
@@ -254,71 +243,17 @@ export class CausalGate<E extends Causal = Causal> {
     duplicates: DuplicateEvent<E>[],
     restoring: boolean,
   ): GateDecision<E> {
-    const pending = new Map<EventId, Pending<E>>();
-    const batchWaiters = new Map<EventId, EventId[]>();
-    const queue: EventId[] = [];
-    for (const { event, parkedAt } of incoming) {
-      const missing = new Set<EventId>();
-      for (const dep of dependenciesOf(event)) {
-        if (!isApplied(dep)) missing.add(dep);
-      }
-      pending.set(event.id, { event, missing, parkedAt });
-      if (missing.size === 0) queue.push(event.id);
-      for (const dep of missing) {
-        const list = batchWaiters.get(dep);
-        if (list) list.push(event.id);
-        else batchWaiters.set(dep, [event.id]);
-      }
-    }
-    // Counts of still-missing dependencies of previously parked events touched by this batch;
-    // the parked entries themselves stay untouched until commit.
-    const remaining = new Map<EventId, number>();
-    const ready: E[] = [];
-    const unparked: EventId[] = [];
-    const held: { id: EventId; hold: EventId }[] = [];
-    for (let i = 0; i < queue.length; i++) {
-      const id = queue[i] as EventId;
-      const own = pending.get(id);
-      const hold = this.hold?.(own ? own.event : (this.parked.get(id) as ParkedEntry<E>).event);
-      if (hold !== undefined) {
-        // Complete but held: it stays parked, and whatever waits for it keeps waiting.
-        if (own) own.missing.add(hold);
-        else held.push({ id, hold });
-        continue;
-      }
-      if (own) {
-        ready.push(own.event);
-        if (restoring) unparked.push(id);
-      } else {
-        const entry = this.parked.get(id) as ParkedEntry<E>;
-        ready.push(entry.event);
-        unparked.push(id);
-      }
-      for (const waiter of batchWaiters.get(id) ?? []) {
-        const next = pending.get(waiter) as Pending<E>;
-        next.missing.delete(id);
-        if (next.missing.size === 0) queue.push(waiter);
-      }
-      for (const waiter of this.waiters.get(id) ?? []) {
-        const entry = this.parked.get(waiter);
-        if (!entry) continue;
-        const left = (remaining.get(waiter) ?? entry.missing.size) - 1;
-        remaining.set(waiter, left);
-        if (left === 0) queue.push(waiter);
-      }
-    }
-    const parked: ParkedEvent<E>[] = [];
-    for (const { event, missing, parkedAt } of pending.values()) {
-      if (missing.size === 0) continue;
-      parked.push({
-        event,
-        missing: [...missing].sort(),
-        parkedAt: parkedAt ?? this.stampParkedAt(),
-      });
-    }
+    const index: GateIndex<E> = {
+      parked: this.parked,
+      waiters: this.waiters,
+      generation: this.generation,
+      hold: this.hold,
+      stampParkedAt: () => this.stampParkedAt(),
+    };
+    const decision = resolveBatch(index, incoming, isApplied, duplicates, restoring);
     if (restoring) {
-      for (const p of parked) this.lastParkedAt = Math.max(this.lastParkedAt, p.parkedAt);
+      for (const p of decision.parked) this.lastParkedAt = Math.max(this.lastParkedAt, p.parkedAt);
     }
-    return { generation: this.generation, ready, unparked, parked, held, duplicates };
+    return decision;
   }
 }

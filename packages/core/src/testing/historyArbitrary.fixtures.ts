@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { UnsignedEnvelope } from '../envelope/Envelope.js';
+import type { EventId, UnsignedEnvelope } from '../envelope/Envelope.js';
 import { RESOLUTION_POLICIES } from '../domain/DomainModule.js';
 import { DomainRegistry } from '../domain/DomainRegistry.js';
 import { mergePatchDomain } from '../domain/mergePatchDomain.js';
@@ -106,6 +106,24 @@ export function shuffle<T>(g: fc.GeneratorValue, items: readonly T[]): T[] {
     [result[i], result[j]] = [result[j] as T, result[i] as T];
   }
   return result;
+}
+
+/** A random causal delivery order (shrinkable): each event after its parents. */
+export function causalOrder(
+  g: fc.GeneratorValue,
+  events: readonly UnsignedEnvelope[],
+): UnsignedEnvelope[] {
+  const delivered = new Set<EventId>();
+  const pending = [...events];
+  const order: UnsignedEnvelope[] = [];
+  while (pending.length > 0) {
+    const ready = pending.filter((e) => e.parents.every((p) => delivered.has(p)));
+    const pick = ready[g(fc.integer, { min: 0, max: ready.length - 1 })] as UnsignedEnvelope;
+    order.push(pick);
+    delivered.add(pick.id);
+    pending.splice(pending.indexOf(pick), 1);
+  }
+  return order;
 }
 
 /** Splits into consecutive batches of 1..maxSize. */

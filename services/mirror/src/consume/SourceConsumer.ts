@@ -1,58 +1,16 @@
-import { backoffDelay, sleep } from '@concord/core';
-import {
-  createConsumer,
-  topicOffsets,
-  type Batch,
-  type Consumer,
-  type Kafka,
-} from '@concord/kafka';
-import type { Logger } from '@concord/telemetry';
-import type { Applier } from '../apply/Applier.js';
-import type {
-  ClassifiedRecord,
-  PartitionSubmission,
-  SubmissionOutcome,
-} from '../apply/ApplyTypes.js';
-import type { RawRecord } from './classifyRecords.js';
-import type { SourceCluster } from './sources.js';
+import { backoffDelay, runLoop, sleep, type Loop } from '@concord/core';
+import { topicOffsets, type Batch, type Consumer, type Kafka } from '@concord/kafka';
+import type { PartitionSubmission, SubmissionOutcome } from '../apply/ApplyTypes.js';
+import { consumerSession } from './consumerSession.js';
+import type { SourceConsumerOptions } from './sourceConsumerTypes.js';
 import { PartitionStates, type PartitionBacklog, type PartitionState } from './partitionStates.js';
 
 export type { PartitionBacklog } from './partitionStates.js';
+export type { AcceptedGap, SourceConsumerOptions } from './sourceConsumerTypes.js';
 
-export interface SourceConsumerOptions {
-  readonly cluster: SourceCluster;
-  readonly groupId: string;
-  readonly kafka: Kafka;
-  readonly applier: Applier;
-  /** Parses and verifies the records of one fetch (a VerifierPool, or classifyRecords). */
-  readonly classify: (records: readonly RawRecord[]) => Promise<ClassifiedRecord[]>;
-  readonly logger: Logger;
-  /** Partition batches classified and queued at once. Default 8. */
-  readonly partitionsConsumedConcurrently?: number;
-  /** How often committed source offsets are also committed to Kafka, in ms. Default 1000. */
-  readonly commitIntervalMs?: number;
-  /**
-   * The stored next offsets of partitions (Postgres): on assignment the consumer seeks there,
-   * so it neither re-reads what is applied nor starts after it.
-   */
-  readonly storedOffsets?: (
-    parts: readonly { topic: string; partition: number }[],
-  ) => Promise<ReadonlyMap<string, bigint>>;
-  /** Fetch shaping (see createConsumer): bytes to wait for, and for how long at most. */
-  readonly fetchMinBytes?: number;
-  readonly fetchMaxWaitMs?: number;
-  /** Told of the records of every fetch and when they were received (clock skew). */
-  readonly onReceived?: (records: readonly ClassifiedRecord[], receivedAt: number) => void;
-  /** Told of every accepted offset gap (records gone from the log: retention). */
-  readonly onGapAccepted?: (gap: AcceptedGap) => void;
-}
-
-/** `[from, to)` of `topic`/`partition` accepted as gone from the log (offsetRule.ts). */
-export interface AcceptedGap {
-  readonly topic: string;
-  readonly partition: number;
-  readonly from: bigint;
-  readonly to: bigint;
+/** The pause before the next consumer session, after `failures` failed ones in a row. */
+function reconnectDelay(failures: number): number {
+  return backoffDelay(failures, { initialDelayMs: 500, maxDelayMs: 10_000 });
 }
 
 /**
@@ -62,13 +20,14 @@ export interface AcceptedGap {
  * Postgres has committed — and they are only an optimisation: the source offsets stored in
  * Postgres decide (see offsetRule.ts). A batch found to start after the stored offset makes
  * the consumer seek back to it. A cluster that cannot be reached (WAN cut, broker down) only
- * stops this consumer, which keeps retrying; the other sources go on.
+ * stops this consumer, which keeps retrying (its sessions run in a `runLoop`, the one runtime
+ * of loops, docs/architecture.md); the other sources go on.
  */
 export class SourceConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private loop: Loop | undefined;
+  private readonly stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private readonly partitions = new PartitionStates();
   private readonly commits = new Map<
@@ -95,7 +54,18 @@ export class SourceConsumer {
   }
 
   start(): void {
-    this.loop = this.runLoop();
+    this.loop = runLoop({
+      name: `source ${this.name}`,
+      signal: this.stopping.signal,
+      round: (signal) => this.session(signal),
+      onError: (error, failures) => {
+        this.options.logger[failures <= 3 ? 'warn' : 'debug'](
+          { cluster: this.name, err: error, attempt: failures },
+          'source not available; retrying',
+        );
+        return reconnectDelay(failures);
+      },
+    });
     this.timer = setInterval(() => void this.flushCommits(), this.options.commitIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -119,76 +89,34 @@ export class SourceConsumer {
     this.stopped = true;
     clearInterval(this.timer);
     await this.flushCommits();
-    this.wake?.();
-    await this.loop;
+    this.stopping.abort();
+    await this.loop?.done;
   }
 
-  private async runLoop(): Promise<void> {
-    const { cluster, logger } = this.options;
-    let attempt = 0;
-    while (!this.stopped) {
-      const consumer = createConsumer(this.options.kafka, {
-        groupId: this.options.groupId,
-        ...(this.options.fetchMinBytes === undefined
-          ? {}
-          : { minBytes: this.options.fetchMinBytes }),
-        ...(this.options.fetchMaxWaitMs === undefined
-          ? {}
-          : { maxWaitTimeMs: this.options.fetchMaxWaitMs }),
-      });
-      this.consumer = consumer;
-      const ended = new Promise<void>((resolve) => {
-        this.wake = resolve;
-        consumer.on(consumer.events.CRASH, (event) => {
-          logger.warn(
-            { cluster: cluster.name, err: event.payload.error, restart: event.payload.restart },
-            'source consumer crashed',
-          );
-          if (!event.payload.restart) resolve();
-        });
-        consumer.on(consumer.events.GROUP_JOIN, (event) => {
+  /** One round of the loop: a consumer session; the next one follows after a back-off. */
+  private async session(signal: AbortSignal): Promise<number> {
+    if (this.stopped) {
+      this.stopping.abort(); // quiesced: no new session, the loop ends
+      return 0;
+    }
+    await consumerSession(
+      this.options,
+      {
+        onConsumer: (consumer) => (this.consumer = consumer),
+        onAssigned: (consumer, assignment) => {
           // New assignment: forget gap bookkeeping (outcomes of older fetches become stale)
           // and start each partition at its stored offset.
           this.partitions.clear();
-          const assignment = event.payload.memberAssignment;
-          logger.info({ cluster: cluster.name, assignment }, 'source partitions assigned');
           void this.seekToStored(consumer, assignment);
-        });
-      });
-      try {
-        await consumer.connect();
-        await consumer.subscribe({
-          topics: cluster.topics.map((t) => t.topic),
-          fromBeginning: true,
-        });
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 8,
-          eachBatch: (payload) =>
-            this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.isStale),
-        });
-        this.running = true;
-        attempt = 0;
-        logger.info({ cluster: cluster.name, topics: cluster.topics }, 'consuming source');
-        await ended;
-      } catch (error) {
-        attempt++;
-        logger[attempt <= 3 ? 'warn' : 'debug'](
-          { cluster: cluster.name, err: error, attempt },
-          'source not available; retrying',
-        );
-      }
-      this.running = false;
-      await this.flushCommits();
-      await consumer.disconnect().catch(() => undefined);
-      if (!this.stopped) {
-        await Promise.race([
-          sleep(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 10_000 })),
-          new Promise<void>((resolve) => (this.wake = resolve)),
-        ]);
-      }
-    }
+        },
+        eachBatch: (payload) =>
+          this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.isStale),
+        onRunning: (running) => (this.running = running),
+        beforeLeave: () => this.flushCommits(),
+      },
+      signal,
+    );
+    return this.stopped ? 0 : reconnectDelay(0);
   }
 
   private async onBatch(

@@ -1,31 +1,23 @@
-import type { Envelope, EventId, JsonValue, StreamId } from '@concord/core';
+import type { Envelope, EventId, StreamId } from '@concord/core';
 import {
   appliedAmong,
   readEventsPage,
   readStreamView,
   readStreamViews,
   type pg,
+  type StreamConflictRow,
   type StreamRow,
 } from '@concord/postgres';
 
-/** An open conflict of a stream, as recorded by this region's mirror. */
-export interface OpenConflict {
-  readonly id: string;
-  readonly heads: readonly EventId[];
-  readonly policy: string;
-  readonly contestedFields: readonly string[];
-  readonly detectedAt: string;
-}
-
-/** A stream as this region's projection has it. */
-export interface StreamView {
+/**
+ * A stream as this region's projection has it: the read port's row (`StreamRow`, open conflicts
+ * as `StreamConflictRow`) with typed ids, sorted heads and `detectedAt` in ISO 8601. `pending`
+ * counts the stream's events parked by the causal gate (waiting for dependencies).
+ */
+export interface StreamView extends Readonly<Pick<StreamRow, 'state' | 'version' | 'pending'>> {
   readonly stream: StreamId;
-  readonly state: JsonValue;
   readonly heads: readonly EventId[];
-  readonly version: number;
-  readonly openConflicts: readonly OpenConflict[];
-  /** Events of the stream parked by the causal gate (waiting for dependencies). */
-  readonly pending: number;
+  readonly openConflicts: readonly StreamConflictRow[];
 }
 
 /** A page of a stream's applied events in fold order. */
