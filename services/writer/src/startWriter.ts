@@ -11,7 +11,7 @@ import {
 import { defaultDomains } from '@concord/domains';
 import { createHttpApp, type FastifyInstance } from '@concord/http';
 import { createKafka } from '@concord/kafka';
-import { createPool, type pg } from '@concord/postgres';
+import { createPool, FENCE_CHANNEL, listen, type pg } from '@concord/postgres';
 import { createRedis, isRedisReady, StreamLock, type Redis } from '@concord/redis';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
 import { Appender } from './append/Appender.js';
@@ -71,7 +71,7 @@ export const DEFAULT_TUNING: WriterTuning = {
   localStreams: 50_000,
   localChainBytes: 64 * 1024 * 1024,
   maxCachedStateBytes: 64 * 1024,
-  fencePollMs: 250,
+  fencePollMs: 5000,
   readWaitDefaultMs: 5_000,
   readWaitMaxMs: 30_000,
   readPollMs: 25,
@@ -359,6 +359,18 @@ export async function startWriter(
     );
   }
   await fence.start();
+  if (!options.fenceStore) {
+    // A fence write anywhere in the region notifies concord_fence at commit: re-read it then.
+    const listener = listen({
+      connectionString: rc.postgres.url,
+      channels: [FENCE_CHANNEL],
+      applicationName: `concord-writer-${region}-listen`,
+      onNotify: () => fence.wake(),
+      onListening: () => fence.wake(),
+      onError: (error) => logger.debug({ err: error }, 'fence listener: reconnecting'),
+    });
+    owned.unshift(() => listener.close());
+  }
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? rc.writer.port, host });
   const address = app.server.address();
