@@ -29,7 +29,6 @@ import { DEFAULT_RECONCILER_TUNING, recentFor, type ReconcilerTuning } from './t
 
 export { DEFAULT_RECONCILER_TUNING, type ReconcilerTuning } from './tuning.js';
 
-
 export interface StartReconcilerOptions {
   /** Region served. Default: `config.region` (CONCORD_REGION). */
   readonly region?: RegionId;
@@ -327,4 +326,3 @@ export async function startReconciler(
     },
   };
 }
-

@@ -1,4 +1,7 @@
-import { DEFAULT_SPLIT_BRAIN_THRESHOLDS, type SplitBrainThresholds } from './antiEntropy/splitBrain.js';
+import {
+  DEFAULT_SPLIT_BRAIN_THRESHOLDS,
+  type SplitBrainThresholds,
+} from './antiEntropy/splitBrain.js';
 
 /** Knobs that are not settings of `@concord/config` (yet); every one has a default. */
 export interface ReconcilerTuning {
@@ -42,7 +45,6 @@ export const DEFAULT_RECONCILER_TUNING: ReconcilerTuning = {
   followUpMs: undefined,
   splitBrain: DEFAULT_SPLIT_BRAIN_THRESHOLDS,
 };
-
 
 /** `fn`'s answer, computed at most once per `ms` (callers within that window share it). */
 export function recentFor<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
