@@ -38,6 +38,11 @@ export interface HttpAppOptions {
   /** Readiness checks by name; `/readyz` is 200 only when all are true. */
   readiness?: () => Promise<Record<string, boolean>> | Record<string, boolean>;
   /**
+   * Refreshes gauges that are read from a store, right before `/metrics` answers (so they cost
+   * nothing between scrapes). A failure is logged; the scrape answers with the last values.
+   */
+  beforeMetrics?: () => Promise<void>;
+  /**
    * Checks that `/readyz` reports but that do not decide readiness (e.g. an accelerator such
    * as Redis, without which the service still works). Default: none.
    */
@@ -251,7 +256,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.get(
     '/metrics',
     { config: { auth: 'none' }, schema: { hide: true } },
-    async (_request, reply) => {
+    async (request, reply) => {
+      await options.beforeMetrics?.().catch((error: unknown) => {
+        request.log.warn({ err: error }, 'metrics: could not refresh the stored gauges');
+      });
       return reply
         .header('content-type', options.metrics.registry.contentType)
         .send(await options.metrics.registry.metrics());

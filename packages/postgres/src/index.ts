@@ -3,6 +3,7 @@
  * regional projection's schema.
  */
 export { createPool, ident, inTransaction, pg, withClient, type PoolOptions } from './connect.js';
+export { listen, type PgListener, type PgListenerOptions } from './listen.js';
 export { bindToLog, type LogBindingOutcome } from './logBinding.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { createProjectionSchema, ensureDatabase, migrate, PROJECTION_SCHEMA } from './migrate.js';

@@ -40,6 +40,8 @@ export interface RunOptions {
   /** Extra environment for every service / per service name. */
   readonly env?: Readonly<Record<string, string>>;
   readonly envByService?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Node flags before each service's script (e.g. `--cpu-prof --cpu-prof-dir=…`). */
+  readonly nodeArgs?: readonly string[];
   /** How long to wait for every service to answer /healthz. Default 120 s. */
   readonly readyTimeoutMs?: number;
   readonly onChange?: (status: ServiceStatus, previous: ServiceState | undefined) => void;
@@ -85,6 +87,7 @@ export async function runServices(
     ...(options.regions ? { regions: options.regions } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.envByService ? { envByService: options.envByService } : {}),
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
   writePidFile(paths.pidFile, pidRecord(process.pid, 'concord run'));
   const supervisor = new Supervisor(specs, {

@@ -12,6 +12,8 @@ export interface ServiceSpecOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Per service name (`writer-us`), extra environment (e.g. a skewed clock for chaos). */
   readonly envByService?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Node flags before each service's script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -104,7 +106,10 @@ export function serviceSpecs(
         kind,
         region,
         command: process.execPath,
-        args: [join(config.workspaceRoot, 'services', kind, 'dist', 'main.js')],
+        args: [
+          ...(options.nodeArgs ?? []),
+          join(config.workspaceRoot, 'services', kind, 'dist', 'main.js'),
+        ],
         env: {
           ...base,
           ...stackRegionEnv(endpoints, region),

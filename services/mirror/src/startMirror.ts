@@ -129,7 +129,11 @@ export async function startMirror(
   });
   registerApplyHealthMetrics(metrics, () => applier.stats);
 
+  // The gauges read from the projection: refreshed on every scrape, and on a slow timer for
+  // stats() and the overdue warning (docs/mirror.md, metrics).
+  const gauges = mirrorGauges({ config, pool, metrics, telemetry, logger });
   const httpDeps = {
+    beforeMetrics: () => gauges.refresh(),
     config,
     region,
     pool,
@@ -150,9 +154,8 @@ export async function startMirror(
   });
 
   // Background loops: gauges and overdue report, safety sweep.
-  const gauges = mirrorGauges({ config, pool, metrics, telemetry, logger });
   const loops = new BackgroundLoops(logger);
-  loops.every(options.statsIntervalMs ?? 1000, () => gauges.refresh(), 'gauges');
+  loops.every(options.statsIntervalMs ?? 15_000, () => gauges.refresh(), 'gauges');
   // Events held for their schema version that this code reads: applied before consuming.
   await applier.releaseHeld().catch((error: unknown) => {
     logger.warn({ err: error }, 'could not release held events at start-up (the sweep retries)');

@@ -1,18 +1,21 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import { readRegionKeys, topics, type ConcordConfig, type RegionId } from '@concord/config';
-import { ConcordError, DomainRegistry, RegionKeyring, runLoop, withRetry } from '@concord/core';
+import {
+  ConcordError,
+  DomainRegistry,
+  RegionKeyring,
+  runLoop,
+  sleep,
+  withRetry,
+} from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { createHttpApp, type FastifyInstance } from '@concord/http';
 import { createKafka, EventProducer } from '@concord/kafka';
-import { createPool, type pg } from '@concord/postgres';
+import { APPLIED_CHANNEL, createPool, listen, type pg } from '@concord/postgres';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
 import { AntiEntropy, type ConvergenceReport } from './antiEntropy/AntiEntropy.js';
 import { LocalDigests } from './antiEntropy/LocalDigests.js';
 import { KafkaRepairSink, type RepairSink } from './antiEntropy/RepairSink.js';
-import {
-  DEFAULT_SPLIT_BRAIN_THRESHOLDS,
-  type SplitBrainThresholds,
-} from './antiEntropy/splitBrain.js';
 import { ResolutionLoop, type ResolutionRoundResult } from './conflicts/ResolutionLoop.js';
 import { registerConflictRoutes } from './http/conflictRoutes.js';
 import { registerDigestRoutes } from './http/digestRoutes.js';
@@ -22,39 +25,9 @@ import { registerStatusRoutes } from './http/statusRoutes.js';
 import { PeerProbe } from './ownership/PeerProbe.js';
 import { Reachability, type PeerReachability } from './ownership/Reachability.js';
 import { ReconcilerStore } from './store/ReconcilerStore.js';
+import { DEFAULT_RECONCILER_TUNING, recentFor, type ReconcilerTuning } from './tuning.js';
 
-/** Knobs that are not settings of `@concord/config` (yet); every one has a default. */
-export interface ReconcilerTuning {
-  /** Pause between two reads of the open conflicts, ms. Default 250. */
-  readonly resolvePollMs: number;
-  /** Open conflicts handled per round. Default 500. */
-  readonly resolveBatch: number;
-  /** Conflicts resolved at once. Default 8. */
-  readonly resolveParallelism: number;
-  /** Wait for an appended merge to come back before appending it again, ms. Default 5000. */
-  readonly reemitAfterMs: number;
-  /** Period of the peer probes, ms. Default: failover time / 5, between 100 and 1000. */
-  readonly probeIntervalMs: number | undefined;
-  /** Deadline of one probe, ms. Default: the probe interval, at most 1000. */
-  readonly probeTimeoutMs: number | undefined;
-  /**
-   * After a comparison that was not converged, the next one runs after this many ms instead of
-   * the full interval (so convergence is measured closely). Default: interval / 5, at least 500.
-   */
-  readonly followUpMs: number | undefined;
-  readonly splitBrain: SplitBrainThresholds;
-}
-
-export const DEFAULT_RECONCILER_TUNING: ReconcilerTuning = {
-  resolvePollMs: 250,
-  resolveBatch: 500,
-  resolveParallelism: 8,
-  reemitAfterMs: 5000,
-  probeIntervalMs: undefined,
-  probeTimeoutMs: undefined,
-  followUpMs: undefined,
-  splitBrain: DEFAULT_SPLIT_BRAIN_THRESHOLDS,
-};
+export { DEFAULT_RECONCILER_TUNING, type ReconcilerTuning } from './tuning.js';
 
 export interface StartReconcilerOptions {
   /** Region served. Default: `config.region` (CONCORD_REGION). */
@@ -240,9 +213,10 @@ export async function startReconciler(
     metrics,
     auth: config.auth,
     bodyLimit: 1024 * 1024,
-    readiness: async () => {
-      // Ready = able to resolve: Postgres answers, the writer answers, the region is not
-      // fenced (a fenced writer refuses merges too). Peers probe this to decide failover.
+    // Ready = able to resolve: Postgres answers, the writer answers, the region is not
+    // fenced (a fenced writer refuses merges too). Every peer probes this each probe
+    // interval to decide failover; one answer serves the probes of half an interval.
+    readiness: recentFor(Math.min(500, probeIntervalMs / 2), async () => {
       const [postgres, writerUp, fence] = await Promise.all([
         store.ping().catch(() => false),
         writer.healthy(500).then(
@@ -252,7 +226,7 @@ export async function startReconciler(
         store.fence().catch(() => undefined),
       ]);
       return { postgres, writer: writerUp, unfenced: fence !== undefined && !fence.fenced };
-    },
+    }),
     openapi: {
       title: 'Concord reconciler',
       version: '1',
@@ -276,28 +250,42 @@ export async function startReconciler(
 
   const stopLoops = new AbortController();
   const loops: Promise<void>[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const loop = (name: string, round: () => Promise<number>) => {
-    loops.push(
-      runLoop({
-        name,
-        signal: stopLoops.signal,
-        round,
-        onError: (error, failures) => {
-          logger.warn({ err: error, task: name, failures }, 'background task failed');
-          return 1000;
-        },
-      }).done,
-    );
+    const running = runLoop({
+      name,
+      signal: stopLoops.signal,
+      round,
+      onError: (error, failures) => {
+        logger.warn({ err: error, task: name, failures }, 'background task failed');
+        return 1000;
+      },
+    });
+    loops.push(running.done);
+    return running;
   };
   loop('probe', async () => {
     await probe.round();
     return probeIntervalMs;
   });
   if (options.resolve !== false) {
-    loop('resolve', async () => {
-      await resolution.round();
-      return tuning.resolvePollMs;
+    let lastRound = 0;
+    const resolveLoop = loop('resolve', async () => {
+      const gap = lastRound + tuning.resolvePollMs - Date.now();
+      if (gap > 0) await sleep(gap);
+      lastRound = Date.now();
+      const { open } = await resolution.round();
+      return open > 0 ? tuning.resolvePollMs : tuning.resolveIdleMs;
     });
+    const listener = listen({
+      connectionString: rc.postgres.url,
+      channels: [APPLIED_CHANNEL],
+      applicationName: `concord-reconciler-${region}-listen`,
+      onNotify: () => resolveLoop.wake(),
+      onListening: () => resolveLoop.wake(),
+      onError: (error) => logger.debug({ err: error }, 'applied listener: reconnecting'),
+    });
+    closers.push(() => listener.close());
   }
   if (options.antiEntropy !== false) {
     loop('anti-entropy', async () => {
@@ -332,6 +320,7 @@ export async function startReconciler(
       stopLoops.abort();
       await app.close();
       await Promise.all(loops);
+      for (const close of closers) await close();
       await producer?.disconnect();
       if (!options.pool) await pool.end();
     },

@@ -3,6 +3,7 @@ import { readRegionKeys, requireRegion, topics, type ConcordConfig } from '@conc
 import { DomainRegistry, HybridLogicalClock, RegionKeyring } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { createHttpApp } from '@concord/http';
+import { FENCE_CHANNEL, listen } from '@concord/postgres';
 import { isRedisReady, StreamLock } from '@concord/redis';
 import { createLogger, createMetrics } from '@concord/telemetry';
 import { Appender } from './append/Appender.js';
@@ -209,6 +210,18 @@ export async function startWriter(
     );
   }
   await fence.start();
+  if (!options.fenceStore) {
+    // A fence write anywhere in the region notifies concord_fence at commit: re-read it then.
+    const listener = listen({
+      connectionString: rc.postgres.url,
+      channels: [FENCE_CHANNEL],
+      applicationName: `concord-writer-${region}-listen`,
+      onNotify: () => fence.wake(),
+      onListening: () => fence.wake(),
+      onError: (error) => logger.debug({ err: error }, 'fence listener: reconnecting'),
+    });
+    owned.unshift(() => listener.close());
+  }
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? rc.writer.port, host });
   const address = app.server.address();

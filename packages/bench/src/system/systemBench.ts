@@ -97,7 +97,7 @@ export async function runSystemBench(requested: ConcordConfig, options: SystemBe
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   const supervisor: Supervisor = await runServices(requested, {
     ...(options.profileDir
-      ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } }
+      ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] }
       : {}),
   });
   const services = () => supervisor.status();

@@ -22,7 +22,10 @@ export async function readFence(db: Queryable): Promise<FenceRow | undefined> {
   return rows[0];
 }
 
-/** Sets the fence; returns the stored row. */
+/** The NOTIFY channel a fence change is announced on (at commit), so writers need not poll. */
+export const FENCE_CHANNEL = 'concord_fence';
+
+/** Sets the fence and notifies {@link FENCE_CHANNEL} in the same statement; returns the row. */
 export async function writeFence(
   db: Queryable,
   fenced: boolean,
@@ -31,11 +34,14 @@ export async function writeFence(
 ): Promise<FenceRow | undefined> {
   const { rows } = await query<FenceRow>(
     db,
-    `insert into concord.fence (singleton, fenced, reason, updated_by, updated_at)
-     values (true, $1, $2, $3, now())
-     on conflict (singleton) do update set fenced = excluded.fenced, reason = excluded.reason,
-       updated_by = excluded.updated_by, updated_at = excluded.updated_at
-     returning fenced, reason, updated_by, updated_at`,
+    `with written as (
+       insert into concord.fence (singleton, fenced, reason, updated_by, updated_at)
+       values (true, $1, $2, $3, now())
+       on conflict (singleton) do update set fenced = excluded.fenced, reason = excluded.reason,
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at
+       returning fenced, reason, updated_by, updated_at
+     ), announced as (select pg_notify('${FENCE_CHANNEL}', '') as sent)
+     select fenced, reason, updated_by, updated_at from written, announced`,
     [fenced, reason, updatedBy],
     'fence',
   );

@@ -33,7 +33,7 @@ export {
 } from './events.js';
 export { query, type Queryable } from './query.js';
 export { lagByOrigin, pendingSummary, projectionReady } from './regionStatus.js';
-export { readFence, writeFence, type FenceRow } from './fence.js';
+export { FENCE_CHANNEL, readFence, writeFence, type FenceRow } from './fence.js';
 export { readSnapshots, type SnapshotRequest, type SnapshotRow } from './snapshots.js';
 export {
   readEventsPage,

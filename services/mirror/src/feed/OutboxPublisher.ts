@@ -25,7 +25,10 @@ export interface OutboxPublisherOptions {
   readonly logger: Logger;
   /** Events per produce round. Default 2000. */
   readonly batchSize?: number;
-  /** How often to look for work without being woken, in ms. Default 1000. */
+  /**
+   * How often to look for work without being woken, in ms. Every commit of this process wakes
+   * the publisher; this fallback only covers rows another process committed. Default 10 000.
+   */
   readonly pollMs?: number;
   /**
    * Shortest time between two rounds, in ms: under a steady stream of small apply
@@ -108,7 +111,7 @@ export class OutboxPublisher {
     this.lastRound = Date.now();
     const more = await this.round();
     this.lastError = undefined;
-    return more ? 0 : (this.options.pollMs ?? 1000);
+    return more ? 0 : (this.options.pollMs ?? 10_000);
   }
 
   /** One publishing round; true when it published something (there may be more). */

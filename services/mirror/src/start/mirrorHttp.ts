@@ -32,6 +32,8 @@ export interface MirrorHttpDeps {
   readonly publisher: OutboxPublisher | undefined;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Refreshes the gauges read from the projection, before each scrape. */
+  readonly beforeMetrics?: () => Promise<void>;
 }
 
 /** `GET /v1/status` (docs/mirror.md): read from the projection. */
@@ -89,6 +91,7 @@ export async function serveMirrorHttp(
       postgres: applier.healthy,
       kafka: consumers.some((c) => c.running),
     }),
+    ...(deps.beforeMetrics ? { beforeMetrics: deps.beforeMetrics } : {}),
     openapi: { title: 'Concord mirror', version: '1' },
   });
   registerMirrorRoutes(app, {

@@ -34,7 +34,10 @@ export interface StartMirrorOptions {
   readonly checkpointEvery?: number;
   /** Period of the pending safety sweep, in ms. Default 30 000. */
   readonly sweepIntervalMs?: number;
-  /** Period of the gauges refresh (pending, conflicts, backlogs), in ms. Default 1000. */
+  /**
+   * Period of the gauges refresh (pending, conflicts, backlogs) between scrapes, in ms: a scrape
+   * of /metrics refreshes them itself. Feeds stats() and the overdue warning. Default 15 000.
+   */
   readonly statsIntervalMs?: number;
   /** Publish the applied feed and the DLQ outbox. Default true. */
   readonly publish?: boolean;

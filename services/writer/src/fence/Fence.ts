@@ -3,13 +3,18 @@ import type { Logger, Metrics } from '@concord/telemetry';
 import { OPEN, type FenceStatus, type FenceStore } from './FenceStore.js';
 
 export interface FenceOptions {
-  /** How often the stored fence is re-read, in ms (it takes effect within this + one query). */
+  /**
+   * How often the stored fence is re-read anyway, in ms. A change is normally seen at once
+   * through {@link Fence.wake} (the writer LISTENs on `concord_fence`, notified by every
+   * write); this slow re-read only bounds how late it is seen when that connection is down.
+   */
   readonly pollMs: number;
 }
 
 /**
  * The region's fence as this writer process sees it. The truth is durable in Postgres; this
- * process re-reads it every `pollMs`, so a fence set through any writer of the region takes
+ * process re-reads it when notified of a change (`wake`, one query after the writing commit)
+ * and every `pollMs` as a fallback, so a fence set through any writer of the region takes
  * effect everywhere within a second, and survives restarts. While Postgres is unreachable the
  * last known state holds (a writer that starts with Postgres down assumes "not fenced" until
  * it can read the fence: see docs/writer.md). Exported as the gauge `concord_fenced`.
@@ -56,12 +61,15 @@ export class Fence {
   /** Reads the stored fence once (failures tolerated) and starts polling. */
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => {
-      this.polling ??= this.refresh().finally(() => {
-        this.polling = undefined;
-      });
-    }, this.options.pollMs);
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.timer.unref();
+  }
+
+  /** Re-reads the stored fence now (a change was announced, or the listener reconnected). */
+  wake(): void {
+    this.polling ??= this.refresh().finally(() => {
+      this.polling = undefined;
+    });
   }
 
   async stop(): Promise<void> {

@@ -22,7 +22,10 @@ export interface WriterTuning {
   readonly localChainBytes: number;
   /** States cached for Postgres outages up to this size (serialized), bytes. Default 64 KiB. */
   readonly maxCachedStateBytes: number;
-  /** How often the stored fence is re-read, ms. Default 250. */
+  /**
+   * How often the stored fence is re-read anyway, ms: a change is seen at once through the
+   * `concord_fence` notification; this bounds it while that connection is down. Default 5000.
+   */
   readonly fencePollMs: number;
   /** `waitMs` of read-your-writes: default 5 000, at most 30 000 ms. */
   readonly readWaitDefaultMs: number;
@@ -47,7 +50,7 @@ export const DEFAULT_TUNING: WriterTuning = {
   localStreams: 50_000,
   localChainBytes: 64 * 1024 * 1024,
   maxCachedStateBytes: 64 * 1024,
-  fencePollMs: 250,
+  fencePollMs: 5000,
   readWaitDefaultMs: 5_000,
   readWaitMaxMs: 30_000,
   readPollMs: 25,
