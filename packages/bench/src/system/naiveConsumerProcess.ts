@@ -6,7 +6,7 @@
  * replication costs on these brokers and databases (docs/performance.md).
  * argv: JSON { region, pgUrl, sources: [{ topic, brokers }] }.
  */
-import { createKafka } from '@concord/kafka';
+import { createConsumer, createKafka } from '@concord/kafka';
 import { createPool } from '@concord/postgres';
 
 interface Args {
@@ -18,9 +18,10 @@ interface Args {
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const pool = createPool(args.pgUrl, { max: 2, applicationName: 'concord-bench-naive' });
 const consumers = args.sources.map((s, i) =>
-  createKafka({ clientId: `naive-${args.region}-${i}`, brokers: s.brokers }).consumer({
+  // The same consumer settings as the mirror's (fetch max wait, heartbeats), so the idle
+  // cost of waiting for records weighs the same on both.
+  createConsumer(createKafka({ clientId: `naive-${args.region}-${i}`, brokers: s.brokers }), {
     groupId: `${args.groupId}-${i}`,
-    maxWaitTimeInMs: 100,
   }),
 );
 await Promise.all(

@@ -16,11 +16,18 @@ export interface StepFigures {
   readonly unreplicated: number;
   /** Highest replication lag p99 over every region pair, ms. */
   readonly worstLagP99Ms: number;
+  /** Append (acknowledgement) latency p99 of the step, ms. */
+  readonly appendP99Ms: number;
 }
 
 export interface StepLimits {
   /** Lag p99 (ms) above which a step did not hold. Default 1 000. */
   readonly maxLagP99Ms: number;
+  /**
+   * Append p99 (ms) above which a step did not hold: an open loop whose acknowledgements take
+   * longer is queueing, not sustaining the rate. Default 1 000.
+   */
+  readonly maxAppendP99Ms: number;
   /** Share of the target rate that must be acknowledged. Default 0.9. */
   readonly minAckedShare: number;
   readonly regions: number;
@@ -28,13 +35,20 @@ export interface StepLimits {
 
 export type StepVerdict =
   | { readonly held: true }
-  | { readonly held: false; readonly reason: 'errors' | 'lag' | 'rate' | 'unreplicated' };
+  | {
+      readonly held: false;
+      readonly reason: 'errors' | 'lag' | 'latency' | 'rate' | 'unreplicated';
+    };
 
-/** A step holds with no errors, every write replicated, lag p99 within the limit, rate reached. */
+/**
+ * A step holds with no errors, every write replicated, lag p99 and append p99 within their
+ * limits, and the rate reached.
+ */
 export function evaluateStep(step: StepFigures, limits: StepLimits): StepVerdict {
   if (step.errors > 0) return { held: false, reason: 'errors' };
   if (step.unreplicated > 0) return { held: false, reason: 'unreplicated' };
   if (!(step.worstLagP99Ms <= limits.maxLagP99Ms)) return { held: false, reason: 'lag' };
+  if (!(step.appendP99Ms <= limits.maxAppendP99Ms)) return { held: false, reason: 'latency' };
   const target = step.ratePerRegion * limits.regions;
   if (step.ackedPerSecond < target * limits.minAckedShare) return { held: false, reason: 'rate' };
   return { held: true };

@@ -11,7 +11,7 @@ import {
   type StepVerdict,
 } from './stepEval.js';
 
-const limits = { maxLagP99Ms: 1000, minAckedShare: 0.9, regions: 3 };
+const limits = { maxLagP99Ms: 1000, maxAppendP99Ms: 1000, minAckedShare: 0.9, regions: 3 };
 const good: StepFigures = {
   ratePerRegion: 100,
   ackedPerSecond: 300,
@@ -19,6 +19,7 @@ const good: StepFigures = {
   errors: 0,
   unreplicated: 0,
   worstLagP99Ms: 120,
+  appendP99Ms: 40,
 };
 
 describe('parseProcStat', () => {
@@ -98,6 +99,10 @@ describe('evaluateStep', () => {
     });
     expect(evaluateStep({ ...good, worstLagP99Ms: 1001 }, limits)).toMatchObject({
       reason: 'lag',
+    });
+    expect(evaluateStep({ ...good, appendP99Ms: 24_556 }, limits)).toEqual({
+      held: false,
+      reason: 'latency',
     });
     expect(evaluateStep({ ...good, worstLagP99Ms: Number.NaN }, limits)).toMatchObject({
       reason: 'lag',
