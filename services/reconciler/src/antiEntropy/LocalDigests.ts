@@ -90,6 +90,8 @@ export class LocalDigests {
   private readonly folds = new Map<StreamId, FoldEntry>();
   private readonly checks = new Map<StreamId, CheckEntry>();
   private last: DigestSnapshot | undefined;
+  /** Bucket sums of the last round, by the lines they summed: unchanged buckets cost a join. */
+  private readonly sums = new Map<string, { key: string; sum: string }>();
   private running: Promise<DigestSnapshot> | undefined;
 
   constructor(
@@ -220,11 +222,12 @@ export class LocalDigests {
     }
     const rollups: Record<number, string> = {};
     for (const [bucket, list] of [...lines].sort((a, b) => a[0] - b[0]))
-      rollups[bucket] = sumOfHashes(list);
+      rollups[bucket] = this.sumOf(`i${bucket}`, list);
     const storedBuckets = new Map(snapshot.buckets.map((b) => [b.bucket, b.hash] as const));
     const bucketMismatches = [...new Set([...storedLines.keys(), ...storedBuckets.keys()])]
       .filter(
-        (b) => (storedBuckets.get(b) ?? EMPTY_SET_SUM) !== sumOfHashes(storedLines.get(b) ?? []),
+        (b) =>
+          (storedBuckets.get(b) ?? EMPTY_SET_SUM) !== this.sumOf(`s${b}`, storedLines.get(b) ?? []),
       )
       .sort((a, b) => a - b);
     const mismatches = [...this.checks]
@@ -246,6 +249,20 @@ export class LocalDigests {
       refolded: snapshot.refolded,
     };
     this.last = result;
+    for (const name of [...this.sums.keys()]) {
+      const bucket = Number(name.slice(1));
+      if (!(name[0] === 'i' ? lines : storedLines).has(bucket)) this.sums.delete(name);
+    }
     return result;
+  }
+
+  /** `sumOfHashes(list)`, reused from the last round when the bucket's lines are the same. */
+  private sumOf(name: string, list: readonly string[]): string {
+    const key = list.join('\n');
+    const known = this.sums.get(name);
+    if (known?.key === key) return known.sum;
+    const sum = sumOfHashes(list);
+    this.sums.set(name, { key, sum });
+    return sum;
   }
 }
