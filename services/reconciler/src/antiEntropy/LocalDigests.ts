@@ -92,6 +92,7 @@ export class LocalDigests {
   private last: DigestSnapshot | undefined;
   /** Bucket sums of the last round, by the lines they summed: unchanged buckets cost a join. */
   private readonly sums = new Map<string, { key: string; sum: string }>();
+  private lastFingerprint = '';
   private running: Promise<DigestSnapshot> | undefined;
 
   constructor(
@@ -131,10 +132,11 @@ export class LocalDigests {
       await readOnlySnapshot(client);
       const rows = await streamSummaries(client, S);
       const present = new Set(rows.map((r) => r.stream));
+      let removed = 0;
       for (const stream of [...this.folds.keys()])
-        if (!present.has(stream)) this.folds.delete(stream);
+        if (!present.has(stream) && this.folds.delete(stream)) removed++;
       for (const stream of [...this.checks.keys()])
-        if (!present.has(stream)) this.checks.delete(stream);
+        if (!present.has(stream) && this.checks.delete(stream)) removed++;
 
       // Refold the streams whose events changed.
       const eventsKey = (r: SummaryRow) => `${r.n}/${r.max_seq}/${r.sum_seq}`;
@@ -178,8 +180,22 @@ export class LocalDigests {
 
       const buckets = await nonEmptyBuckets(client, S);
       const offsets = await allOffsets(client, S);
-      return { rows, buckets, offsets, refolded: stale.length };
+      const unchanged = removed === 0 && stale.length === 0 && toCheck.length === 0;
+      return { rows, buckets, offsets, refolded: stale.length, unchanged };
     });
+    // Nothing moved since the last round (no event, row, bucket or offset changed): the same
+    // picture, newly dated, without re-deriving every stream's line.
+    const fingerprint = JSON.stringify([
+      snapshot.buckets,
+      snapshot.offsets.map((o) => `${o.topic}:${o.partition}@${o.next}`),
+      snapshot.rows.length,
+    ]);
+    const last = this.last;
+    if (snapshot.unchanged && last && fingerprint === this.lastFingerprint) {
+      this.last = { ...last, computedAt: started, durationMs: this.now() - started, refolded: 0 };
+      return this.last;
+    }
+    this.lastFingerprint = fingerprint;
 
     const digests = new Map<StreamId, IndependentDigest>();
     const unverified: DigestSnapshot['unverified'][number][] = [];
