@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Meter } from '@opentelemetry/api';
+import { backoff, callRegions, sleep, type Call, type CallContext } from './callRegions.js';
 import { ConcordClientError } from './errors.js';
+import { HealthProbes } from './HealthProbes.js';
 import { ClientMetrics } from './metrics.js';
-import { RegionHealth, type DownReason, type TargetChange } from './RegionHealth.js';
+import { RegionHealth } from './RegionHealth.js';
 import { SessionTokens } from './SessionTokens.js';
-import { send, type HttpAnswer } from './transport.js';
+import type { HttpAnswer } from './transport.js';
 import type {
   AppendInput,
   AppendResult,
@@ -51,29 +53,10 @@ export interface ConcordClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-interface Call {
-  readonly op: string;
-  readonly method: 'GET' | 'POST';
-  readonly path: string;
-  readonly body?: unknown;
-  readonly headers?: Record<string, string>;
-  /** Writes fail over only when the region says it cannot write; reads also when not caught up. */
-  readonly read: boolean;
-  readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
-}
-
 /** Per-call options. */
 export interface CallOptions {
   /** Called before each retry of this call (with the error that caused it). */
   readonly onRetry?: (error: ConcordClientError) => void;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function downReason(error: ConcordClientError): DownReason {
-  if (error.code === 'NETWORK_ERROR') return 'unreachable';
-  if (error.code === 'REGION_FENCED') return 'fenced';
-  return 'unavailable';
 }
 
 /**
@@ -86,11 +69,8 @@ export class ConcordClient {
   readonly #options: ConcordClientOptions;
   readonly #health: RegionHealth;
   readonly #tokens: SessionTokens;
-  readonly #metrics: ClientMetrics;
-  readonly #fetch: typeof fetch;
-  readonly #probe: NodeJS.Timeout;
-  #probing = false;
-  #closed = false;
+  readonly #ctx: CallContext;
+  readonly #probes: HealthProbes;
 
   constructor(options: ConcordClientOptions) {
     const regions = Object.keys(options.regions);
@@ -110,10 +90,14 @@ export class ConcordClient {
       probeFailures: options.probeFailures ?? 3,
     });
     this.#tokens = new SessionTokens(options.session);
-    this.#metrics = new ClientMetrics(options.meter);
-    this.#fetch = options.fetch ?? fetch;
-    this.#probe = setInterval(() => void this.#probeAll(), options.probeIntervalMs ?? 500);
-    this.#probe.unref();
+    this.#ctx = {
+      options,
+      health: this.#health,
+      tokens: this.#tokens,
+      metrics: new ClientMetrics(options.meter),
+      fetch: options.fetch ?? fetch,
+    };
+    this.#probes = new HealthProbes(this.#ctx);
   }
 
   /** The region requests go to now. */
@@ -174,7 +158,7 @@ export class ConcordClient {
         if (code && new ConcordClientError(code, '').retriable && Date.now() < deadline)
           retry.push(index);
       });
-      if (retry.length > 0) await sleep(this.#backoff(round));
+      if (retry.length > 0) await sleep(backoff(this.#options, round));
       open = retry;
     }
     return { results, region };
@@ -223,145 +207,13 @@ export class ConcordClient {
 
   /** Stops the health probes. */
   close(): void {
-    this.#closed = true;
-    clearInterval(this.#probe);
+    this.#probes.close();
   }
 
-  async #call<T>(
+  #call<T>(
     call: Call,
     deadline = Date.now() + (this.#options.deadlineMs ?? 10_000),
   ): Promise<{ answer: HttpAnswer<T>; region: string }> {
-    const avoid = new Set<string>();
-    let lastError: ConcordClientError | undefined;
-    for (let attempt = 0; ; attempt++) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new ConcordClientError(
-          'DEADLINE_EXCEEDED',
-          `${call.op} did not succeed in time: ${lastError?.message ?? 'no attempt'}`,
-          {
-            cause: lastError,
-            ...(lastError
-              ? {
-                  region: lastError.region,
-                  status: lastError.status,
-                  details: { lastCode: lastError.code },
-                }
-              : {}),
-          },
-        );
-      }
-      const region = this.#health.candidates().find((r) => !avoid.has(r));
-      if (region === undefined) {
-        // Every region refused this round: pause, then start over from the target.
-        avoid.clear();
-        await sleep(Math.min(this.#backoff(attempt), remaining));
-        continue;
-      }
-      const sent = this.#tokens.snapshot();
-      const session = this.#tokens.header();
-      const waitMs = this.#options.sessionWaitMs ?? 2_000;
-      const sessionWait = call.read && session !== undefined ? Math.min(waitMs, remaining) : 0;
-      const path =
-        sessionWait > 0
-          ? `${call.path}${call.path.includes('?') ? '&' : '?'}waitMs=${Math.floor(sessionWait)}`
-          : call.path;
-      const started = performance.now();
-      try {
-        const answer = await send<T>(this.#fetch, {
-          region,
-          baseUrl: this.#options.regions[region]!,
-          method: call.method,
-          path,
-          ...(call.body === undefined ? {} : { body: call.body }),
-          headers: {
-            ...(this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : {}),
-            ...(session ? { 'concord-session': session } : {}),
-            ...call.headers,
-          },
-          timeoutMs: Math.min(remaining, (this.#options.attemptTimeoutMs ?? 5_000) + sessionWait),
-        });
-        this.#metrics.attempt(
-          region,
-          call.op,
-          'ok',
-          (performance.now() - started) / 1000,
-          session !== undefined,
-        );
-        this.#tokens.update(sent, answer.session);
-        return { answer, region };
-      } catch (error) {
-        if (!(error instanceof ConcordClientError)) throw error;
-        this.#metrics.attempt(
-          region,
-          call.op,
-          error.code,
-          (performance.now() - started) / 1000,
-          session !== undefined,
-        );
-        if (!error.retriable) throw error;
-        lastError = error;
-        call.onRetry?.(error);
-        this.#options.onEvent?.({
-          type: 'retry',
-          region,
-          op: call.op,
-          code: error.code,
-          attempt,
-          at: Date.now(),
-        });
-        if (error.regionDown) {
-          this.#changed(this.#health.markDown(region, downReason(error), Date.now()));
-          avoid.add(region);
-          continue; // another region now, no pause
-        }
-        if (call.read && error.code === 'SESSION_NOT_CAUGHT_UP') {
-          avoid.add(region); // another region may already have applied the session
-          continue;
-        }
-        const pause = Math.max(this.#backoff(attempt), (error.retryAfterS ?? 0) * 1000);
-        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
-      }
-    }
-  }
-
-  #backoff(attempt: number): number {
-    const base = this.#options.retryBaseMs ?? 50;
-    const max = this.#options.retryMaxMs ?? 1_000;
-    return Math.random() * Math.min(max, base * 2 ** attempt);
-  }
-
-  #changed(change: TargetChange | undefined): void {
-    if (!change) return;
-    this.#metrics.failover(change.from, change.to, change.reason);
-    this.#options.onEvent?.({ type: 'failover', ...change, at: Date.now() });
-  }
-
-  async #probeAll(): Promise<void> {
-    if (this.#probing || this.#closed) return;
-    this.#probing = true;
-    try {
-      await Promise.all(
-        Object.entries(this.#options.regions).map(async ([region, url]) => {
-          let ok = false;
-          try {
-            const response = await this.#fetch(`${url}/readyz`, {
-              // Generous: a loaded but working region must not look down.
-              signal: AbortSignal.timeout(
-                Math.max(2_000, 4 * (this.#options.probeIntervalMs ?? 500)),
-              ),
-            });
-            const body = (await response.json().catch(() => undefined)) as
-              { checks?: { writable?: boolean } } | undefined;
-            ok = response.status === 200 && body?.checks?.writable !== false;
-          } catch {
-            ok = false;
-          }
-          if (!this.#closed) this.#changed(this.#health.probed(region, ok, Date.now()));
-        }),
-      );
-    } finally {
-      this.#probing = false;
-    }
+    return callRegions<T>(this.#ctx, call, deadline);
   }
 }

@@ -1,31 +1,22 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import { readRegionKeys, topics, type ConcordConfig, type RegionId } from '@concord/config';
-import {
-  ConcordError,
-  DomainRegistry,
-  RegionKeyring,
-  runLoop,
-  sleep,
-  withRetry,
-} from '@concord/core';
+import { ConcordError, DomainRegistry, RegionKeyring, withRetry } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { createHttpApp, type FastifyInstance } from '@concord/http';
+import type { FastifyInstance } from '@concord/http';
 import { createKafka, EventProducer } from '@concord/kafka';
-import { APPLIED_CHANNEL, createPool, listen, type pg } from '@concord/postgres';
+import { createPool, type pg } from '@concord/postgres';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@concord/telemetry';
 import { AntiEntropy, type ConvergenceReport } from './antiEntropy/AntiEntropy.js';
 import { LocalDigests } from './antiEntropy/LocalDigests.js';
 import { KafkaRepairSink, type RepairSink } from './antiEntropy/RepairSink.js';
 import { ResolutionLoop, type ResolutionRoundResult } from './conflicts/ResolutionLoop.js';
-import { registerConflictRoutes } from './http/conflictRoutes.js';
-import { registerDigestRoutes } from './http/digestRoutes.js';
 import { MirrorAdminClient, PeerClient, WriterAdminClient } from './http/ServiceClients.js';
-import { regionStatus } from './http/regionStatus.js';
-import { registerStatusRoutes } from './http/statusRoutes.js';
 import { PeerProbe } from './ownership/PeerProbe.js';
 import { Reachability, type PeerReachability } from './ownership/Reachability.js';
 import { ReconcilerStore } from './store/ReconcilerStore.js';
-import { DEFAULT_RECONCILER_TUNING, recentFor, type ReconcilerTuning } from './tuning.js';
+import { startReconcilerHttp } from './start/reconcilerHttp.js';
+import { startReconcilerLoops } from './start/reconcilerLoops.js';
+import { DEFAULT_RECONCILER_TUNING, type ReconcilerTuning } from './tuning.js';
 
 export { DEFAULT_RECONCILER_TUNING, type ReconcilerTuning } from './tuning.js';
 
@@ -195,104 +186,39 @@ export async function startReconciler(
     now,
   });
 
-  const status = () =>
-    regionStatus({
-      region,
-      peers: [...peers.keys()],
-      store,
-      antiEntropy,
-      resolution,
-      reachability,
-      now,
-    });
-
-  const app = await createHttpApp({
-    service: 'reconciler',
+  const { app, port } = await startReconcilerHttp({
+    config,
     region,
     logger,
     metrics,
-    auth: config.auth,
-    bodyLimit: 1024 * 1024,
-    // Ready = able to resolve: Postgres answers, the writer answers, the region is not
-    // fenced (a fenced writer refuses merges too). Every peer probes this each probe
-    // interval to decide failover; one answer serves the probes of half an interval.
-    readiness: recentFor(Math.min(500, probeIntervalMs / 2), async () => {
-      const [postgres, writerUp, fence] = await Promise.all([
-        store.ping().catch(() => false),
-        writer.healthy(500).then(
-          () => true,
-          () => false,
-        ),
-        store.fence().catch(() => undefined),
-      ]);
-      return { postgres, writer: writerUp, unfenced: fence !== undefined && !fence.fenced };
-    }),
-    openapi: {
-      title: 'Concord reconciler',
-      version: '1',
-      description: 'Conflicts, convergence digests and repair of one region (docs/reconciler.md).',
-    },
-  });
-  registerConflictRoutes(app, {
-    region,
-    regions: config.regions,
-    store,
     registry,
+    store,
     writer,
-    metrics,
+    peers,
+    reachability,
+    resolution,
+    antiEntropy,
+    digests,
+    probeIntervalMs,
+    now,
+    port: options.port ?? rc.reconciler.port,
+    host: options.host ?? '0.0.0.0',
   });
-  registerDigestRoutes(app, { region, digests, store });
-  registerStatusRoutes(app, { region, convergence: () => antiEntropy.last, status });
-  await app.listen({ port: options.port ?? rc.reconciler.port, host: options.host ?? '0.0.0.0' });
-  const address = app.server.address();
-  const port =
-    typeof address === 'object' && address ? address.port : (options.port ?? rc.reconciler.port);
 
-  const stopLoops = new AbortController();
-  const loops: Promise<void>[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  const loop = (name: string, round: () => Promise<number>) => {
-    const running = runLoop({
-      name,
-      signal: stopLoops.signal,
-      round,
-      onError: (error, failures) => {
-        logger.warn({ err: error, task: name, failures }, 'background task failed');
-        return 1000;
-      },
-    });
-    loops.push(running.done);
-    return running;
-  };
-  loop('probe', async () => {
-    await probe.round();
-    return probeIntervalMs;
+  const loops = startReconcilerLoops({
+    region,
+    postgresUrl: rc.postgres.url,
+    logger,
+    tuning,
+    probe,
+    probeIntervalMs,
+    resolution,
+    antiEntropy,
+    intervalMs,
+    followUpMs,
+    resolve: options.resolve !== false,
+    runAntiEntropy: options.antiEntropy !== false,
   });
-  if (options.resolve !== false) {
-    let lastRound = 0;
-    const resolveLoop = loop('resolve', async () => {
-      const gap = lastRound + tuning.resolvePollMs - Date.now();
-      if (gap > 0) await sleep(gap);
-      lastRound = Date.now();
-      const { open } = await resolution.round();
-      return open > 0 ? tuning.resolvePollMs : tuning.resolveIdleMs;
-    });
-    const listener = listen({
-      connectionString: rc.postgres.url,
-      channels: [APPLIED_CHANNEL],
-      applicationName: `concord-reconciler-${region}-listen`,
-      onNotify: () => resolveLoop.wake(),
-      onListening: () => resolveLoop.wake(),
-      onError: (error) => logger.debug({ err: error }, 'applied listener: reconnecting'),
-    });
-    closers.push(() => listener.close());
-  }
-  if (options.antiEntropy !== false) {
-    loop('anti-entropy', async () => {
-      const report = await antiEntropy.round();
-      return report.converged ? intervalMs : Math.min(intervalMs, followUpMs);
-    });
-  }
   logger.info(
     {
       port,
@@ -316,11 +242,10 @@ export async function startReconciler(
     reachability: () =>
       config.regions.filter((r) => r !== region).map((r) => reachability.view(r, now())),
     close: async () => {
-      if (stopLoops.signal.aborted) return;
-      stopLoops.abort();
+      if (loops.stopped) return;
+      loops.stop();
       await app.close();
-      await Promise.all(loops);
-      for (const close of closers) await close();
+      await loops.done();
       await producer?.disconnect();
       if (!options.pool) await pool.end();
     },

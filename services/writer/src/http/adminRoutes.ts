@@ -4,7 +4,8 @@ import { SpanAttr } from '@concord/telemetry';
 import type { Appender } from '../append/Appender.js';
 import type { InflightLimiter } from '../append/InflightLimiter.js';
 import type { Fence } from '../fence/Fence.js';
-import { errorResponses, fenceBody, fenceStatus, mergeResult } from './schemas.js';
+import { fenceBody, fenceStatus, mergeResult } from './adminSchemas.js';
+import { errorResponses } from './schemas.js';
 import { serverSpan } from './serverSpan.js';
 
 export interface AdminRoutesDeps {

@@ -6,15 +6,8 @@ import { parseAppendCommand } from '../append/AppendCommand.js';
 import type { Appender, FenceGate } from '../append/Appender.js';
 import type { InflightLimiter } from '../append/InflightLimiter.js';
 import { SESSION_HEADER, type SessionGate } from '../session/SessionGate.js';
-import {
-  appendBody,
-  appendResult,
-  batchBody,
-  batchResult,
-  errorResponses,
-  sessionHeader,
-  streamParams,
-} from './schemas.js';
+import { appendBody, appendResult, batchBody, batchResult } from './appendSchemas.js';
+import { errorResponses, sessionHeader, streamParams } from './schemas.js';
 import { serverSpan } from './serverSpan.js';
 
 export interface AppendRoutesDeps {

@@ -9,14 +9,12 @@ import { SESSION_HEADER, type SessionGate } from '../session/SessionGate.js';
 import {
   batchReadBody,
   batchReadResult,
-  errorResponses,
   eventsPage,
   eventsQuery,
-  sessionHeader,
-  streamParams,
   streamQuery,
   streamView,
-} from './schemas.js';
+} from './readSchemas.js';
+import { errorResponses, sessionHeader, streamParams } from './schemas.js';
 import { serverSpan } from './serverSpan.js';
 
 export interface ReadRoutesDeps {
