@@ -201,25 +201,18 @@ export async function runSystemBench(requested: ConcordConfig, options: SystemBe
     let naive: Baseline | undefined;
     if (options.baselines !== false) {
       const producers = await connectProducers(config);
+      // One open-loop step of a baseline: the raw producer writing to its `kind` topics.
+      const drive = async (kind: 'raw' | 'naive', prefix: string, rate: number) => {
+        const l = await rawOpenLoop(config, producers, kind, run, prefix, rate, stepSec, value);
+        const acked = Object.values(l.acked).reduce((a, b) => a + b, 0);
+        return { ...l, sent: acked + l.errors };
+      };
       try {
         await createBaselineTopics(config, 'raw', run);
         raw = await stepsUntilFailure('raw producer', (rate, i) =>
           measureStep(
             rate,
-            async () => {
-              const l = await rawOpenLoop(
-                config,
-                producers,
-                'raw',
-                run,
-                `raw-${i}`,
-                rate,
-                stepSec,
-                value,
-              );
-              const acked = Object.values(l.acked).reduce((a, b) => a + b, 0);
-              return { ...l, sent: acked + l.errors };
-            },
+            () => drive('raw', `raw-${i}`, rate),
             async () => [],
           ),
         );
@@ -229,20 +222,7 @@ export async function runSystemBench(requested: ConcordConfig, options: SystemBe
           naive = await stepsUntilFailure('naive pipeline', (rate, i) =>
             measureStep(
               rate,
-              async () => {
-                const l = await rawOpenLoop(
-                  config,
-                  producers,
-                  'naive',
-                  run,
-                  `nv${i}`,
-                  rate,
-                  stepSec,
-                  value,
-                );
-                const acked = Object.values(l.acked).reduce((a, b) => a + b, 0);
-                return { ...l, sent: acked + l.errors };
-              },
+              () => drive('naive', `nv${i}`, rate),
               (acked) => pipeline.lag(`nv${i}`, acked, settleMs),
               { naive: pipeline.pids() },
             ),
