@@ -135,7 +135,7 @@ const BENCHES: Record<string, { description: string; run: Bench }> = {
       const result = await runSystemBench(config, {
         idleSec: num(opts.idle, '--idle', smoke ? 5 : 30),
         stepSec: num(opts.step, '--step', smoke ? 5 : 20),
-        fromRate: num(opts.from, '--from', smoke ? 20 : 50),
+        fromRate: num(opts.from, '--from', smoke ? 20 : 25),
         maxRate: num(opts.max, '--max', smoke ? 40 : 3200),
         oneClientAppends: Math.round(num(opts.appends, '--appends', smoke ? 30 : 200)),
         settleMs: num(opts.settle, '--settle', 5000),
