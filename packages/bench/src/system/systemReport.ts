@@ -111,7 +111,7 @@ export function renderSystemSection(s: Json | undefined, when: string): string[]
     `## Whole deployment (\`concord bench system\`, ${when})`,
     '',
     s
-      ? `Three regions as \`concord run\` starts them; open loop of 1 KiB appends (30 % to shared streams) at doubling rates in every region at once until errors or replication lag p99 > 1 s. Where one write's CPU goes: docs/performance.md.`
+      ? `Three regions as \`concord run\` starts them; open loop of 1 KiB appends (30 % to shared streams) at doubling rates in every region at once until errors, or replication lag or append p99 > 1 s. Where one write's CPU goes: docs/performance.md.`
       : 'Not measured yet (`concord bench system`).',
     '',
     ...table(['figure', 'measured', 'baseline (same run)', 'target', 'verdict'], systemRows(s)),
