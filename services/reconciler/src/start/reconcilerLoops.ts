@@ -57,6 +57,9 @@ export function startReconcilerLoops(deps: ReconcilerLoopsDeps): ReconcilerLoops
     await deps.probe.round();
     return deps.probeIntervalMs;
   });
+  // When this region's mirror last applied something (`concord_applied`, at its commit).
+  let lastApplied = 0;
+  const woken: (() => void)[] = [];
   if (deps.resolve) {
     let lastRound = 0;
     const resolveLoop = loop('resolve', async () => {
@@ -66,21 +69,37 @@ export function startReconcilerLoops(deps: ReconcilerLoopsDeps): ReconcilerLoops
       const { open } = await resolution.round();
       return open > 0 ? tuning.resolvePollMs : tuning.resolveIdleMs;
     });
+    woken.push(() => resolveLoop.wake());
+  }
+  if (deps.runAntiEntropy) {
+    let lastCompared = 0;
+    let converged = true;
+    loop('anti-entropy', async () => {
+      // Not converged yet: compare again soon (convergence is measured closely), but while the
+      // mirror is still applying, at most once per interval — under a steady load the regions
+      // are never equal at one instant, and each comparison reads every stream.
+      const applying = Date.now() - lastApplied < deps.followUpMs / 2;
+      if (!converged && applying && Date.now() - lastCompared < intervalMs) return deps.followUpMs;
+      lastCompared = Date.now();
+      converged = (await antiEntropy.round()).converged;
+      return converged ? intervalMs : Math.min(intervalMs, deps.followUpMs);
+    });
+  }
+  if (deps.resolve || deps.runAntiEntropy) {
     const listener = listen({
       connectionString: deps.postgresUrl,
       channels: [APPLIED_CHANNEL],
       applicationName: `concord-reconciler-${deps.region}-listen`,
-      onNotify: () => resolveLoop.wake(),
-      onListening: () => resolveLoop.wake(),
+      onNotify: () => {
+        lastApplied = Date.now();
+        for (const wake of woken) wake();
+      },
+      onListening: () => {
+        for (const wake of woken) wake();
+      },
       onError: (error) => logger.debug({ err: error }, 'applied listener: reconnecting'),
     });
     closers.push(() => listener.close());
-  }
-  if (deps.runAntiEntropy) {
-    loop('anti-entropy', async () => {
-      const report = await antiEntropy.round();
-      return report.converged ? intervalMs : Math.min(intervalMs, deps.followUpMs);
-    });
   }
   return {
     stop: () => stopLoops.abort(),
