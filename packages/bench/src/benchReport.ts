@@ -142,6 +142,12 @@ function renderAvailabilitySection(c: Json | undefined): string[] {
           `| stale session reads | ${n(a.staleReads)} of ${n(a.sessionReads)} | 0 | ${verdict(a.staleReads === 0)} |`,
           `| safety checks (lost, duplicated, causal, unconverged, …) | ${Object.values(c.totals ?? {}).reduce((x: number, y) => x + Number(y), 0)} anomalies; ${n(c.passed)} of ${n(c.runs?.length)} runs passed | 0 | ${verdict(Object.values(c.totals ?? {}).every((v) => Number(v) === 0))} |`,
           `| failovers; failover time p99 / max (worst run) | ${n(a.failovers)}; ${n(a.failoverP99Ms)} / ${n(a.failoverMaxMs)} ms | — | — |`,
+          `| failed writes by the fault they met | ${
+            Object.entries(a.failuresByFault ?? {})
+              .sort((x, y) => Number(y[1]) - Number(x[1]))
+              .map(([k, v]) => `${k} ${n(Number(v))}`)
+              .join(', ') || 'not recorded'
+          } | — | — |`,
         ]
       : ['Not recorded yet (`concord bench chaos --client --runs 1 --duration 300`).']),
     '',

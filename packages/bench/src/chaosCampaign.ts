@@ -41,6 +41,8 @@ export interface CampaignAvailability {
   readonly failoverMaxMs: number;
   readonly sessionReads: number;
   readonly staleReads: number;
+  /** Failed writes by the fault they met, summed over the runs. */
+  readonly failuresByFault: Readonly<Record<string, number>>;
 }
 
 /** bench/results/chaos.json: several seeds, same duration, rate and fault kinds. */
@@ -121,5 +123,9 @@ export function campaignAvailability(
     failoverMaxMs: Math.max(...all.map((a) => a.failoverMs.max)),
     sessionReads: sum((a) => a.sessionReads),
     staleReads: sum((a) => a.staleReads),
+    failuresByFault: all.reduce<Record<string, number>>((acc, a) => {
+      for (const [k, v] of Object.entries(a.failuresByFault ?? {})) acc[k] = (acc[k] ?? 0) + v;
+      return acc;
+    }, {}),
   };
 }

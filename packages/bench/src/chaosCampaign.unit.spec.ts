@@ -65,7 +65,13 @@ describe('chaos campaign', () => {
   });
 
   it('a --client campaign sums availability over its runs; REPORT.md gives it beside its target', () => {
-    const availability = (acked: number, refused: number, attempted: number, p99: number) => ({
+    const availability = (
+      acked: number,
+      refused: number,
+      attempted: number,
+      p99: number,
+      failuresByFault: Record<string, number> = {},
+    ) => ({
       byRegion: {},
       overall: { attempted, acked, refused, ratio: (acked + refused) / attempted },
       ackedAway: 5,
@@ -74,10 +80,11 @@ describe('chaos campaign', () => {
       failoverMs: { count: 3, p50: p99 / 2, p99, max: p99 + 10 },
       sessionReads: 50,
       staleReads: 0,
+      failuresByFault,
     });
     const campaign = summarizeChaosCampaign({ durationSec: 300, rate: 100, faultKinds: ['kill'] }, [
-      { ...run(1), availability: availability(990, 5, 1000, 800) },
-      { ...run(2), availability: availability(970, 10, 1000, 1200) },
+      { ...run(1), availability: availability(990, 5, 1000, 800, { pause: 3, none: 2 }) },
+      { ...run(2), availability: availability(970, 10, 1000, 1200, { pause: 10, broker: 10 }) },
     ]);
     expect(campaign.availability).toEqual({
       attempted: 2000,
@@ -90,6 +97,7 @@ describe('chaos campaign', () => {
       failoverMaxMs: 1210,
       sessionReads: 100,
       staleReads: 0,
+      failuresByFault: { pause: 13, none: 2, broker: 10 },
     });
     // Without the client in every run there is no availability figure.
     expect(
@@ -106,5 +114,8 @@ describe('chaos campaign', () => {
       /\| writes answered \/ attempted \| 98\.75 % .* \| ≥ 99 % \| \*\*not met\*\* \|/,
     );
     expect(report).toMatch(/\| stale session reads \| 0 of 100 \| 0 \| met \|/);
+    expect(report).toContain(
+      '| failed writes by the fault they met | pause 13, broker 10, none 2 |',
+    );
   });
 });

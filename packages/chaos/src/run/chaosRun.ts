@@ -19,6 +19,7 @@ import {
   FailoverClient,
   type AvailabilityReport,
 } from '../workload/FailoverClient.js';
+import { attributeFailures, type FaultWindow } from '../workload/failureAttribution.js';
 import { WriterClient, type AppendClient } from '../workload/WriterClient.js';
 import { Workload } from '../workload/Workload.js';
 import { drainUntilConverged, type DrainState } from './drain.js';
@@ -110,6 +111,7 @@ export async function chaosRun(
     });
     log(`schedule: ${plan.length} faults`);
     const startedAt = Date.now();
+    const windows: FaultWindow[] = [];
     const faults = (async () => {
       const quietFrom = startedAt + durationMs - (options.quietSec ?? 15) * 1000;
       for (const fault of plan) {
@@ -119,6 +121,7 @@ export async function chaosRun(
           log(`skip   ${fault.index}: schedule overran into the quiet period`);
           continue;
         }
+        const injectedAt = Date.now();
         await nemesis.inject(fault);
         // A slow injection (a writer restart) must not shrink the fault to nothing: it lasts
         // until its planned heal, and at least min(planned length, 3 s) after it took effect.
@@ -128,17 +131,23 @@ export async function chaosRun(
         );
         await sleep(Math.max(0, healAt - Date.now()));
         await nemesis.heal(fault);
+        windows.push({ kind: fault.action.kind, from: injectedAt, to: Date.now() });
       }
     })();
     const result = await workload.run(durationMs);
     await faults;
     await nemesis.healAll();
     for (const c of clients) if (c instanceof FailoverClient) c.close();
-    const availability = tracker?.report();
+    const availability = tracker && {
+      ...tracker.report(),
+      // Which fault each failed write met: the one active when it started, or healed < 10 s
+      // before (docs/chaos.md, availability).
+      failuresByFault: attributeFailures(tracker.failureStarts, windows, 10_000),
+    };
     if (availability) {
       const a = availability;
       log(
-        `availability: ${a.overall.acked}/${a.overall.attempted} acknowledged, ${a.overall.refused} refused by a 4xx (${(100 * a.overall.ratio).toFixed(2)} %), ${a.failovers} failovers, failover time p50 ${a.failoverMs.p50.toFixed(0)} ms p99 ${a.failoverMs.p99.toFixed(0)} ms, ${a.staleReads} stale of ${a.sessionReads} session reads`,
+        `availability: ${a.overall.acked}/${a.overall.attempted} acknowledged, ${a.overall.refused} refused by a 4xx (${(100 * a.overall.ratio).toFixed(2)} %), ${a.failovers} failovers, failover time p50 ${a.failoverMs.p50.toFixed(0)} ms p99 ${a.failoverMs.p99.toFixed(0)} ms, ${a.staleReads} stale of ${a.sessionReads} session reads; failed writes by fault ${JSON.stringify(a.failuresByFault)}`,
       );
     }
     log(

@@ -24,6 +24,8 @@ export interface AvailabilityReport {
   /** Session reads after a write, and how many did not contain it (must be 0). */
   readonly sessionReads: number;
   readonly staleReads: number;
+  /** Failed writes by the fault they met (`attributeFailures`; `none`: no fault around). */
+  readonly failuresByFault?: Readonly<Record<string, number>>;
 }
 
 export interface AvailabilityCount {
@@ -50,9 +52,13 @@ export class AvailabilityTracker {
    * is never diluted by the writes in flight.
    */
 
-  /** A write that got no answer before its deadline. */
-  failed(home: string): void {
+  /** When each failed write started (ms since the epoch), for {@link attributeFailures}. */
+  readonly failureStarts: number[] = [];
+
+  /** A write that got no answer before its deadline; `startedAt` in ms since the epoch. */
+  failed(home: string, startedAt?: number): void {
     this.attempt(home);
+    if (startedAt !== undefined) this.failureStarts.push(startedAt);
   }
 
   ack(home: string, region: string, failedOverAfterMs: number | undefined): void {
@@ -161,6 +167,7 @@ export class FailoverClient implements AppendClient {
 
   async append(stream: string, body: AppendBody): Promise<AppendOutcome> {
     const started = performance.now();
+    const startedAt = Date.now();
     let firstFailure: number | undefined;
     const tracker = this.options.tracker;
     try {
@@ -192,7 +199,7 @@ export class FailoverClient implements AppendClient {
           : new ConcordClientError('NETWORK_ERROR', String(error));
       if (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429)
         tracker.refused(this.region);
-      else tracker.failed(this.region);
+      else tracker.failed(this.region, startedAt);
       const lastCode = typeof e.details?.['lastCode'] === 'string' ? e.details['lastCode'] : e.code;
       return {
         ok: false,
