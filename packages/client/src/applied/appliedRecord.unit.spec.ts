@@ -9,7 +9,11 @@ const envelope = fc.record({
   id: fc.uuid(),
   stream: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,20}$/),
   type: fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,20}$/),
-  data: fc.dictionary(fc.string(), fc.jsonValue()),
+  // As JSON text can carry it: fc.jsonValue() also yields -0, which JSON writes as 0.
+  data: fc.dictionary(
+    fc.string(),
+    fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown),
+  ),
   origin: token,
   hlc: fc.record({ wall: fc.nat(), logical: fc.nat() }),
   parents: fc.array(fc.uuid(), { maxLength: 3 }),
