@@ -34,6 +34,12 @@ export interface ConcordClientOptions {
   readonly deadlineMs?: number;
   /** Timeout of one HTTP attempt, ms (a session read adds its `waitMs`). Default 5 000. */
   readonly attemptTimeoutMs?: number;
+  /**
+   * A read, or an append without `expectedHeads`, that has no answer after this many ms also
+   * goes to the next healthy region; the first success wins (a session read adds its
+   * `waitMs`). 0 turns hedging off. Default 2 000.
+   */
+  readonly hedgeAfterMs?: number;
   /** How long a session read waits in one region before trying another, ms. Default 2 000. */
   readonly sessionWaitMs?: number;
   /** `/readyz` probe period, ms. Default 500. */
@@ -123,6 +129,9 @@ export class ConcordClient {
       path: `/v1/streams/${encodeURIComponent(stream)}/events`,
       body,
       read: false,
+      // The same key anywhere is a no-op after the first (docs/client.md); expected heads are
+      // one region's view, so such an append is not sent to two at once.
+      hedge: input.expectedHeads === undefined,
       onRetry: options.onRetry,
     });
     return { ...answer.body, region };
@@ -171,6 +180,7 @@ export class ConcordClient {
       method: 'GET',
       path: `/v1/streams/${encodeURIComponent(stream)}`,
       read: true,
+      hedge: true,
     });
     return { ...answer.body, region };
   }
@@ -183,6 +193,7 @@ export class ConcordClient {
       path: '/v1/reads',
       body: { streams },
       read: true,
+      hedge: true,
     });
     return { ...answer.body, region };
   }
@@ -201,6 +212,7 @@ export class ConcordClient {
       method: 'GET',
       path: `/v1/streams/${encodeURIComponent(stream)}/events${q}`,
       read: true,
+      hedge: true,
     });
     return { ...answer.body, region };
   }

@@ -1,4 +1,5 @@
 import { ConcordClientError } from './errors.js';
+import { hedged, type Outcome } from './hedge.js';
 import type { ClientMetrics } from './metrics.js';
 import type { DownReason, RegionHealth, TargetChange } from './RegionHealth.js';
 import type { SessionTokens } from './SessionTokens.js';
@@ -14,6 +15,11 @@ export interface Call {
   readonly headers?: Record<string, string>;
   /** Writes fail over only when the region says it cannot write; reads also when not caught up. */
   readonly read: boolean;
+  /**
+   * May a second region be asked while the first is slow (docs/client.md, hedged requests)?
+   * Reads, and appends whose retry anywhere is a no-op (an idempotency key, no expected heads).
+   */
+  readonly hedge?: boolean;
   readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
 }
 
@@ -22,6 +28,7 @@ export interface CallSettings {
   readonly regions: Readonly<Record<string, string>>;
   readonly token?: string;
   readonly attemptTimeoutMs?: number;
+  readonly hedgeAfterMs?: number;
   readonly sessionWaitMs?: number;
   readonly probeIntervalMs?: number;
   readonly retryBaseMs?: number;
@@ -106,59 +113,70 @@ export async function callRegions<T>(
       sessionWait > 0
         ? `${call.path}${call.path.includes('?') ? '&' : '?'}waitMs=${Math.floor(sessionWait)}`
         : call.path;
-    const started = performance.now();
-    try {
-      const answer = await send<T>(ctx.fetch, {
-        region,
-        baseUrl: options.regions[region]!,
-        method: call.method,
-        path,
-        ...(call.body === undefined ? {} : { body: call.body }),
-        headers: {
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(session ? { 'concord-session': session } : {}),
-          ...call.headers,
-        },
-        timeoutMs: Math.min(remaining, (options.attemptTimeoutMs ?? 5_000) + sessionWait),
-      });
-      metrics.attempt(
-        region,
-        call.op,
-        'ok',
-        (performance.now() - started) / 1000,
-        session !== undefined,
-      );
-      tokens.update(sent, answer.session);
-      return { answer, region };
-    } catch (error) {
-      if (!(error instanceof ConcordClientError)) throw error;
-      metrics.attempt(
-        region,
-        call.op,
-        error.code,
-        (performance.now() - started) / 1000,
-        session !== undefined,
-      );
+    const attemptOn = async (target: string): Promise<Outcome<T>> => {
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      try {
+        const answer = await send<T>(ctx.fetch, {
+          region: target,
+          baseUrl: options.regions[target]!,
+          method: call.method,
+          path,
+          ...(call.body === undefined ? {} : { body: call.body }),
+          headers: {
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...(session ? { 'concord-session': session } : {}),
+            ...call.headers,
+          },
+          timeoutMs: Math.min(remaining, (options.attemptTimeoutMs ?? 5_000) + sessionWait),
+        });
+        metrics.attempt(target, call.op, 'ok', seconds(), session !== undefined);
+        return { ok: true, region: target, answer };
+      } catch (error) {
+        if (!(error instanceof ConcordClientError)) throw error;
+        metrics.attempt(target, call.op, error.code, seconds(), session !== undefined);
+        return { ok: false, region: target, error };
+      }
+    };
+    // A slow answer (a paused or overloaded writer) also asks the next region, once.
+    const outcomes = await hedged(
+      attemptOn,
+      region,
+      call.hedge ? (options.hedgeAfterMs ?? 2_000) + sessionWait : 0,
+      () => health.candidates().find((r) => r !== region && !avoid.has(r)),
+      (from, to) => options.onEvent?.({ type: 'hedge', from, to, op: call.op, at: Date.now() }),
+    );
+    const won = outcomes.find((o) => o.ok);
+    if (won?.ok) {
+      tokens.update(sent, won.answer.session);
+      return { answer: won.answer, region: won.region };
+    }
+    let failOver = false;
+    let error: ConcordClientError | undefined;
+    for (const outcome of outcomes) {
+      if (outcome.ok) continue;
+      error = outcome.error;
       if (!error.retriable) throw error;
       lastError = error;
       call.onRetry?.(error);
       options.onEvent?.({
         type: 'retry',
-        region,
+        region: outcome.region,
         op: call.op,
         code: error.code,
         attempt,
         at: Date.now(),
       });
       if (error.regionDown) {
-        reportChange(ctx, health.markDown(region, downReason(error), Date.now()));
-        avoid.add(region);
-        continue; // another region now, no pause
+        reportChange(ctx, health.markDown(outcome.region, downReason(error), Date.now()));
+        avoid.add(outcome.region);
+        failOver = true; // another region now, no pause
+      } else if (call.read && error.code === 'SESSION_NOT_CAUGHT_UP') {
+        avoid.add(outcome.region); // another region may already have applied the session
+        failOver = true;
       }
-      if (call.read && error.code === 'SESSION_NOT_CAUGHT_UP') {
-        avoid.add(region); // another region may already have applied the session
-        continue;
-      }
+    }
+    if (error && !failOver) {
       const pause = Math.max(backoff(options, attempt), (error.retryAfterS ?? 0) * 1000);
       await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     }

@@ -102,4 +102,12 @@ export type ClientEvent =
       readonly code: string;
       readonly attempt: number;
       readonly at: number;
+    }
+  | {
+      /** `from` had not answered within `hedgeAfterMs`: `to` was asked too. */
+      readonly type: 'hedge';
+      readonly from: string;
+      readonly to: string;
+      readonly op: string;
+      readonly at: number;
     };
