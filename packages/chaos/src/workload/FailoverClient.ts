@@ -16,6 +16,8 @@ export interface AvailabilityReport {
   /** Target changes away from a region, and back home. */
   readonly failovers: number;
   readonly recoveries: number;
+  /** Requests also sent to a second region because the first was slow (docs/client.md). */
+  readonly hedges?: number;
   /**
    * Failover time: from the first failed attempt of a write that then failed over to its
    * acknowledgement elsewhere, ms (p50, p99, max over such writes).
@@ -44,6 +46,7 @@ export class AvailabilityTracker {
   private ackedAway = 0;
   private failovers = 0;
   private recoveries = 0;
+  private hedges = 0;
   private sessionReads = 0;
   private staleReads = 0;
 
@@ -75,6 +78,7 @@ export class AvailabilityTracker {
   }
 
   event(e: ClientEvent): void {
+    if (e.type === 'hedge') this.hedges += 1;
     if (e.type !== 'failover') return;
     if (e.reason === 'recovered') this.recoveries += 1;
     else this.failovers += 1;
@@ -115,6 +119,7 @@ export class AvailabilityTracker {
       ackedAway: this.ackedAway,
       failovers: this.failovers,
       recoveries: this.recoveries,
+      hedges: this.hedges,
       failoverMs: {
         count: times.length,
         p50: quantile(times, 0.5, 0),
