@@ -12,6 +12,9 @@ import type { Logger, Metrics } from '@concord/telemetry';
 import { HTTP_STATUS, retryAfterSeconds } from './httpStatus.js';
 
 /** Who may call a route: anyone, holders of an API token, or the admin token. */
+
+/** Longest a scrape waits for `beforeMetrics` before answering with the last values. */
+const BEFORE_METRICS_WAIT_MS = 250;
 export type RouteAuth = 'none' | 'api' | 'admin';
 
 declare module 'fastify' {
@@ -39,7 +42,8 @@ export interface HttpAppOptions {
   readiness?: () => Promise<Record<string, boolean>> | Record<string, boolean>;
   /**
    * Refreshes gauges that are read from a store, right before `/metrics` answers (so they cost
-   * nothing between scrapes). A failure is logged; the scrape answers with the last values.
+   * nothing between scrapes). The scrape waits for it at most 250 ms; a failure is logged; either
+   * way it answers with the last values. Callers coalesce concurrent refreshes.
    */
   beforeMetrics?: () => Promise<void>;
   /**
@@ -257,9 +261,20 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     '/metrics',
     { config: { auth: 'none' }, schema: { hide: true } },
     async (request, reply) => {
-      await options.beforeMetrics?.().catch((error: unknown) => {
-        request.log.warn({ err: error }, 'metrics: could not refresh the stored gauges');
-      });
+      if (options.beforeMetrics) {
+        // At most BEFORE_METRICS_WAIT_MS: a store that hangs (a locked table, a slow link) must
+        // not hang the scrape, which then answers with the last values.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          options.beforeMetrics().catch((error: unknown) => {
+            request.log.warn({ err: error }, 'metrics: could not refresh the stored gauges');
+          }),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, BEFORE_METRICS_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       return reply
         .header('content-type', options.metrics.registry.contentType)
         .send(await options.metrics.registry.metrics());

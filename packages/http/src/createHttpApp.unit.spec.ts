@@ -185,4 +185,32 @@ describe('createHttpApp', () => {
       details: { reason: 'FST_ERR_BAD_URL' },
     });
   });
+
+  it('refreshes stored gauges before a scrape, but never waits on them beyond 250 ms', async () => {
+    const metrics = createMetrics({ region: 'us', service: 'test' });
+    let refreshes = 0;
+    let hang = false;
+    const a = await createHttpApp({
+      service: 'test',
+      region: 'us',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics,
+      auth: secure,
+      bodyLimit: 1024,
+      beforeMetrics: async () => {
+        refreshes++;
+        if (hang) await new Promise(() => undefined); // a locked table: never answers
+        metrics.pendingEvents.set(refreshes);
+      },
+    });
+    const quick = await a.inject({ method: 'GET', url: '/metrics' });
+    expect(quick.body).toMatch(/concord_pending_events\{[^}]*\} 1/);
+    hang = true;
+    const started = performance.now();
+    const stuck = await a.inject({ method: 'GET', url: '/metrics' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(stuck.statusCode).toBe(200);
+    expect(stuck.body).toMatch(/concord_pending_events\{[^}]*\} 1/); // the last value
+    await a.close();
+  });
 });

@@ -27,7 +27,14 @@ export function mirrorGauges(deps: {
   const { config, pool, metrics, telemetry, logger } = deps;
   let pending: PendingSummary | undefined;
   let lastOverdueLog = 0;
+  let running: Promise<void> | undefined;
+  // One refresh at a time: scrapes and the timer share the one in flight (a locked table must
+  // not pile up a query per scrape on the pool).
   const refresh = () =>
+    (running ??= refreshOnce().finally(() => {
+      running = undefined;
+    }));
+  const refreshOnce = () =>
     withClient(pool, async (client) => {
       pending = await pendingSummary(client, LIVE_SCHEMA, config.limits.parkedAlertSeconds);
       const o = await outboxSummary(client, LIVE_SCHEMA);
