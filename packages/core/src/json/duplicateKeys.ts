@@ -35,9 +35,11 @@ export function duplicateKeyPath(text: string): string | undefined {
     i++;
     return escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
   };
-  const child = (path: string, name: string) => (path === '$' ? name : `${path}.${name}`);
+  // The root has no path (undefined, not a sentinel string: a member may be named "$").
+  const child = (path: string | undefined, name: string) =>
+    path === undefined ? name : `${path}.${name}`;
   // Scans one value at `i`; returns the first duplicate's path inside it.
-  const scanValue = (path: string): string | undefined => {
+  const scanValue = (path: string | undefined): string | undefined => {
     skipWhitespace();
     const c = text.charCodeAt(i);
     if (c === 0x7b) {
@@ -89,5 +91,5 @@ export function duplicateKeyPath(text: string): string | undefined {
   };
   // A leading byte order mark is not part of the value (TextDecoder drops it too).
   if (text.charCodeAt(0) === 0xfeff) i = 1;
-  return scanValue('$');
+  return scanValue(undefined);
 }

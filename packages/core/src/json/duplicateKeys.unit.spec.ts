@@ -36,5 +36,7 @@ describe('duplicateKeyPath', () => {
     expect(duplicateKeyPath('\ufeff {"data": {"n": 1, "n" : 2}}')).toBe('data.n');
     expect(duplicateKeyPath('{"a\\"b":1,"a\\"c":{"x":[1,{"y":"}","y2":"\\\\"}]}}')).toBeUndefined();
     expect(duplicateKeyPath('{"a":{},"b":[],"c":{"a":{}}}')).toBeUndefined();
+    // A member named "$" is a name like any other (fast-check found the root sentinel).
+    expect(duplicateKeyPath('{"$":{"":1,"":2}}')).toBe('$.');
   });
 });
