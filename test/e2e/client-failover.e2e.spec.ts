@@ -99,7 +99,9 @@ async function load(tag: string, durationMs: number, during: () => Promise<void>
     .map((e) =>
       e.type === 'failover'
         ? `+${e.at - since}ms ${e.from}->${e.to} (${e.reason})`
-        : `+${e.at - since}ms retry ${e.op} ${e.region} ${e.code}`,
+        : e.type === 'hedge'
+          ? `+${e.at - since}ms hedge ${e.op} ${e.from}->${e.to}`
+          : `+${e.at - since}ms retry ${e.op} ${e.region} ${e.code}`,
     );
   console.log(`[client e2e] ${tag} timeline:\n  ${timeline.join('\n  ')}`);
   const faultError = await fault;
