@@ -101,19 +101,24 @@ function fetchWithStalledUs(answered: string[]): typeof fetch {
 
 describe('ConcordClient hedging', () => {
   const regions = { us: 'http://us', eu: 'http://eu', ap: 'http://ap' };
-
-  it('an append to a stalled home is acknowledged by the next region after hedgeAfterMs', async () => {
+  /** A client homed in a stalled us, hedging after 100 ms; what answered and what it told. */
+  const stalledHome = (attemptTimeoutMs: number) => {
     const answered: string[] = [];
     const events: ClientEvent[] = [];
     const client = new ConcordClient({
       regions,
       home: 'us',
       hedgeAfterMs: 100,
-      attemptTimeoutMs: 5_000,
+      attemptTimeoutMs,
       probeIntervalMs: 60_000,
       fetch: fetchWithStalledUs(answered),
       onEvent: (e) => events.push(e),
     });
+    return { client, answered, events };
+  };
+
+  it('an append to a stalled home is acknowledged by the next region after hedgeAfterMs', async () => {
+    const { client, answered, events } = stalledHome(5_000);
     try {
       const started = Date.now();
       const r = await client.append('account-1', { type: 'Deposited', data: { amount: 1 } });
@@ -129,17 +134,7 @@ describe('ConcordClient hedging', () => {
   });
 
   it('an append with expected heads is not hedged: it waits for the attempt timeout', async () => {
-    const answered: string[] = [];
-    const events: ClientEvent[] = [];
-    const client = new ConcordClient({
-      regions,
-      home: 'us',
-      hedgeAfterMs: 100,
-      attemptTimeoutMs: 600,
-      probeIntervalMs: 60_000,
-      fetch: fetchWithStalledUs(answered),
-      onEvent: (e) => events.push(e),
-    });
+    const { client, events } = stalledHome(600);
     try {
       const started = Date.now();
       const r = await client.append('account-1', {
