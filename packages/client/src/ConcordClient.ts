@@ -35,9 +35,9 @@ export interface ConcordClientOptions {
   /** Timeout of one HTTP attempt, ms (a session read adds its `waitMs`). Default 5 000. */
   readonly attemptTimeoutMs?: number;
   /**
-   * A read, or an append without `expectedHeads`, that has no answer after this many ms also
-   * goes to the next healthy region; the first success wins (a session read adds its
-   * `waitMs`). 0 turns hedging off. Default 2 000.
+   * A `read` or `readMany` that has no answer after this many ms also goes to the next healthy
+   * region; the first success wins (a session read adds its `waitMs`). Appends and `events`
+   * pages are never hedged (docs/client.md). 0 turns hedging off. Default 2 000.
    */
   readonly hedgeAfterMs?: number;
   /** How long a session read waits in one region before trying another, ms. Default 2 000. */
@@ -129,9 +129,10 @@ export class ConcordClient {
       path: `/v1/streams/${encodeURIComponent(stream)}/events`,
       body,
       read: false,
-      // The same key anywhere is a no-op after the first (docs/client.md); expected heads are
-      // one region's view, so such an append is not sent to two at once.
-      hedge: input.expectedHeads === undefined,
+      // Not hedged: both regions would append (one key, two event ids); the state counts it
+      // once, but the id answered may be the no-op one, which a read-back by id then misses
+      // (chaos --client: 4 of 1 903 session reads). A failover retries only after a failure.
+      hedge: false,
       onRetry: options.onRetry,
     });
     return { ...answer.body, region };

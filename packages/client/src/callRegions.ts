@@ -17,7 +17,7 @@ export interface Call {
   readonly read: boolean;
   /**
    * May a second region be asked while the first is slow (docs/client.md, hedged requests)?
-   * Reads, and appends whose retry anywhere is a no-op (an idempotency key, no expected heads).
+   * Single-shot reads only (docs/client.md: appends and event pages are not hedged).
    */
   readonly hedge?: boolean;
   readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
