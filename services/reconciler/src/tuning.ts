@@ -45,13 +45,3 @@ export const DEFAULT_RECONCILER_TUNING: ReconcilerTuning = {
   followUpMs: undefined,
   splitBrain: DEFAULT_SPLIT_BRAIN_THRESHOLDS,
 };
-
-/** `fn`'s answer, computed at most once per `ms` (callers within that window share it). */
-export function recentFor<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
-  let last: { at: number; answer: Promise<T> } | undefined;
-  return () => {
-    const at = performance.now();
-    if (!last || at - last.at >= ms) last = { at, answer: fn() };
-    return last.answer;
-  };
-}

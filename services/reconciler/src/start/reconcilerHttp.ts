@@ -12,7 +12,6 @@ import { regionStatus } from '../http/regionStatus.js';
 import { registerStatusRoutes } from '../http/statusRoutes.js';
 import type { Reachability } from '../ownership/Reachability.js';
 import type { ReconcilerStore } from '../store/ReconcilerStore.js';
-import { recentFor } from '../tuning.js';
 
 /** What the reconciler's admin HTTP API (docs/reconciler.md) reads. */
 export interface ReconcilerHttpDeps {
@@ -91,4 +90,14 @@ export async function startReconcilerHttp(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : deps.port;
   return { app, port };
+}
+
+/** `fn`'s answer, computed at most once per `ms` (callers within that window share it). */
+function recentFor<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; answer: Promise<T> } | undefined;
+  return () => {
+    const at = performance.now();
+    if (!last || at - last.at >= ms) last = { at, answer: fn() };
+    return last.answer;
+  };
 }
