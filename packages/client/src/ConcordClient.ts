@@ -199,11 +199,18 @@ export class ConcordClient {
     return { ...answer.body, region };
   }
 
-  /** A page of the stream's applied events in fold order (this session's writes included). */
+  /**
+   * A page of the stream's applied events in fold order (this session's writes included).
+   * `from` is a position in one region's fold order: to page on, pass the previous page's
+   * `region` too, so the next page comes from the same region (and waits for it, or fails,
+   * rather than skipping events of another region's order).
+   */
   async events(
     stream: string,
-    options: { from?: number; limit?: number } = {},
+    options: { from?: number; limit?: number; region?: string } = {},
   ): Promise<EventsPage> {
+    if (options.region !== undefined && this.#options.regions[options.region] === undefined)
+      throw new ConcordClientError('CLIENT_INVALID', `region ${options.region} has no URL`);
     const query = new URLSearchParams();
     if (options.from !== undefined) query.set('from', String(options.from));
     if (options.limit !== undefined) query.set('limit', String(options.limit));
@@ -216,6 +223,7 @@ export class ConcordClient {
       // Not hedged: `from` is a position in one region's fold order, and a page from another
       // region can skip events (chaos --client found stale session reads when it was).
       hedge: false,
+      ...(options.region === undefined ? {} : { region: options.region }),
     });
     return { ...answer.body, region };
   }

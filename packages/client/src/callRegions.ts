@@ -20,6 +20,8 @@ export interface Call {
    * Single-shot reads only (docs/client.md: appends and event pages are not hedged).
    */
   readonly hedge?: boolean;
+  /** Ask only this region (no failover): a cursor that is one region's position (`events`). */
+  readonly region?: string;
   readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
 }
 
@@ -80,6 +82,7 @@ export async function callRegions<T>(
   const { options, health, tokens, metrics } = ctx;
   const avoid = new Set<string>();
   let lastError: ConcordClientError | undefined;
+  const candidates = () => (call.region === undefined ? health.candidates() : [call.region]);
   for (let attempt = 0; ; attempt++) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
@@ -98,7 +101,7 @@ export async function callRegions<T>(
         },
       );
     }
-    const region = health.candidates().find((r) => !avoid.has(r));
+    const region = candidates().find((r) => !avoid.has(r));
     if (region === undefined) {
       // Every region refused this round: pause, then start over from the target.
       avoid.clear();
@@ -143,7 +146,7 @@ export async function callRegions<T>(
       attemptOn,
       region,
       call.hedge ? (options.hedgeAfterMs ?? 2_000) + sessionWait : 0,
-      () => health.candidates().find((r) => r !== region && !avoid.has(r)),
+      () => candidates().find((r) => r !== region && !avoid.has(r)),
       (from, to) => options.onEvent?.({ type: 'hedge', from, to, op: call.op, at: Date.now() }),
     );
     const won = outcomes.find((o) => o.ok);

@@ -149,6 +149,7 @@ export async function chaosRun(
       log(
         `availability: ${a.overall.acked}/${a.overall.attempted} acknowledged, ${a.overall.refused} refused by a 4xx (${(100 * a.overall.ratio).toFixed(2)} %), ${a.failovers} failovers, ${a.hedges ?? 0} hedges, failover time p50 ${a.failoverMs.p50.toFixed(0)} ms p99 ${a.failoverMs.p99.toFixed(0)} ms, ${a.staleReads} stale of ${a.sessionReads} session reads; failed writes by fault ${JSON.stringify(a.failuresByFault)}`,
       );
+      if (a.staleSamples?.length) log(`stale session reads: ${JSON.stringify(a.staleSamples)}`);
     }
     log(
       `workload done: ${result.acked.length} acknowledged, ${result.failed.length} failed, ${result.skipped} skipped; draining`,

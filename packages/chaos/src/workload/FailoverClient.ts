@@ -26,8 +26,19 @@ export interface AvailabilityReport {
   /** Session reads after a write, and how many did not contain it (must be 0). */
   readonly sessionReads: number;
   readonly staleReads: number;
+  /** The first stale reads, to look into: the stream, the event and the region that answered. */
+  readonly staleSamples?: readonly StaleRead[];
   /** Failed writes by the fault they met (`attributeFailures`; `none`: no fault around). */
   readonly failuresByFault?: Readonly<Record<string, number>>;
+}
+
+export interface StaleRead {
+  readonly stream: string;
+  readonly id: string;
+  readonly region: string;
+  /** Did the region hold another event of the write's idempotency key (the write's effect)? */
+  readonly keyFound: boolean;
+  readonly at: number;
 }
 
 export interface AvailabilityCount {
@@ -49,6 +60,7 @@ export class AvailabilityTracker {
   private hedges = 0;
   private sessionReads = 0;
   private staleReads = 0;
+  private readonly staleSamples: StaleRead[] = [];
 
   /*
    * Each write is counted once it settled (acknowledged, refused or failed), so a live reading
@@ -84,9 +96,11 @@ export class AvailabilityTracker {
     else this.failovers += 1;
   }
 
-  read(stale: boolean): void {
+  read(stale?: StaleRead): void {
     this.sessionReads += 1;
-    if (stale) this.staleReads += 1;
+    if (!stale) return;
+    this.staleReads += 1;
+    if (this.staleSamples.length < 20) this.staleSamples.push(stale);
   }
 
   private attempt(home: string): void {
@@ -128,6 +142,7 @@ export class AvailabilityTracker {
       },
       sessionReads: this.sessionReads,
       staleReads: this.staleReads,
+      staleSamples: this.staleSamples,
     };
   }
 }
@@ -188,7 +203,8 @@ export class FailoverClient implements AppendClient {
           : undefined,
       );
       const every = this.options.readEvery ?? 10;
-      if (every > 0 && ++this.acks % every === 0) await this.readBack(stream, r.event.id);
+      if (every > 0 && ++this.acks % every === 0)
+        await this.readBack(stream, r.event.id, body.idempotencyKey);
       return {
         ok: true,
         status: r.duplicate ? 200 : 201,
@@ -222,14 +238,23 @@ export class FailoverClient implements AppendClient {
     this.client.close();
   }
 
-  private async readBack(stream: string, id: string): Promise<void> {
+  private async readBack(stream: string, id: string, key: string | undefined): Promise<void> {
     try {
-      let from = 0;
+      // Every page from the region that answered the first: `from` is its fold position.
+      let page = await this.client.events(stream, { limit: 1000 });
+      let keyFound = false;
       for (;;) {
-        const page = await this.client.events(stream, { from, limit: 1000 });
-        if (page.events.some((e) => e.id === id)) return this.options.tracker.read(false);
-        if (page.next === null) return this.options.tracker.read(true);
-        from = page.next;
+        if (page.events.some((e) => e.id === id)) return this.options.tracker.read();
+        keyFound ||= key !== undefined && page.events.some((e) => e.idempotencyKey === key);
+        if (page.next === null) {
+          const at = Date.now();
+          return this.options.tracker.read({ stream, id, region: page.region, keyFound, at });
+        }
+        page = await this.client.events(stream, {
+          from: page.next,
+          limit: 1000,
+          region: page.region,
+        });
       }
     } catch {
       // No region could answer in time (e.g. every region that applied it is cut off): not a
