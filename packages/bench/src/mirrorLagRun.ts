@@ -77,7 +77,7 @@ export async function lagRun(
     const started = Date.now();
     let sent = 0;
     let measuring = false;
-    const pending: Promise<void>[] = [];
+    const pending: Promise<unknown>[] = [];
     while (Date.now() - started < seconds * 1000) {
       if (!measuring && Date.now() - started > 2000) {
         measuring = true;

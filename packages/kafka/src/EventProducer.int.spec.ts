@@ -101,3 +101,53 @@ describe('EventProducer failures', () => {
     expect(values).not.toContain('queued');
   });
 });
+
+describe('EventProducer positions', () => {
+  it('answers each record with the partition and offset the broker wrote it at', async () => {
+    const topic = topics(config).events('us');
+    const kafka = createKafka({
+      clientId: 'event-producer-positions',
+      brokers: config.byRegion.us!.kafka.brokers,
+    });
+    const producer = new EventProducer(kafka, { deadlineMs: 5000 });
+    const values = Array.from({ length: 60 }, (_, i) => `position-${process.pid}-${i}`);
+    let positions: ({ partition: number; offset: number } | undefined)[];
+    try {
+      // Sent at once: the records share produce requests, several per partition in each.
+      positions = await Promise.all(
+        values.map((value, i) => producer.send({ topic, key: `stream-${i % 7}`, value })),
+      );
+    } finally {
+      await producer.disconnect();
+    }
+    const admin = kafka.admin();
+    const consumer = kafka.consumer({ groupId: `positions-${process.pid}-${Date.now()}` });
+    const seen = new Map<string, string>();
+    await admin.connect();
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          seen.set(message.value!.toString(), `${partition}@${message.offset}`);
+        },
+      });
+      await waitFor(() => values.every((v) => seen.has(v)), {
+        timeoutMs: 30_000,
+        message: 'every record consumed',
+      });
+    } finally {
+      await consumer.disconnect();
+      await admin.disconnect();
+    }
+    expect(positions.map((p) => (p ? `${p.partition}@${p.offset}` : 'none'))).toEqual(
+      values.map((v) => seen.get(v)),
+    );
+    // One stream, one partition (the key's murmur2, as kafkajs's default partitioner).
+    const byStream = new Map<number, Set<number>>();
+    positions.forEach((p, i) =>
+      byStream.set(i % 7, (byStream.get(i % 7) ?? new Set()).add(p!.partition)),
+    );
+    for (const parts of byStream.values()) expect(parts.size).toBe(1);
+  });
+});

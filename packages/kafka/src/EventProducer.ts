@@ -1,5 +1,13 @@
 import { ConcordError } from '@concord/core';
-import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type ICustomPartitioner,
+  type IHeaders,
+  type Kafka,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 import { mapKafkaError } from './kafkaErrors.js';
 import { produceError, type ProduceStage } from './produceOutcome.js';
 
@@ -11,6 +19,13 @@ export interface OutgoingRecord {
   headers?: IHeaders;
   /** Explicit partition (e.g. a totally ordered feed on partition 0). Default: by key. */
   partition?: number;
+}
+
+/** Where the broker wrote an acknowledged record. */
+export interface RecordPosition {
+  readonly partition: number;
+  /** Kafka offset (a safe integer: offsets stay far below 2^53). */
+  readonly offset: number;
 }
 
 export interface EventProducerOptions {
@@ -35,7 +50,7 @@ interface Pending {
   /** How far the record got: `queued` → `connecting` (taken by a batch) → `in-request`. */
   stage: ProduceStage;
   settled: boolean;
-  resolve: () => void;
+  resolve: (position: RecordPosition | undefined) => void;
   reject: (error: ConcordError) => void;
 }
 
@@ -74,6 +89,8 @@ export class EventProducer {
   private readonly retries: number;
   private readonly idempotent: boolean;
   private idle: (() => void)[] = [];
+  /** The partition kafkajs's default partitioner chose for each message of a request. */
+  private readonly chosen = new WeakMap<Message, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -96,8 +113,11 @@ export class EventProducer {
     return this.queue.length;
   }
 
-  /** Resolves once the broker acknowledged the record (acks=-1). */
-  send(record: OutgoingRecord, options: SendOptions = {}): Promise<void> {
+  /**
+   * Resolves once the broker acknowledged the record (acks=-1), with where it was written
+   * (undefined only if the broker's answer did not say).
+   */
+  send(record: OutgoingRecord, options: SendOptions = {}): Promise<RecordPosition | undefined> {
     if (this.closed) {
       return Promise.reject(
         new ConcordError('BUS_UNAVAILABLE', 'producer is closed', {
@@ -108,17 +128,17 @@ export class EventProducer {
     }
     const bytes =
       typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.length;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<RecordPosition | undefined>((resolve, reject) => {
       const pending: Pending = {
         record,
         bytes,
         stage: 'queued',
         settled: false,
-        resolve: () => {
+        resolve: (position) => {
           if (pending.settled) return;
           pending.settled = true;
           options.signal?.removeEventListener('abort', withdraw);
-          resolve();
+          resolve(position);
         },
         reject: (error) => {
           if (pending.settled) return;
@@ -166,8 +186,8 @@ export class EventProducer {
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
         try {
-          await this.sendBatch(batch);
-          for (const p of batch) p.resolve();
+          const positions = await this.sendBatch(batch);
+          for (const p of batch) p.resolve(positions.get(p));
         } catch (error) {
           // Records withdrawn meanwhile are settled already (reject is a no-op for them).
           for (const p of batch) p.reject(produceError(error, p.stage));
@@ -196,29 +216,26 @@ export class EventProducer {
     return batch;
   }
 
-  private async sendBatch(taken: Pending[]): Promise<void> {
+  /** Sends one produce request; answers where each record of it was written. */
+  private async sendBatch(taken: Pending[]): Promise<Map<Pending, RecordPosition>> {
     const producer = await this.ensureProducer();
     // Withdrawn while the producer connected: those callers were told "not sent", so they stay so.
     const batch = taken.filter((p) => !p.settled);
-    if (batch.length === 0) return;
+    if (batch.length === 0) return new Map();
     for (const p of batch) p.stage = 'in-request';
-    const byTopic = new Map<
-      string,
-      {
-        key: string | Buffer | null;
-        value: Buffer | string;
-        headers?: IHeaders;
-        partition?: number;
-      }[]
-    >();
-    for (const { record } of batch) {
+    const byTopic = new Map<string, Message[]>();
+    const messageOf = new Map<Pending, Message>();
+    for (const p of batch) {
+      const { record } = p;
       const messages = byTopic.get(record.topic) ?? [];
-      messages.push({
+      const message: Message = {
         key: record.key,
         value: record.value,
         ...(record.headers === undefined ? {} : { headers: record.headers }),
         ...(record.partition === undefined ? {} : { partition: record.partition }),
-      });
+      };
+      messages.push(message);
+      messageOf.set(p, message);
       byTopic.set(record.topic, messages);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -233,8 +250,9 @@ export class EventProducer {
         this.deadlineMs,
       );
     });
+    let metadata: RecordMetadata[];
     try {
-      await Promise.race([
+      metadata = await Promise.race([
         producer.sendBatch({
           acks: -1,
           timeout: this.deadlineMs,
@@ -245,7 +263,46 @@ export class EventProducer {
     } finally {
       clearTimeout(timer);
     }
+    return this.positions(batch, messageOf, metadata);
   }
+
+  /**
+   * Each record's offset: the broker writes one request's records of a partition as one batch
+   * at consecutive offsets from the partition's `baseOffset`, in the order of the request (a
+   * retried idempotent request is answered with the first one's offsets).
+   */
+  private positions(
+    batch: readonly Pending[],
+    messageOf: ReadonlyMap<Pending, Message>,
+    metadata: readonly RecordMetadata[],
+  ): Map<Pending, RecordPosition> {
+    const next = new Map<string, number>();
+    for (const m of metadata) {
+      const base = m.baseOffset ?? m.offset;
+      if (base !== undefined) next.set(`${m.topicName}\u0000${m.partition}`, Number(base));
+    }
+    const positions = new Map<Pending, RecordPosition>();
+    for (const p of batch) {
+      const partition = this.chosen.get(messageOf.get(p)!);
+      if (partition === undefined) continue;
+      const key = `${p.record.topic}\u0000${partition}`;
+      const offset = next.get(key);
+      if (offset === undefined) continue;
+      next.set(key, offset + 1);
+      positions.set(p, { partition, offset });
+    }
+    return positions;
+  }
+
+  /** kafkajs's default partitioner (murmur2 of the key), noting the partition of each message. */
+  private readonly partitioner: ICustomPartitioner = () => {
+    const inner = Partitioners.DefaultPartitioner();
+    return (args) => {
+      const partition = inner(args);
+      this.chosen.set(args.message, partition);
+      return partition;
+    };
+  };
 
   private async ensureProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
@@ -254,7 +311,7 @@ export class EventProducer {
         idempotent: this.idempotent,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: this.partitioner,
         retry: { retries: this.retries, initialRetryTime: 100, maxRetryTime: 1000 },
       });
       try {

@@ -3,7 +3,12 @@
  * idempotent producer, topic administration and the kafkajs error mapping.
  */
 export { createKafka, type CreateKafkaOptions, type KafkaLogSink } from './createKafka.js';
-export { EventProducer, type EventProducerOptions, type OutgoingRecord } from './EventProducer.js';
+export {
+  EventProducer,
+  type EventProducerOptions,
+  type OutgoingRecord,
+  type RecordPosition,
+} from './EventProducer.js';
 export {
   adminTopicOffsets,
   createConsumer,

@@ -59,6 +59,22 @@ function isAmbiguous(error: { name?: string; cause?: unknown; originalError?: un
   );
 }
 
+/**
+ * A thrown value as text, whatever it is: String() throws on an object whose toString is not
+ * callable (a null-prototype object, found by the property test of produceOutcome).
+ */
+export function describeThrown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return JSON.stringify(value) ?? typeof value;
+    } catch {
+      return typeof value;
+    }
+  }
+}
+
 /** Maps any kafkajs failure to a ConcordError with the original as cause. */
 export function mapKafkaError(error: unknown, context = 'kafka'): ConcordError {
   if (error instanceof ConcordError) return error;
@@ -68,7 +84,7 @@ export function mapKafkaError(error: unknown, context = 'kafka'): ConcordError {
     message?: string;
     retriable?: boolean;
   };
-  const message = `${context}: ${e.message ?? String(error)}`;
+  const message = `${context}: ${typeof e.message === 'string' ? e.message : describeThrown(error)}`;
   if (e.name !== undefined && UNAUTHENTICATED_NAMES.has(e.name)) {
     return new ConcordError('UNAUTHORIZED', message, {
       cause: error,

@@ -1,5 +1,5 @@
 import { ConcordError } from '@concord/core';
-import { mapKafkaError } from './kafkaErrors.js';
+import { describeThrown, mapKafkaError } from './kafkaErrors.js';
 
 /**
  * How far a record got before its produce failed (docs/decisions/0006-outcome-unknown.md):
@@ -90,7 +90,7 @@ export function produceError(
     ...(failure.chain.length > 0 ? { kafkaError: failure.chain.join(' < ') } : {}),
     ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
   };
-  const message = error instanceof Error ? error.message : describe(error);
+  const message = error instanceof Error ? error.message : describeThrown(error);
   if (failure.outcome === 'unknown') {
     return new ConcordError(
       'OUTCOME_UNKNOWN',
@@ -106,17 +106,4 @@ export function produceError(
     retriable: bus ? true : mapped.retriable,
     details: { ...mapped.details, ...details, ambiguous: false },
   });
-}
-
-/** A thrown value as text, whatever it is (String() throws on an object whose toString is not callable). */
-function describe(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    try {
-      return JSON.stringify(value) ?? typeof value;
-    } catch {
-      return typeof value;
-    }
-  }
 }

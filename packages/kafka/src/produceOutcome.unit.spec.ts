@@ -130,7 +130,11 @@ describe('produceError on values that are not errors', () => {
   it('answers a ConcordError even when the thrown value cannot be turned into a string', () => {
     // Found by the property test: String() throws on an object whose toString is not callable.
     for (const thrown of [{ toString: '' }, Object.create(null), 42, undefined]) {
-      expect(produceError(thrown, 'in-request')).toBeInstanceOf(ConcordError);
+      for (const stage of ['queued', 'connecting', 'in-request'] as const) {
+        expect(produceError(thrown, stage)).toBeInstanceOf(ConcordError);
+      }
     }
+    // A message that is not text either (found by the property test: a definite failure).
+    expect(produceError({ message: Object.create(null) }, 'queued').code).toBe('BUS_UNAVAILABLE');
   });
 });

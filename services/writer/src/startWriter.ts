@@ -1,5 +1,11 @@
 import { trace } from '@opentelemetry/api';
-import { readRegionKeys, requireRegion, topics, type ConcordConfig } from '@concord/config';
+import {
+  eventSource,
+  readRegionKeys,
+  requireRegion,
+  topics,
+  type ConcordConfig,
+} from '@concord/config';
 import { DomainRegistry, HybridLogicalClock, RegionKeyring } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { createHttpApp } from '@concord/http';
@@ -111,8 +117,12 @@ export async function startWriter(
     logger,
     tracer,
   });
-  const reader = new PostgresProjectionReader(pool);
-  const waiter = new AppliedWaiter((ids) => reader.applied(ids), {
+  const reader = new PostgresProjectionReader(pool, (origin) => {
+    if (!config.byRegion[origin]) return undefined;
+    const { topic } = eventSource(config, origin, region);
+    return topic === topics(config).events(origin) ? topic : undefined;
+  });
+  const waiter = new AppliedWaiter((marks) => reader.applied(marks), {
     intervalMs: tuning.readPollMs,
     maxWaiters: tuning.maxWaitingReads,
   });
@@ -122,6 +132,8 @@ export async function startWriter(
     namespace: config.namespace,
     waiter,
     now,
+    // Copies of other regions' topics (mm2) have other offsets: cover writes by id there.
+    byPosition: config.replication.mode === 'direct',
   });
 
   let pgProbe: { at: number; ok: Promise<boolean> } | undefined;

@@ -38,6 +38,8 @@ export interface StaleRead {
   readonly region: string;
   /** Did the region hold another event of the write's idempotency key (the write's effect)? */
   readonly keyFound: boolean;
+  /** This client's appends in flight when the read was sent. */
+  readonly inflight: number;
   readonly at: number;
 }
 
@@ -167,6 +169,7 @@ export class FailoverClient implements AppendClient {
   readonly region: string;
   private readonly client: ConcordClient;
   private acks = 0;
+  private inflight = 0;
 
   constructor(private readonly options: FailoverClientOptions) {
     this.region = options.home;
@@ -186,6 +189,15 @@ export class FailoverClient implements AppendClient {
   }
 
   async append(stream: string, body: AppendBody): Promise<AppendOutcome> {
+    this.inflight += 1;
+    try {
+      return await this.appendOnce(stream, body);
+    } finally {
+      this.inflight -= 1;
+    }
+  }
+
+  private async appendOnce(stream: string, body: AppendBody): Promise<AppendOutcome> {
     const started = performance.now();
     const startedAt = Date.now();
     let firstFailure: number | undefined;
@@ -239,6 +251,7 @@ export class FailoverClient implements AppendClient {
   }
 
   private async readBack(stream: string, id: string, key: string | undefined): Promise<void> {
+    const inflight = this.inflight;
     try {
       // Every page from the region that answered the first: `from` is its fold position.
       let page = await this.client.events(stream, { limit: 1000 });
@@ -248,7 +261,8 @@ export class FailoverClient implements AppendClient {
         keyFound ||= key !== undefined && page.events.some((e) => e.idempotencyKey === key);
         if (page.next === null) {
           const at = Date.now();
-          return this.options.tracker.read({ stream, id, region: page.region, keyFound, at });
+          const stale = { stream, id, region: page.region, keyFound, inflight, at };
+          return this.options.tracker.read(stale);
         }
         page = await this.client.events(stream, {
           from: page.next,

@@ -14,27 +14,49 @@ export interface SessionWrite {
 }
 
 /**
- * What a session token covers (docs/writer.md, "Sessions"): the writes a read must find
- * applied. A write whose descendant is also covered is dropped — the causal gate applies an
- * event only after its parents and `causedBy`, so the descendant being applied implies it.
- * Sorted by (wall, id), newest last; at most `SESSION_LIMITS.maxWrites`.
+ * A log position a session must see applied: every event the region `origin` appended to
+ * partition `partition` of its events topic up to and including offset `offset`.
+ */
+export interface SessionPosition {
+  readonly origin: RegionId;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * What a session token covers (docs/writer.md, "Sessions"), as two parts a read must find
+ * applied:
+ * - `positions`: per origin region and partition of its events topic, the highest offset of a
+ *   write of the session — every event up to it (so every write of the session there) must be
+ *   applied. One entry per (origin, partition) whatever the number of writes, merged by max:
+ *   nothing is ever dropped. Sorted by (origin, partition).
+ * - `writes`: writes covered by id, for those whose position is not known (a duplicate answer,
+ *   an `mm2` deployment whose copies have other offsets). A write whose descendant is also
+ *   covered is dropped — the causal gate applies an event only after its parents and
+ *   `causedBy`, so the descendant being applied implies it. Sorted by (wall, id), newest
+ *   last; at most `SESSION_LIMITS.maxWrites` (the oldest drop).
  */
 export interface Session {
   readonly writes: readonly SessionWrite[];
+  readonly positions?: readonly SessionPosition[];
 }
 
 export const SESSION_LIMITS = {
-  /** Writes one token covers at most; the oldest are dropped beyond (docs/writer.md). */
+  /** Writes one token covers by id at most; the oldest are dropped beyond (docs/writer.md). */
   maxWrites: 32,
+  /** (origin, partition) positions one token holds at most (regions × partitions). */
+  maxPositions: 256,
   /** Longest token accepted, in characters. */
-  maxLength: 4096,
+  maxLength: 8192,
   /** How far in the future a token's issue time may be (clock skew), ms. */
   maxFutureMs: 60_000,
 } as const;
 
-export const EMPTY_SESSION: Session = { writes: [] };
+export const EMPTY_SESSION: Session = { writes: [], positions: [] };
 
 const PREFIX = 'cs1';
+/** A Kafka partition number is a 32-bit signed integer. */
+const MAX_PARTITION = 2 ** 31 - 1;
 
 function invalid(reason: string, message: string): ConcordError {
   return new ConcordError('SESSION_INVALID', message, { details: { reason } });
@@ -44,21 +66,50 @@ function byAge(a: SessionWrite, b: SessionWrite): number {
   return a.wall - b.wall || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** The newest `maxWrites` of a set of writes, deduplicated by id, sorted by (wall, id). */
-function normalise(writes: Iterable<SessionWrite>, maxWrites: number): Session {
+function byPosition(a: SessionPosition, b: SessionPosition): number {
+  return a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : a.partition - b.partition;
+}
+
+/** The highest offset per (origin, partition), sorted. */
+function maxPositions(positions: Iterable<SessionPosition>): SessionPosition[] {
+  const byKey = new Map<string, SessionPosition>();
+  for (const p of positions) {
+    const key = `${p.origin}/${p.partition}`;
+    const known = byKey.get(key);
+    if (known === undefined || known.offset < p.offset) byKey.set(key, p);
+  }
+  return [...byKey.values()].sort(byPosition);
+}
+
+/**
+ * The newest `maxWrites` of a set of writes, deduplicated by id, sorted by (wall, id); the
+ * highest position per (origin, partition).
+ */
+function normalise(
+  writes: Iterable<SessionWrite>,
+  positions: Iterable<SessionPosition>,
+  maxWrites: number,
+): Session {
   const byId = new Map<EventId, SessionWrite>();
   for (const w of writes) if (!byId.has(w.id)) byId.set(w.id, w);
   const sorted = [...byId.values()].sort(byAge);
-  return { writes: sorted.slice(Math.max(0, sorted.length - maxWrites)) };
+  return {
+    writes: sorted.slice(Math.max(0, sorted.length - maxWrites)),
+    positions: maxPositions(positions),
+  };
 }
 
-/** Union of sessions (commutative, associative, idempotent); the oldest beyond the cap drop. */
+/**
+ * Union of sessions (commutative, associative, idempotent): positions by max, writes by id
+ * (the oldest beyond the cap drop).
+ */
 export function mergeSessions(
   sessions: readonly Session[],
   maxWrites: number = SESSION_LIMITS.maxWrites,
 ): Session {
   return normalise(
     sessions.flatMap((s) => s.writes),
+    sessions.flatMap((s) => s.positions ?? []),
     maxWrites,
   );
 }
@@ -67,11 +118,14 @@ export function mergeSessions(
 export interface AcceptedWrite extends SessionWrite {
   readonly parents: readonly EventId[];
   readonly causedBy?: EventId | undefined;
+  /** Where its origin's events topic holds it, when known: then it is covered by position. */
+  readonly position?: { readonly partition: number; readonly offset: number } | undefined;
 }
 
 /**
- * The session after `write`: covers it, and drops the covered writes it depends on directly
- * (its parents and `causedBy`), which any region applies before it.
+ * The session after `write`: covers it — by position when it has one, else by id — and drops
+ * the writes covered by id that it depends on directly (its parents and `causedBy`), which any
+ * region applies before it.
  */
 export function extendSession(
   session: Session,
@@ -80,13 +134,15 @@ export function extendSession(
 ): Session {
   const implied = new Set<EventId>(write.parents);
   if (write.causedBy !== undefined) implied.add(write.causedBy);
-  return normalise(
-    [
-      ...session.writes.filter((w) => !implied.has(w.id)),
-      { id: write.id, origin: write.origin, wall: write.wall },
-    ],
-    maxWrites,
-  );
+  const kept = session.writes.filter((w) => !implied.has(w.id));
+  const positions = session.positions ?? [];
+  return write.position === undefined
+    ? normalise(
+        [...kept, { id: write.id, origin: write.origin, wall: write.wall }],
+        positions,
+        maxWrites,
+      )
+    : normalise(kept, [...positions, { origin: write.origin, ...write.position }], maxWrites);
 }
 
 interface TokenPayload {
@@ -96,8 +152,10 @@ interface TokenPayload {
   by: RegionId;
   /** Issue time, ms since the epoch. */
   at: number;
-  /** [id, origin, wall] per covered write. */
+  /** [id, origin, wall] per write covered by id. */
   w: [EventId, RegionId, number][];
+  /** [origin, partition, offset] per position covered (absent when none). */
+  o?: [RegionId, number, number][];
 }
 
 /**
@@ -114,6 +172,15 @@ export function issueSessionToken(
     by: options.signer.region,
     at: options.now,
     w: session.writes.map((w) => [w.id, w.origin, w.wall]),
+    ...(session.positions?.length
+      ? {
+          o: session.positions.map((p): [RegionId, number, number] => [
+            p.origin,
+            p.partition,
+            p.offset,
+          ]),
+        }
+      : {}),
   };
   const body = Buffer.from(canonicalJson(payload as never), 'utf8');
   const sig = sign(
@@ -148,11 +215,28 @@ function decodePayload(text: string): TokenPayload {
         REGION_PATTERN.test(e[1]) &&
         isWall(e[2]),
     );
+  const positionsOk =
+    p?.o === undefined ||
+    (Array.isArray(p.o) &&
+      p.o.length > 0 &&
+      p.o.length <= SESSION_LIMITS.maxPositions &&
+      p.o.every(
+        (e) =>
+          Array.isArray(e) &&
+          e.length === 3 &&
+          typeof e[0] === 'string' &&
+          REGION_PATTERN.test(e[0]) &&
+          Number.isSafeInteger(e[1]) &&
+          e[1] >= 0 &&
+          e[1] <= MAX_PARTITION &&
+          isWall(e[2]),
+      ));
   if (
     typeof p !== 'object' ||
     p === null ||
     Array.isArray(p) ||
-    Object.keys(p).length !== 4 ||
+    Object.keys(p).length !== (p.o === undefined ? 4 : 5) ||
+    !positionsOk ||
     typeof p.ns !== 'string' ||
     typeof p.by !== 'string' ||
     !isWall(p.at) ||
@@ -207,6 +291,7 @@ export function readSessionToken(
   }
   return normalise(
     payload.w.map(([id, origin, wall]) => ({ id, origin, wall })),
+    (payload.o ?? []).map(([origin, partition, offset]) => ({ origin, partition, offset })),
     SESSION_LIMITS.maxWrites,
   );
 }

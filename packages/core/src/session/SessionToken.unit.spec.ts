@@ -10,6 +10,7 @@ import {
   readSessionToken,
   SESSION_LIMITS,
   type Session,
+  type SessionPosition,
   type SessionWrite,
 } from './SessionToken.js';
 
@@ -40,9 +41,20 @@ const writeArb: fc.Arbitrary<SessionWrite> = fc.integer({ min: 0, max: 60 }).map
   origin: ['us', 'eu', 'ap'][n % 3]!,
   wall: NOW - (n % 20) * 100,
 }));
+const positionArb: fc.Arbitrary<SessionPosition> = fc.record({
+  origin: fc.constantFrom('us', 'eu', 'ap'),
+  partition: fc.integer({ min: 0, max: 7 }),
+  offset: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+});
 const sessionArb: fc.Arbitrary<Session> = fc
-  .array(writeArb, { maxLength: 40 })
-  .map((writes) => mergeSessions([{ writes }]));
+  .tuple(fc.array(writeArb, { maxLength: 40 }), fc.array(positionArb, { maxLength: 30 }))
+  .map(([writes, positions]) => mergeSessions([{ writes, positions }]));
+
+/** Does `session` cover position `p` (its entry for p's origin and partition reaches p)? */
+const coversPosition = (session: Session, p: SessionPosition) =>
+  (session.positions ?? []).some(
+    (q) => q.origin === p.origin && q.partition === p.partition && q.offset >= p.offset,
+  );
 
 describe('session tokens', () => {
   it('round-trips a session through a signed token any region of the deployment reads', () => {
@@ -73,6 +85,58 @@ describe('session tokens', () => {
         if (newest >= 0) expect(merged.writes.at(-1)!.wall).toBe(newest);
       }),
     );
+  });
+
+  it('positions merge by max per (origin, partition): whatever the number of writes, none is dropped', () => {
+    fc.assert(
+      fc.property(fc.array(sessionArb, { minLength: 1, maxLength: 5 }), (sessions) => {
+        const merged = mergeSessions(sessions);
+        for (const s of sessions)
+          for (const p of s.positions ?? []) expect(coversPosition(merged, p)).toBe(true);
+        const keys = (merged.positions ?? []).map((p) => `${p.origin}/${p.partition}`);
+        expect(new Set(keys).size).toBe(keys.length);
+        // nothing beyond what some input covered
+        for (const p of merged.positions ?? [])
+          expect(sessions.some((s) => coversPosition(s, p))).toBe(true);
+      }),
+    );
+  });
+
+  it('an append with a log position is covered by it, however many writes the session made', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(writeArb, positionArb), { minLength: 1, maxLength: 200 }),
+        (appends) => {
+          let session = EMPTY_SESSION;
+          for (const [w, p] of appends) {
+            session = extendSession(session, {
+              ...w,
+              origin: p.origin,
+              parents: [],
+              position: { partition: p.partition, offset: p.offset },
+            });
+          }
+          for (const [, p] of appends) expect(coversPosition(session, p)).toBe(true);
+          expect(session.writes).toEqual([]);
+          const token = issueSessionToken(session, {
+            signer: signUs,
+            namespace: 'concord',
+            now: NOW,
+          });
+          expect(read(token)).toEqual(session);
+        },
+      ),
+    );
+  });
+
+  it('a token without positions (an older writer) reads as before', () => {
+    const session = {
+      writes: [{ id: '0190a000-0000-7000-8000-000000000001', origin: 'us', wall: NOW }],
+    };
+    const token = issueSessionToken(session, { signer: signUs, namespace: 'concord', now: NOW });
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as object;
+    expect(Object.keys(payload).sort()).toEqual(['at', 'by', 'ns', 'w']);
+    expect(read(token)).toEqual({ ...session, positions: [] });
   });
 
   it('an append covers the new event and drops the writes it depends on', () => {
@@ -138,5 +202,18 @@ describe('session tokens', () => {
       JSON.stringify({ ns: 'concord', by: 'us', at: NOW, w: [['x', 'us', 1]] }),
     );
     expect(reason(() => read(`cs1.${wrongShape.toString('base64url')}.${sig}`))).toBe('format');
+    for (const o of [
+      [],
+      [['us', -1, 3]],
+      [['us', 0, -3]],
+      [['us', 2 ** 31, 3]],
+      [['US!', 0, 3]],
+      [['us', 0.5, 3]],
+      [['us', 0]],
+      'us',
+    ]) {
+      const bad = Buffer.from(JSON.stringify({ ns: 'concord', by: 'us', at: NOW, w: [], o }));
+      expect(reason(() => read(`cs1.${bad.toString('base64url')}.${sig}`))).toBe('format');
+    }
   });
 });

@@ -7,5 +7,6 @@ export {
   SESSION_LIMITS,
   type AcceptedWrite,
   type Session,
+  type SessionPosition,
   type SessionWrite,
 } from './SessionToken.js';

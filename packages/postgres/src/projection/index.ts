@@ -35,6 +35,7 @@ export { query, type Queryable } from './query.js';
 export { lagByOrigin, pendingSummary, projectionReady } from './regionStatus.js';
 export { FENCE_CHANNEL, readFence, writeFence, type FenceRow } from './fence.js';
 export { readSnapshots, type SnapshotRequest, type SnapshotRow } from './snapshots.js';
+export { appliedPositions, type AppliedPositionQuery } from './sessionReads.js';
 export {
   readEventsPage,
   readStreamView,

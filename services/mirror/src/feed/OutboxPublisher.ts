@@ -124,7 +124,7 @@ export class OutboxPublisher {
         const from = await lockFeedPosition(client, s);
         const events = await feedRowsAfter(client, s, from, limit);
         const dlq = await dlqOutboxRows(client, s, DLQ_BATCH);
-        const sends: Promise<void>[] = [];
+        const sends: Promise<unknown>[] = [];
         for (const row of events) {
           sends.push(
             this.producer.send(feedRecord(this.options.appliedTopic, this.options.region, row)),

@@ -172,7 +172,7 @@ export class Appender {
       );
     }
     await this.afterAck.settle(writes, mode, logger);
-    return { event: own.envelope, duplicate: false };
+    return { event: own.envelope, duplicate: false, position: own.position };
   }
 
   /**
@@ -240,6 +240,6 @@ export class Appender {
       mode,
       logger,
     );
-    return { event: own.envelope, duplicate: false };
+    return { event: own.envelope, duplicate: false, position: own.position };
   }
 }

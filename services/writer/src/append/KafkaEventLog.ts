@@ -1,6 +1,6 @@
 import { ConcordError } from '@concord/core';
 import { EventProducer, type Kafka } from '@concord/kafka';
-import type { EventLog, LogRecord } from './EventLog.js';
+import type { EventLog, LogPosition, LogRecord } from './EventLog.js';
 
 export interface KafkaEventLogOptions {
   /** The region's events topic. */
@@ -32,7 +32,7 @@ export class KafkaEventLog implements EventLog {
     await this.producer.connect().catch(() => undefined);
   }
 
-  async append(record: LogRecord): Promise<void> {
+  async append(record: LogRecord): Promise<LogPosition | undefined> {
     const guardMs = this.options.deadlineMs + 1000;
     const withdraw = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -61,7 +61,7 @@ export class KafkaEventLog implements EventLog {
     );
     sent.catch(() => undefined); // raced below; a late rejection must not go unhandled
     try {
-      await Promise.race([sent, guard]);
+      return await Promise.race([sent, guard]);
     } finally {
       clearTimeout(timer);
     }

@@ -12,13 +12,15 @@ import type { HeadsCache } from '../heads/HeadsCache.js';
 import type { OwnChainStore } from '../heads/OwnChainStore.js';
 import type { SnapshotSource } from '../heads/ProjectionSnapshots.js';
 import type { IdempotencyStore } from '../idempotency/IdempotencyStore.js';
-import type { EventLog } from './EventLog.js';
+import type { EventLog, LogPosition } from './EventLog.js';
 import type { StreamSerializer } from './StreamSerializer.js';
 
 /** The outcome of an accepted append: 201 (`duplicate: false`) or 200 (`duplicate: true`). */
 export interface AppendResult {
   readonly event: Envelope;
   readonly duplicate: boolean;
+  /** Where the log holds a new event (not for duplicates); session tokens cover it by it. */
+  readonly position?: LogPosition | undefined;
 }
 
 export interface AppendContext {

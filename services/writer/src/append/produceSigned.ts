@@ -11,7 +11,7 @@ import {
 import { currentTraceparent, inSpan, SpanAttr, type Metrics } from '@concord/telemetry';
 import type { OwnEvent } from '../heads/OwnChainStore.js';
 import type { AppendContext } from './appendTypes.js';
-import type { EventLog } from './EventLog.js';
+import type { EventLog, LogPosition } from './EventLog.js';
 
 export interface ProduceDeps {
   readonly region: RegionId;
@@ -25,8 +25,11 @@ export interface ProduceDeps {
   readonly tracer: Tracer;
 }
 
-/** An acknowledged own event, with its signed envelope. */
-export type ProducedEvent = OwnEvent & { readonly envelope: Envelope };
+/** An acknowledged own event, with its signed envelope and where the log holds it. */
+export type ProducedEvent = OwnEvent & {
+  readonly envelope: Envelope;
+  readonly position: LogPosition | undefined;
+};
 
 /**
  * Signs and produces an envelope (docs/writer.md §2 steps 11–12) inside a producer span
@@ -77,7 +80,7 @@ export async function produceSigned(
           { details: { field: 'data', size: bytes, limit: deps.maxEventBytes } },
         );
       }
-      await deps.log.append({
+      const position = await deps.log.append({
         stream: envelope.stream,
         value,
         headers: {
@@ -89,7 +92,14 @@ export async function produceSigned(
       });
       // Acknowledged by Kafka: only now does anything else learn about the event.
       deps.metrics.eventsAppended.inc();
-      return { id: envelope.id, parents: envelope.parents, hlc: envelope.hlc, envelope, bytes };
+      return {
+        id: envelope.id,
+        parents: envelope.parents,
+        hlc: envelope.hlc,
+        envelope,
+        bytes,
+        position,
+      };
     },
   );
 }

@@ -1,11 +1,11 @@
 import type { Tracer } from '@opentelemetry/api';
-import { ConcordError, toConcordError, type Envelope } from '@concord/core';
+import { ConcordError, toConcordError } from '@concord/core';
 import { HTTP_STATUS, type FastifyInstance } from '@concord/http';
 import { SpanAttr, type Logger } from '@concord/telemetry';
 import { parseAppendCommand } from '../append/AppendCommand.js';
 import type { Appender, FenceGate } from '../append/Appender.js';
 import type { InflightLimiter } from '../append/InflightLimiter.js';
-import { SESSION_HEADER, type SessionGate } from '../session/SessionGate.js';
+import { SESSION_HEADER, type CoveredEvent, type SessionGate } from '../session/SessionGate.js';
 import { appendBody, appendResult, batchBody, batchResult } from './appendSchemas.js';
 import { errorResponses, sessionHeader, streamParams } from './schemas.js';
 import { serverSpan } from './serverSpan.js';
@@ -81,9 +81,11 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
         try {
           const result = await appender.append(command, { requestId: request.id });
           span.setAttribute(SpanAttr.eventId, result.event.id);
-          const session = deps.sessions.issue(deps.sessions.extend(incoming, [result.event]));
+          const session = deps.sessions.issue(deps.sessions.extend(incoming, [result]));
           void reply.header(SESSION_HEADER, session);
-          return reply.code(result.duplicate ? 200 : 201).send({ ...result, session });
+          return reply
+            .code(result.duplicate ? 200 : 201)
+            .send({ event: result.event, duplicate: result.duplicate, session });
         } finally {
           release();
         }
@@ -121,6 +123,7 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
         const release = limiter.acquire(items.length);
         try {
           // Each item enters its stream's queue synchronously, in array order.
+          const covered: CoveredEvent[] = [];
           const results = await Promise.all(
             items.map(async (item): Promise<BatchItemResult> => {
               try {
@@ -133,6 +136,7 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
                   requestId: request.id,
                   fastPath: false,
                 });
+                covered.push(result);
                 return {
                   status: result.duplicate ? 200 : 201,
                   event: result.event,
@@ -147,8 +151,7 @@ export function registerAppendRoutes(app: FastifyInstance, deps: AppendRoutesDep
               }
             }),
           );
-          const accepted = results.flatMap((r) => ('event' in r ? [r.event as Envelope] : []));
-          const session = deps.sessions.issue(deps.sessions.extend(incoming, accepted));
+          const session = deps.sessions.issue(deps.sessions.extend(incoming, covered));
           void reply.header(SESSION_HEADER, session);
           return { results, session };
         } finally {

@@ -105,7 +105,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
         if (after !== undefined) {
           checkEventId(after, 'after');
           const started = Date.now();
-          const applied = await deps.waiter.wait(after, waitMs);
+          const applied = await deps.waiter.wait({ kind: 'event', id: after }, waitMs);
           awaited = { id: after, applied, waitedMs: Date.now() - started };
         }
         const view = await reader.stream(stream);

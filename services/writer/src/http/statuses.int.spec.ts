@@ -193,9 +193,10 @@ class HeldEventLog implements EventLog {
   private release!: () => void;
   private held = new Promise<void>((resolve) => (this.release = resolve));
   readonly records: LogRecord[] = [];
-  async append(record: LogRecord): Promise<void> {
+  async append(record: LogRecord): Promise<undefined> {
     await this.held;
     this.records.push(record);
+    return undefined;
   }
   open(): void {
     this.release();

@@ -1,4 +1,22 @@
-import { ConcordError, type EventId } from '@concord/core';
+import { ConcordError, type EventId, type RegionId } from '@concord/core';
+
+/**
+ * What a read can wait for: an event applied here, or every event of an origin's events
+ * topic partition up to an offset (a session's position, docs/writer.md "Sessions").
+ */
+export type AppliedMark =
+  | { readonly kind: 'event'; readonly id: EventId }
+  | {
+      readonly kind: 'position';
+      readonly origin: RegionId;
+      readonly partition: number;
+      readonly offset: number;
+    };
+
+/** A mark's identity: an event id, or `<origin>/<partition>@<offset>`. */
+export function markKey(mark: AppliedMark): string {
+  return mark.kind === 'event' ? mark.id : `${mark.origin}/${mark.partition}@${mark.offset}`;
+}
 
 export interface AppliedWaiterOptions {
   /** Pause between two checks of every awaited id, in ms. */
@@ -8,15 +26,16 @@ export interface AppliedWaiterOptions {
 }
 
 interface Waiter {
-  readonly id: EventId;
+  readonly mark: AppliedMark;
+  readonly key: string;
   readonly deadline: number;
   readonly resolve: (applied: boolean) => void;
 }
 
 /**
- * Read-your-writes: waits until an event is applied in this region's projection. One loop
- * checks every awaited id with one query per tick (not one poller per request), and each
- * wait is bounded.
+ * Read-your-writes: waits until an event (or a session's log position) is applied in this
+ * region's projection. One loop checks every awaited mark with one query per tick (not one
+ * poller per request), and each wait is bounded.
  */
 export class AppliedWaiter {
   private readonly waiters = new Set<Waiter>();
@@ -25,7 +44,8 @@ export class AppliedWaiter {
   private closed = false;
 
   constructor(
-    private readonly applied: (ids: readonly EventId[]) => Promise<Set<EventId>>,
+    /** The keys (`markKey`) of those of `marks` that are applied. */
+    private readonly applied: (marks: readonly AppliedMark[]) => Promise<Set<string>>,
     private readonly options: AppliedWaiterOptions,
   ) {}
 
@@ -34,11 +54,11 @@ export class AppliedWaiter {
   }
 
   /**
-   * Resolves true once `id` is applied, false when `timeoutMs` passed first.
+   * Resolves true once `mark` is applied, false when `timeoutMs` passed first.
    *
    * @throws ConcordError BACKPRESSURE when too many reads already wait.
    */
-  wait(id: EventId, timeoutMs: number): Promise<boolean> {
+  wait(mark: AppliedMark, timeoutMs: number): Promise<boolean> {
     if (this.waiters.size >= this.options.maxWaiters) {
       throw new ConcordError('BACKPRESSURE', 'too many reads waiting for their writes', {
         details: { waiting: this.waiters.size, limit: this.options.maxWaiters },
@@ -46,7 +66,7 @@ export class AppliedWaiter {
     }
     if (this.closed) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      this.waiters.add({ id, deadline: Date.now() + timeoutMs, resolve });
+      this.waiters.add({ mark, key: markKey(mark), deadline: Date.now() + timeoutMs, resolve });
       this.schedule(0);
     });
   }
@@ -70,16 +90,16 @@ export class AppliedWaiter {
   private async tick(): Promise<void> {
     this.running = true;
     try {
-      const ids = [...new Set([...this.waiters].map((w) => w.id))];
-      let found = new Set<EventId>();
+      const marks = new Map([...this.waiters].map((w) => [w.key, w.mark]));
+      let found = new Set<string>();
       try {
-        found = await this.applied(ids);
+        found = await this.applied([...marks.values()]);
       } catch {
         // Projection unreachable: keep waiting; the deadline bounds it.
       }
       const now = Date.now();
       for (const w of [...this.waiters]) {
-        if (found.has(w.id)) w.resolve(true);
+        if (found.has(w.key)) w.resolve(true);
         else if (now >= w.deadline) w.resolve(false);
         else continue;
         this.waiters.delete(w);

@@ -1,13 +1,16 @@
-import type { Envelope, EventId, StreamId } from '@concord/core';
+import type { Envelope, EventId, RegionId, StreamId } from '@concord/core';
 import {
   appliedAmong,
+  appliedPositions,
   readEventsPage,
   readStreamView,
   readStreamViews,
+  type AppliedPositionQuery,
   type pg,
   type StreamConflictRow,
   type StreamRow,
 } from '@concord/postgres';
+import { markKey, type AppliedMark } from './AppliedWaiter.js';
 
 /**
  * A stream as this region's projection has it: the read port's row (`StreamRow`, open conflicts
@@ -37,13 +40,22 @@ export interface ProjectionReader {
   /** The views of those of `streams` this region knows, by stream (one consistent read). */
   streams(streams: readonly StreamId[]): Promise<Map<StreamId, StreamView>>;
   events(stream: StreamId, from: number, limit: number): Promise<EventsPage | undefined>;
-  /** Which of `ids` are applied in this region. */
-  applied(ids: readonly EventId[]): Promise<Set<EventId>>;
+  /** The keys (`markKey`) of those of `marks` applied in this region. */
+  applied(marks: readonly AppliedMark[]): Promise<Set<string>>;
 }
 
 /** Reads of the regional projection (Postgres). */
 export class PostgresProjectionReader implements ProjectionReader {
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * @param positionTopic the topic this region's mirror reads `origin`'s events from, when it
+   *   is the origin's own events topic (whose offsets session positions name); undefined when
+   *   it reads a copy with other offsets (an `mm2` deployment): such a position never counts
+   *   as applied.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly positionTopic: (origin: RegionId) => string | undefined = () => undefined,
+  ) {}
 
   async stream(stream: StreamId): Promise<StreamView | undefined> {
     const row = await readStreamView(this.pool, stream);
@@ -68,8 +80,21 @@ export class PostgresProjectionReader implements ProjectionReader {
     };
   }
 
-  applied(ids: readonly EventId[]): Promise<Set<EventId>> {
-    return appliedAmong(this.pool, ids);
+  async applied(marks: readonly AppliedMark[]): Promise<Set<string>> {
+    const ids: EventId[] = [];
+    const positions: AppliedPositionQuery[] = [];
+    for (const m of marks) {
+      if (m.kind === 'event') ids.push(m.id);
+      else {
+        const topic = this.positionTopic(m.origin);
+        if (topic !== undefined) positions.push({ key: markKey(m), topic, ...m });
+      }
+    }
+    const [applied, through] = await Promise.all([
+      appliedAmong(this.pool, ids),
+      appliedPositions(this.pool, positions),
+    ]);
+    return new Set([...applied, ...through]);
   }
 }
 

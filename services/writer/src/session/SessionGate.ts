@@ -10,7 +10,8 @@ import {
   type RegionKeyring,
   type Session,
 } from '@concord/core';
-import type { AppliedWaiter } from '../reads/AppliedWaiter.js';
+import type { LogPosition } from '../append/EventLog.js';
+import type { AppliedMark, AppliedWaiter } from '../reads/AppliedWaiter.js';
 
 /** Most tokens one request may carry (merged into one session). */
 const MAX_TOKENS = 8;
@@ -26,6 +27,17 @@ export interface SessionGateOptions {
   readonly namespace: string;
   readonly waiter: AppliedWaiter;
   readonly now: () => number;
+  /**
+   * Cover new events by their log position (every region reads the origin's own topic) rather
+   * than by id. Default true; false in an `mm2` deployment, whose copies have other offsets.
+   */
+  readonly byPosition?: boolean;
+}
+
+/** An event a token is to cover, with where the log holds it when it was appended now. */
+export interface CoveredEvent {
+  readonly event: Envelope;
+  readonly position?: LogPosition | undefined;
 }
 
 /**
@@ -59,16 +71,21 @@ export class SessionGate {
     return mergeSessions(tokens.map((t) => this.read(t)));
   }
 
-  /** The session after accepted (or duplicate) events: covers them too. */
-  extend(session: Session | undefined, events: readonly Envelope[]): Session {
+  /**
+   * The session after accepted (or duplicate) events: covers them too — a new event by its
+   * log position, a duplicate (whose position this answer does not know) by id.
+   */
+  extend(session: Session | undefined, covered: readonly CoveredEvent[]): Session {
     let next = session ?? EMPTY_SESSION;
-    for (const e of events) {
+    const byPosition = this.options.byPosition ?? true;
+    for (const { event: e, position } of covered) {
       next = extendSession(next, {
         id: e.id,
         origin: e.origin,
         wall: e.hlc.wall,
         parents: e.parents,
         causedBy: e.causedBy,
+        position: byPosition ? position : undefined,
       });
     }
     return next;
@@ -90,25 +107,34 @@ export class SessionGate {
    */
   async caughtUp(session: Session, waitMs: number): Promise<{ waitedMs: number }> {
     const started = Date.now();
-    if (session.writes.length === 0) return { waitedMs: 0 };
-    const applied = await Promise.all(
-      session.writes.map((w) => this.options.waiter.wait(w.id, waitMs)),
-    );
-    const missing = session.writes.filter((_, i) => !applied[i]);
+    const marks: (AppliedMark & { origin: string; wall?: number })[] = [
+      ...session.writes.map((w) => ({
+        kind: 'event' as const,
+        id: w.id,
+        origin: w.origin,
+        wall: w.wall,
+      })),
+      ...(session.positions ?? []).map((p) => ({ kind: 'position' as const, ...p })),
+    ];
+    if (marks.length === 0) return { waitedMs: 0 };
+    const applied = await Promise.all(marks.map((m) => this.options.waiter.wait(m, waitMs)));
+    const missing = marks.filter((_, i) => !applied[i]);
     const waitedMs = Date.now() - started;
     if (missing.length === 0) return { waitedMs };
     const byOrigin: Record<string, number> = {};
-    for (const w of missing) byOrigin[w.origin] = (byOrigin[w.origin] ?? 0) + 1;
-    const oldest = Math.min(...missing.map((w) => w.wall));
+    for (const m of missing) byOrigin[m.origin] = (byOrigin[m.origin] ?? 0) + 1;
+    const walls = missing.flatMap((m) => (m.wall === undefined ? [] : [m.wall]));
     throw new ConcordError(
       'SESSION_NOT_CAUGHT_UP',
-      `this region has not applied ${missing.length} of the session's ${session.writes.length} writes yet`,
+      `this region has not applied ${missing.length} of the session's ${marks.length} writes or log positions yet`,
       {
         details: {
           missing: missing.length,
-          covered: session.writes.length,
+          covered: marks.length,
           missingByOrigin: byOrigin,
-          oldestMissingAgeMs: Math.max(0, this.options.now() - oldest),
+          ...(walls.length > 0
+            ? { oldestMissingAgeMs: Math.max(0, this.options.now() - Math.min(...walls)) }
+            : {}),
           waitedMs,
         },
       },

@@ -142,6 +142,36 @@ describe('session tokens', () => {
     expect(s5.body).toMatchObject({ state: { n: 3 } });
   });
 
+  it('covers every write of a long session: an old write of another region is not forgotten behind 40 newer ones', async () => {
+    // us can no longer read ap: ap's write stays unapplied in us while us takes 40 more.
+    await stack().links.partition('ap', 'us', { oneway: true });
+    let last: { session: string; event: { id: string } };
+    try {
+      const first = await append('ap', 'profile-long-ap', { n: 0 });
+      last = first;
+      for (let i = 1; i <= 40; i++) {
+        last = await append('us', `profile-long-us-${i % 10}`, { n: i }, last.session);
+      }
+      // Positions, not ids: one entry per (origin, partition), whatever the number of writes.
+      const payload = JSON.parse(
+        Buffer.from(last.session.split('.')[1]!, 'base64url').toString(),
+      ) as { w: unknown[]; o: [string, number, number][] };
+      expect(payload.w).toEqual([]);
+      expect(new Set(payload.o.map(([origin]) => origin))).toEqual(new Set(['ap', 'us']));
+      const r = await read('us', '/v1/streams/profile-long-us-0?waitMs=1000', last.session);
+      expect(r.status).toBe(503);
+      expect(code(r)).toBe('SESSION_NOT_CAUGHT_UP');
+      expect((r.body as { error: { details: unknown } }).error.details).toMatchObject({
+        missingByOrigin: { ap: 1 },
+      });
+    } finally {
+      await stack().links.heal('ap', 'us');
+    }
+    const r = await read('us', '/v1/streams/profile-long-ap?waitMs=30000', last.session);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ state: { n: 0 } });
+  });
+
   it('refuses forged, foreign and malformed tokens with 400 SESSION_INVALID', async () => {
     const { event } = await append('us', 'profile-s6', { n: 1 });
     const writes = { writes: [{ id: event.id, origin: 'us', wall: event.hlc.wall }] };

@@ -18,7 +18,7 @@ import { defaultDomains } from '@concord/domains';
 import { createLogger, createMetrics } from '@concord/telemetry';
 import { trace } from '@opentelemetry/api';
 import { Appender } from '../append/Appender.js';
-import type { EventLog, LogRecord } from '../append/EventLog.js';
+import type { EventLog, LogPosition, LogRecord } from '../append/EventLog.js';
 import { StreamSerializer } from '../append/StreamSerializer.js';
 import { OPEN, type FenceStatus, type FenceStore } from '../fence/FenceStore.js';
 import { HeadsCache } from '../heads/HeadsCache.js';
@@ -37,10 +37,12 @@ export class InMemoryEventLog implements EventLog {
   /** When set, appends wait for this promise before acknowledging. */
   gate: Promise<void> | undefined;
 
-  async append(record: LogRecord): Promise<void> {
+  /** Acknowledges like a one-partition log: partition 0, offsets 0, 1, … */
+  async append(record: LogRecord): Promise<LogPosition> {
     if (this.gate) await this.gate;
     if (this.fail) throw this.fail;
     this.records.push(record);
+    return { partition: 0, offset: this.records.length - 1 };
   }
   events(): Envelope[] {
     return this.records.map((r) => parseEnvelope(r.value));
