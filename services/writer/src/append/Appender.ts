@@ -168,7 +168,11 @@ export class Appender {
     ];
     if (key !== undefined) {
       writes.push(
-        deps.idempotency.remember(stream, key, { payloadHash: hash, event: own.envelope }),
+        deps.idempotency.remember(stream, key, {
+          payloadHash: hash,
+          event: own.envelope,
+          position: own.position,
+        }),
       );
     }
     await this.afterAck.settle(writes, mode, logger);

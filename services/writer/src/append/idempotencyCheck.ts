@@ -5,6 +5,7 @@ import type { ProjectionSnapshot } from '../heads/ProjectionSnapshots.js';
 import type { IdempotencyRecord } from '../idempotency/IdempotencyStore.js';
 import type { AppendCommand } from './AppendCommand.js';
 import type { AppendResult } from './appendTypes.js';
+import type { LogPosition } from './EventLog.js';
 import { payloadHash } from './payloadHash.js';
 
 /** The payload hash an earlier event vouches for (its own, or recomputed for foreign events). */
@@ -15,8 +16,11 @@ export function hashOf(event: Envelope): string {
     : payloadHash({ type: event.type, data: event.data, causedBy: event.causedBy });
 }
 
-const keyed = (event: Envelope | undefined): KeyedRecord<Envelope> | undefined =>
-  event === undefined ? undefined : { payloadHash: hashOf(event), event };
+/** An earlier event of the key, with where the log holds it when this process knows. */
+export type EarlierRecord = KeyedRecord<Envelope> & { readonly position?: LogPosition | undefined };
+
+const keyed = (event: Envelope | undefined, position?: LogPosition): EarlierRecord | undefined =>
+  event === undefined ? undefined : { payloadHash: hashOf(event), event, position };
 
 /**
  * The earlier events of the key in order of authority (docs/writer.md §2 step 6, §4): the
@@ -28,9 +32,9 @@ export function earlierWithKey(
   snapshot: ProjectionSnapshot,
   chain: LoadedChain,
   remembered: IdempotencyRecord | undefined,
-): readonly (KeyedRecord<Envelope> | undefined)[] {
-  const own = chain.entries.find((e) => e.envelope?.idempotencyKey === key)?.envelope;
-  return [keyed(snapshot.keyed), keyed(own), remembered];
+): readonly (EarlierRecord | undefined)[] {
+  const own = chain.entries.find((e) => e.envelope?.idempotencyKey === key);
+  return [keyed(snapshot.keyed), keyed(own?.envelope, own?.position), remembered];
 }
 
 /**
@@ -41,7 +45,7 @@ export function earlierWithKey(
 export function answerRepeat(
   command: AppendCommand,
   hash: string,
-  earlier: readonly (KeyedRecord<Envelope> | undefined)[],
+  earlier: readonly (EarlierRecord | undefined)[],
   metrics: Metrics,
 ): AppendResult | undefined {
   const verdict = idempotencyVerdict(hash, earlier);
@@ -56,6 +60,11 @@ export function answerRepeat(
       );
     case 'duplicate':
       metrics.duplicates.inc({ kind: 'idempotency-key' });
-      return { event: verdict.event, duplicate: true };
+      return {
+        event: verdict.event,
+        duplicate: true,
+        // Where the log holds it, if some record of it says (the session covers it by that).
+        position: earlier.find((r) => r?.event.id === verdict.event.id && r.position)?.position,
+      };
   }
 }

@@ -1,11 +1,14 @@
 import type { Envelope, StreamId } from '@concord/core';
 import { isRedisReady, mapRedisError, type Redis } from '@concord/redis';
+import type { LogPosition } from '../append/EventLog.js';
 import { LruMap } from '../support/LruMap.js';
 import type { ChainEntry } from './HeadRef.js';
 
 /** An own event of the chain; this process also keeps the envelope (for `prepare` and dedupe). */
 export interface OwnEvent extends ChainEntry {
   readonly envelope?: Envelope;
+  /** Where the log holds it (this process's own appends; not kept in Redis). */
+  readonly position?: LogPosition | undefined;
   /** Serialized size of the envelope, for the memory bound. */
   readonly bytes?: number;
 }

@@ -1,10 +1,21 @@
 import type { Envelope, StreamId } from '@concord/core';
 import { isRedisReady, mapRedisError, type Redis } from '@concord/redis';
+import type { LogPosition } from '../append/EventLog.js';
 
-/** What a used idempotency key points to. */
+/** What a used idempotency key points to (and where the log holds it, when known). */
 export interface IdempotencyRecord {
   readonly payloadHash: string;
   readonly event: Envelope;
+  readonly position?: LogPosition | undefined;
+}
+
+const isOffset = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/** A stored record with a position that is not one (another version, a hand edit) loses it. */
+function checked(record: IdempotencyRecord): IdempotencyRecord {
+  const p = record.position as Partial<LogPosition> | undefined;
+  if (p === undefined || (isOffset(p.partition) && isOffset(p.offset))) return record;
+  return { payloadHash: record.payloadHash, event: record.event };
 }
 
 /**
@@ -28,7 +39,7 @@ export class IdempotencyStore {
     if (!redis || !isRedisReady(redis)) return undefined;
     try {
       const raw = await redis.get(this.key(stream, key));
-      return raw === null ? undefined : (JSON.parse(raw) as IdempotencyRecord);
+      return raw === null ? undefined : checked(JSON.parse(raw) as IdempotencyRecord);
     } catch {
       return undefined;
     }

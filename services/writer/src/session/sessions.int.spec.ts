@@ -172,6 +172,22 @@ describe('session tokens', () => {
     expect(r.body).toMatchObject({ state: { n: 0 } });
   });
 
+  it('a duplicate answer covers the earlier event by its position, as the first answer did', async () => {
+    const payload = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+        w: unknown[];
+        o?: unknown[];
+      };
+    const body = { type: 'ProfileUpdated', data: { n: 1 }, idempotencyKey: 'dup-position' };
+    const first = await api('us').append('profile-dup', body);
+    const again = await api('us').append('profile-dup', body);
+    expect([first.status, again.status]).toEqual([201, 200]);
+    const [a, b] = [first, again].map((r) => payload((r.body as { session: string }).session));
+    expect(a!.w).toEqual([]);
+    expect(a!.o).toHaveLength(1);
+    expect(b).toEqual({ ...a, at: expect.any(Number) });
+  });
+
   it('refuses forged, foreign and malformed tokens with 400 SESSION_INVALID', async () => {
     const { event } = await append('us', 'profile-s6', { n: 1 });
     const writes = { writes: [{ id: event.id, origin: 'us', wall: event.hlc.wall }] };
