@@ -53,6 +53,19 @@ export async function streamSummaries(db: Queryable, s: string): Promise<StreamS
   return rows;
 }
 
+/**
+ * How many writing statements touched the tables a digest reads (`change_seq`, bumped by a
+ * statement trigger on each: docs/reconciler.md). Unchanged between two reads: nothing that a
+ * digest reads was written in between.
+ */
+export async function changeCount(db: Queryable, s: string): Promise<string> {
+  const { rows } = await run<{ n: string }>(
+    db,
+    `select (case when is_called then last_value else 0 end)::text as n from ${s}.change_seq`,
+  );
+  return rows[0]!.n;
+}
+
 /** The stored envelopes of `streams` (every stream when omitted), grouped by stream. */
 export async function envelopesByStream(
   db: Queryable,

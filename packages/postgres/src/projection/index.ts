@@ -13,6 +13,7 @@ export {
   type ConflictRow,
 } from './conflicts.js';
 export {
+  changeCount,
   envelopesByStream,
   eventCount,
   readOnlySnapshot,

@@ -182,7 +182,7 @@ describe('session tokens', () => {
     const first = await api('us').append('profile-dup', body);
     const again = await api('us').append('profile-dup', body);
     expect([first.status, again.status]).toEqual([201, 200]);
-    const [a, b] = [first, again].map((r) => payload((r.body as { session: string }).session));
+    const [a, b] = [first, again].map((r) => payload((r.body as unknown as { session: string }).session));
     expect(a!.w).toEqual([]);
     expect(a!.o).toHaveLength(1);
     expect(b).toEqual({ ...a, at: expect.any(Number) });
