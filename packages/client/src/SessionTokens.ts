@@ -1,14 +1,17 @@
-/** Most tokens sent at once; the writer merges up to 8 (docs/writer.md, "Sessions"). */
-const MAX_TOKENS = 4;
+/** Most tokens one request carries; the writer merges up to 8 (docs/writer.md, "Sessions"). */
+export const MAX_SENT_TOKENS = 8;
 
 /**
  * The session a client carries between requests and regions. Tokens are opaque and signed by
- * the server, so the client cannot merge them itself: it keeps the tokens not yet superseded
+ * the server, so the client cannot merge them itself: it keeps every token not yet superseded
  * (one per concurrent request at most), sends them together, and every answer's token —
  * which the server merged from everything sent — replaces the ones that request carried.
+ * None is ever dropped: when concurrent requests left more than one request may carry,
+ * {@link consolidate} has the server merge them (`POST /v1/sessions`) before the next request.
  */
 export class SessionTokens {
   private tokens: string[];
+  private merging: Promise<void> | undefined;
 
   constructor(initial?: string) {
     this.tokens = initial ? splitTokens(initial) : [];
@@ -24,14 +27,33 @@ export class SessionTokens {
     return [...this.tokens];
   }
 
+  /** How many tokens are held. */
+  get size(): number {
+    return this.tokens.length;
+  }
+
   /** An answer's token, which covers `sent`: replaces those, keeps tokens of other requests. */
   update(sent: readonly string[], received: string | null | undefined): void {
     if (!received) return;
     const superseded = new Set(sent);
     const kept = this.tokens.filter((t) => !superseded.has(t) && t !== received);
-    // Beyond the cap the oldest is dropped: the next answer merges the rest into one anyway,
-    // and a caller with more concurrent writes than this per session should use more sessions.
-    this.tokens = [...kept, received].slice(-MAX_TOKENS);
+    this.tokens = [...kept, received];
+  }
+
+  /**
+   * Until at most {@link MAX_SENT_TOKENS} are held: `merge` (one server call) the oldest ones
+   * into one. Concurrent callers share one consolidation.
+   */
+  async consolidate(merge: (tokens: readonly string[]) => Promise<string>): Promise<void> {
+    while (this.tokens.length > MAX_SENT_TOKENS) {
+      this.merging ??= (async () => {
+        const oldest = this.tokens.slice(0, MAX_SENT_TOKENS);
+        this.update(oldest, await merge(oldest));
+      })().finally(() => {
+        this.merging = undefined;
+      });
+      await this.merging;
+    }
   }
 
   /** The whole session as one header value (to hand to another client or process). */
@@ -44,6 +66,5 @@ function splitTokens(value: string): string[] {
   return value
     .split(',')
     .map((t) => t.trim())
-    .filter((t) => t.length > 0)
-    .slice(-MAX_TOKENS);
+    .filter((t) => t.length > 0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionTokens } from './SessionTokens.js';
+import { MAX_SENT_TOKENS, SessionTokens } from './SessionTokens.js';
 
 describe('SessionTokens', () => {
   it('an answer replaces the tokens its request carried and keeps those of concurrent requests', () => {
@@ -16,6 +16,31 @@ describe('SessionTokens', () => {
     expect(s.toString()).toBe('cs1.d.x');
     s.update(s.snapshot(), null);
     expect(s.toString()).toBe('cs1.d.x');
+  });
+
+  it('never drops a token: more than a request carries are merged by the server, oldest first', async () => {
+    const s = new SessionTokens();
+    // 20 concurrent appends, all sent with no token: 20 answers, none superseding another.
+    for (let i = 0; i < 20; i++) s.update([], `cs1.t${i}.x`);
+    expect(s.size).toBe(20);
+    const merges: string[][] = [];
+    const merge = async (tokens: readonly string[]) => {
+      merges.push([...tokens]);
+      await new Promise((r) => setTimeout(r, 5));
+      return `cs1.m${merges.length}.x`;
+    };
+    // Concurrent callers share one consolidation.
+    await Promise.all([s.consolidate(merge), s.consolidate(merge), s.consolidate(merge)]);
+    expect(s.size).toBeLessThanOrEqual(MAX_SENT_TOKENS);
+    expect(merges.map((m) => m.length)).toEqual([8, 8]);
+    expect(merges[0]).toEqual(Array.from({ length: 8 }, (_, i) => `cs1.t${i}.x`));
+    // Every original token is in a merge or still held.
+    const held = s.snapshot();
+    for (let i = 0; i < 20; i++) {
+      const t = `cs1.t${i}.x`;
+      expect(held.includes(t) || merges.some((m) => m.includes(t))).toBe(true);
+    }
+    expect(held).toContain('cs1.m1.x');
   });
 
   it('continues a session handed over as a header value', () => {

@@ -22,6 +22,8 @@ export interface Call {
   readonly hedge?: boolean;
   /** Ask only this region (no failover): a cursor that is one region's position (`events`). */
   readonly region?: string;
+  /** Send these session tokens (a merge of them) instead of the session's. */
+  readonly tokens?: readonly string[];
   readonly onRetry?: ((error: ConcordClientError) => void) | undefined;
 }
 
@@ -108,8 +110,12 @@ export async function callRegions<T>(
       await sleep(Math.min(backoff(options, attempt), remaining));
       continue;
     }
-    const sent = tokens.snapshot();
-    const session = tokens.header();
+    // More tokens than one request carries (concurrent requests): the server merges them first.
+    if (call.tokens === undefined) {
+      await tokens.consolidate((oldest) => mergeTokens(ctx, oldest, deadline));
+    }
+    const sent = call.tokens ?? tokens.snapshot();
+    const session = sent.length === 0 ? undefined : sent.join(',');
     const waitMs = options.sessionWaitMs ?? 2_000;
     const sessionWait = call.read && session !== undefined ? Math.min(waitMs, remaining) : 0;
     const path =
@@ -151,7 +157,7 @@ export async function callRegions<T>(
     );
     const won = outcomes.find((o) => o.ok);
     if (won?.ok) {
-      tokens.update(sent, won.answer.session);
+      if (call.tokens === undefined) tokens.update(sent, won.answer.session);
       return { answer: won.answer, region: won.region };
     }
     let failOver = false;
@@ -184,4 +190,18 @@ export async function callRegions<T>(
       await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     }
   }
+}
+
+/** One token covering `tokens` (`POST /v1/sessions`, any region), within `deadline`. */
+async function mergeTokens(
+  ctx: CallContext,
+  tokens: readonly string[],
+  deadline: number,
+): Promise<string> {
+  const { answer } = await callRegions<{ session: string }>(
+    ctx,
+    { op: 'mergeSession', method: 'POST', path: '/v1/sessions', read: false, tokens },
+    deadline,
+  );
+  return answer.body.session;
 }

@@ -23,6 +23,7 @@ import { PostgresSnapshotSource } from './heads/ProjectionSnapshots.js';
 import { registerAdminRoutes } from './http/adminRoutes.js';
 import { registerAppendRoutes } from './http/appendRoutes.js';
 import { registerReadRoutes } from './http/readRoutes.js';
+import { registerSessionRoutes } from './http/sessionRoutes.js';
 import { IdempotencyStore } from './idempotency/IdempotencyStore.js';
 import { AppliedWaiter } from './reads/AppliedWaiter.js';
 import { PostgresProjectionReader } from './reads/ProjectionReader.js';
@@ -208,6 +209,7 @@ export async function startWriter(
     maxPageSize: tuning.pageSizeMax,
     maxBatchReads: tuning.batchReadMax,
   });
+  registerSessionRoutes(app, { region, tracer, sessions });
   registerAdminRoutes(app, { region, fence, appender, limiter, tracer });
 
   // Start serialised: without this, the first appends would run before Redis answers, without

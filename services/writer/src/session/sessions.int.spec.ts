@@ -182,10 +182,35 @@ describe('session tokens', () => {
     const first = await api('us').append('profile-dup', body);
     const again = await api('us').append('profile-dup', body);
     expect([first.status, again.status]).toEqual([201, 200]);
-    const [a, b] = [first, again].map((r) => payload((r.body as unknown as { session: string }).session));
+    const [a, b] = [first, again].map((r) =>
+      payload((r.body as unknown as { session: string }).session),
+    );
     expect(a!.w).toEqual([]);
     expect(a!.o).toHaveLength(1);
     expect(b).toEqual({ ...a, at: expect.any(Number) });
+  });
+
+  it('POST /v1/sessions merges tokens of two regions into one that covers both', async () => {
+    const a = await append('us', 'profile-m1', { n: 1 });
+    const b = await append('ap', 'profile-m2', { n: 2 });
+    const r = await api('us').call<{ session: string }>('POST', '/v1/sessions', undefined, {
+      'concord-session': `${a.session},${b.session}`,
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('concord-session')).toBe(r.body.session);
+    const o = (
+      JSON.parse(Buffer.from(r.body.session.split('.')[1]!, 'base64url').toString()) as {
+        o: [string][];
+      }
+    ).o.map(([origin]) => origin);
+    expect(new Set(o)).toEqual(new Set(['us', 'ap']));
+    for (const stream of ['profile-m1', 'profile-m2']) {
+      const read1 = await read('ap', `/v1/streams/${stream}?waitMs=20000`, r.body.session);
+      expect(read1.status).toBe(200);
+    }
+    const none = await api('us').call('POST', '/v1/sessions');
+    expect(none.status).toBe(400);
+    expect(code(none)).toBe('SESSION_INVALID');
   });
 
   it('refuses forged, foreign and malformed tokens with 400 SESSION_INVALID', async () => {
