@@ -10,6 +10,7 @@ import type { History } from '../checker/History.js';
 import { Nemesis, type NemesisEvent } from '../nemesis/Nemesis.js';
 import { describeCopies, waitForCopies, type CopyCheck } from '../observe/mirrorCopies.js';
 import { observeRegion } from '../observe/observeRegion.js';
+import { staleInspector, type StaleInspector } from '../observe/staleInspector.js';
 import { readAppliedFeed, readTopicRecords } from '../observe/readTopicIds.js';
 import { chaosReport, type ChaosSummary } from '../report/chaosReport.js';
 import { renderHtmlReport } from '../report/renderHtmlReport.js';
@@ -89,13 +90,22 @@ export async function chaosRun(
   const mode = stack.endpoints()?.replication?.mode ?? 'direct';
   const { faults: kinds, skipped } = faultsForMode(options.faults, mode);
   if (skipped.length > 0) log(`${skipped.join(', ')} faults skipped: the stack replicates ${mode}`);
+  let inspector: StaleInspector | undefined;
   try {
     const tokens = ensureLocalTokens(config);
     const tracker = options.client ? new AvailabilityTracker() : undefined;
     const urls = Object.fromEntries(config.regions.map((r) => [r, config.byRegion[r]!.writer.url]));
+    inspector = tracker ? staleInspector(config) : undefined;
+    const inspect = inspector?.inspect;
     const clients: AppendClient[] = config.regions.map((r) =>
       tracker
-        ? new FailoverClient({ home: r, regions: urls, token: tokens.apiToken, tracker })
+        ? new FailoverClient({
+            home: r,
+            regions: urls,
+            token: tokens.apiToken,
+            tracker,
+            ...(inspect ? { inspect } : {}),
+          })
         : new WriterClient(r, config.byRegion[r]!.writer.url, tokens.apiToken),
     );
     const runId = `c${options.seed.toString(36)}${Date.now().toString(36)}`;
@@ -231,6 +241,7 @@ export async function chaosRun(
       availability,
     };
   } finally {
+    await inspector?.close();
     await nemesis.healAll().catch(() => undefined);
     await supervisor.stop();
     if (!options.keep) await stack.down({ purge: true });

@@ -41,6 +41,8 @@ export interface StaleRead {
   /** This client's appends in flight when the read was sent. */
   readonly inflight: number;
   readonly at: number;
+  /** What the regions' projections said right after (`inspect`), and the session sent. */
+  readonly inspected?: unknown;
 }
 
 export interface AvailabilityCount {
@@ -159,6 +161,8 @@ export interface FailoverClientOptions {
   readonly deadlineMs?: number;
   /** Also told of every failover and retry (e.g. for a timeline). */
   readonly onEvent?: (event: ClientEvent) => void;
+  /** Looks a stale read's event up in every region's projection (a diagnostic). */
+  readonly inspect?: (stream: string, id: string) => Promise<unknown>;
 }
 
 /**
@@ -252,6 +256,7 @@ export class FailoverClient implements AppendClient {
 
   private async readBack(stream: string, id: string, key: string | undefined): Promise<void> {
     const inflight = this.inflight;
+    const session = this.client.session;
     try {
       // Every page from the region that answered the first: `from` is its fold position.
       let page = await this.client.events(stream, { limit: 1000 });
@@ -261,7 +266,9 @@ export class FailoverClient implements AppendClient {
         keyFound ||= key !== undefined && page.events.some((e) => e.idempotencyKey === key);
         if (page.next === null) {
           const at = Date.now();
-          const stale = { stream, id, region: page.region, keyFound, inflight, at };
+          const regions = await this.options.inspect?.(stream, id).catch(String);
+          const inspected = { session: sessionPayloads(session), regions };
+          const stale = { stream, id, region: page.region, keyFound, inflight, at, inspected };
           return this.options.tracker.read(stale);
         }
         page = await this.client.events(stream, {
@@ -275,4 +282,20 @@ export class FailoverClient implements AppendClient {
       // stale read — the client refused rather than answering without the write.
     }
   }
+}
+
+/** The payloads of a `Concord-Session` value's tokens (a diagnostic: tokens are opaque to apps). */
+function sessionPayloads(session: string): unknown[] {
+  return session
+    .split(',')
+    .filter((t) => t.length > 0)
+    .map((token) => {
+      try {
+        return JSON.parse(
+          Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),
+        ) as unknown;
+      } catch {
+        return token;
+      }
+    });
 }
