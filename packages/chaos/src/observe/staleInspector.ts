@@ -22,7 +22,7 @@ const SQL = `
 
 /**
  * A diagnostic of `concord chaos --client`: when a session read misses its write, what each
- * region's projection holds right then (docs/chaos.md, availability).
+ * region's projection holds right then (docs/client.md, "Availability under chaos").
  */
 export function staleInspector(config: ConcordConfig): StaleInspector {
   const pools = new Map<string, pg.Pool>(

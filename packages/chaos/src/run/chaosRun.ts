@@ -151,7 +151,7 @@ export async function chaosRun(
     const availability = tracker && {
       ...tracker.report(),
       // Which fault each failed write met: the one active when it started, or healed < 10 s
-      // before (docs/chaos.md, availability).
+      // before (docs/client.md, "Availability under chaos").
       failuresByFault: attributeFailures(tracker.failureStarts, windows, 10_000),
     };
     if (availability) {
