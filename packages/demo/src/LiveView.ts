@@ -1,5 +1,6 @@
 import { logUpdateStderr } from 'log-update';
 import type { AvailabilityReport } from '@concord/chaos';
+import type { CpuWindow } from '@concord/runner';
 import type { LinkStatus } from '@concord/stack';
 import type { RegionSample } from './sampleRegions.js';
 
@@ -11,6 +12,20 @@ export interface LiveFrame {
   readonly links: readonly LinkStatus[];
   /** What the clients saw: acknowledged / attempted writes per home region, failovers. */
   readonly availability?: AvailabilityReport;
+  /** The deployment's CPU over the last window (every process serving it, /proc), and the
+   * acknowledged writes/s (all regions) over the same window. */
+  readonly cpu?: { readonly window: CpuWindow; readonly writesPerSec: number };
+}
+
+/** `1.23 cores (writer 0.20, mirror 0.31, …)`: the deployment's CPU, biggest kinds first. */
+export function cpuLine(cpu: CpuWindow, writesPerSec: number): string {
+  const kinds = Object.entries(cpu.cores)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, cores]) => `${kind} ${cores.toFixed(2)}`)
+    .join(', ');
+  const perWrite =
+    writesPerSec > 0 ? `, ${((cpu.totalCores * 1000) / writesPerSec).toFixed(1)} CPU-ms/write` : '';
+  return `cpu: ${cpu.totalCores.toFixed(2)} cores for ${writesPerSec.toFixed(0)} writes/s${perWrite} (${kinds})`;
 }
 
 /** `99.8%` of the writes homed in `region` acknowledged so far (anywhere), or `-`. */
@@ -40,6 +55,7 @@ export function renderFrame(frame: LiveFrame): string[] {
   }
   const cut = frame.links.filter((l) => l.cut).map((l) => `${l.from}→${l.to}`);
   lines.push('', `links: ${cut.length === 0 ? 'all up' : `cut ${cut.join(' ')}`}`);
+  if (frame.cpu) lines.push(cpuLine(frame.cpu.window, frame.cpu.writesPerSec));
   const a = frame.availability;
   if (a) {
     lines.push(
@@ -76,6 +92,11 @@ export class LiveView {
         .join(' ');
       this.write(
         `+${frame.elapsedSec.toFixed(0)}s ${frame.phase} | ${s.region}: ${frame.writesPerSec[s.region] ?? 0} w/s, acked ${availabilityOf(frame, s.region)}, lag ${lag || '-'}, pending ${s.pending}, conflicts ${s.conflictsOpen} open/${s.conflictsResolved} resolved`,
+      );
+    }
+    if (frame.cpu) {
+      this.write(
+        `+${frame.elapsedSec.toFixed(0)}s ${cpuLine(frame.cpu.window, frame.cpu.writesPerSec)}`,
       );
     }
   }

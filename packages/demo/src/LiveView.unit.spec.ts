@@ -45,4 +45,26 @@ describe('the live view', () => {
       '+12s ap cut off | us: 8 w/s, acked 99.5%, lag eu:40/90ms, pending 0, conflicts 1 open/2 resolved',
     ]);
   });
+
+  it('shows the deployment’s CPU beside the writes/s, biggest kinds first', () => {
+    const cpu = {
+      seconds: 1,
+      cores: { writer: 0.1, mirror: 0.25, broker: 0.05 },
+      totalCores: 0.4,
+      totalCpuMs: 400,
+      pids: {},
+    };
+    const lines = renderFrame({ ...frame(), cpu: { window: cpu, writesPerSec: 20 } });
+    expect(lines).toContain(
+      'cpu: 0.40 cores for 20 writes/s, 20.0 CPU-ms/write (mirror 0.25, writer 0.10, broker 0.05)',
+    );
+    const out: string[] = [];
+    new LiveView(false, (l) => out.push(l)).show({
+      ...frame(),
+      cpu: { window: cpu, writesPerSec: 8 },
+    });
+    expect(out.at(-1)).toBe(
+      '+12s cpu: 0.40 cores for 8 writes/s, 50.0 CPU-ms/write (mirror 0.25, writer 0.10, broker 0.05)',
+    );
+  });
 });

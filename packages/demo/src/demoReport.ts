@@ -18,6 +18,8 @@ export interface DemoSample {
   readonly t: number;
   readonly writesPerSec: Readonly<Record<string, number>>;
   readonly regions: readonly RegionSample[];
+  /** Cores the whole deployment used since the previous sample (/proc). */
+  readonly cores?: number;
 }
 
 export interface DemoSummaryForReport {
@@ -70,6 +72,12 @@ export function demoReport(history: History, s: DemoSummaryForReport): ReportDoc
     name: `${region} writes/s`,
     points: s.samples.map((x) => [x.t, x.writesPerSec[region] ?? 0] as const),
   }));
+  const cpu: ReportSeries[] = [
+    {
+      name: 'deployment CPU (cores, all processes)',
+      points: s.samples.map((x) => [x.t, x.cores ?? null] as const),
+    },
+  ];
   const pending: ReportSeries[] = s.regions.map((region) => ({
     name: `${region} parked`,
     points: s.samples.map(
@@ -100,6 +108,13 @@ export function demoReport(history: History, s: DemoSummaryForReport): ReportDoc
         title: 'Conflicts open and resolved',
         yLabel: 'conflicts',
         series: conflicts,
+        bands,
+      },
+      {
+        id: 'cpu',
+        title: 'CPU of the whole deployment (services, brokers, link daemon, Postgres, Redis)',
+        yLabel: 'cores',
+        series: cpu,
         bands,
       },
       {

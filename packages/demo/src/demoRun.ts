@@ -14,7 +14,13 @@ import {
 import type { ConcordConfig } from '@concord/config';
 import { DomainRegistry, sleep } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
-import { effectiveConfig, ensureLocalTokens, runServices } from '@concord/runner';
+import {
+  effectiveConfig,
+  ensureLocalTokens,
+  runServices,
+  startCpuWindow,
+  type CpuWindow,
+} from '@concord/runner';
 import { StackController, stackStatus, type LinkStatus, type ProgressSink } from '@concord/stack';
 import { DemoClients } from './demoClients.js';
 import { DemoWorkload } from './DemoWorkload.js';
@@ -22,6 +28,8 @@ import { demoReport, type DemoSample } from './demoReport.js';
 import { LiveView } from './LiveView.js';
 import { RegionSampler } from './sampleRegions.js';
 
+/** How long each CPU reading of the live view and report spans. */
+const CPU_WINDOW_MS = 5_000;
 export interface DemoOptions {
   /** Length of the write phase in seconds. Default 90. */
   readonly durationSec?: number;
@@ -126,6 +134,13 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
         : undefined;
     let previous = { ...workload.counters.acked };
     note(`writing in ${config.regions.join(', ')}`);
+    // The deployment's CPU (every process serving it, from /proc) over 5 s windows.
+    const services = () => supervisor.status();
+    let cpuWindow = await startCpuWindow(config, services);
+    let cpuSince = Date.now();
+    const ackedNow = () => Object.values(workload.counters.acked).reduce((a, b) => a + b, 0);
+    let ackedSince = ackedNow();
+    let cpu: { window: CpuWindow; writesPerSec: number } | undefined;
 
     while (Date.now() - t0 < durationSec * 1000) {
       const elapsed = (Date.now() - t0) / 1000;
@@ -165,11 +180,25 @@ export async function demoRun(requested: ConcordConfig, options: DemoOptions): P
         config.regions.map((r) => [r, (now[r] ?? 0) - (previous[r] ?? 0)]),
       );
       previous = now;
-      samples.push({ t: (Date.now() - t0) / 1000, writesPerSec, regions: regionSamples });
+      if (Date.now() - cpuSince >= CPU_WINDOW_MS) {
+        const window = await cpuWindow.stop();
+        const acked = ackedNow();
+        cpu = { window, writesPerSec: (acked - ackedSince) / window.seconds };
+        cpuWindow = await startCpuWindow(config, services);
+        cpuSince = Date.now();
+        ackedSince = acked;
+      }
+      samples.push({
+        t: (Date.now() - t0) / 1000,
+        writesPerSec,
+        regions: regionSamples,
+        ...(cpu ? { cores: cpu.window.totalCores } : {}),
+      });
       view.show({
         elapsedSec: (Date.now() - t0) / 1000,
         phase,
         writesPerSec,
+        ...(cpu ? { cpu } : {}),
         samples: regionSamples,
         links,
         availability: clients.availability(),

@@ -26,3 +26,12 @@ export {
   type ServiceStatus,
 } from './ServiceSpec.js';
 export { Supervisor, type SupervisorOptions, type SupervisorStatusFile } from './Supervisor.js';
+export { measureIdle, startCpuWindow, ticksPerSecond, type CpuWindow } from './cpu/cpuMeter.js';
+export {
+  BENCH_APPLICATION,
+  deploymentProcesses,
+  PROCESS_KINDS,
+  type ProcessKind,
+  type ProcessSet,
+} from './cpu/deploymentProcesses.js';
+export { coresUsed, cpuTicksBetween, parseProcStat, type ProcCpu } from './cpu/procStat.js';

@@ -4,7 +4,7 @@ import type { ConcordConfig, RegionId } from '@concord/config';
 import { sleep } from '@concord/core';
 import { createKafka, ensureTopics, type Kafka } from '@concord/kafka';
 import { createPool } from '@concord/postgres';
-import { BENCH_APPLICATION } from './deploymentProcesses.js';
+import { BENCH_APPLICATION } from '@concord/runner';
 import { latency, type Latency } from './systemWorkload.js';
 
 type Producer = ReturnType<Kafka['producer']>;

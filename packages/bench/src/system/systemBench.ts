@@ -3,10 +3,17 @@ import { cpus } from 'node:os';
 import { WriterClient } from '@concord/chaos';
 import type { ConcordConfig, RegionId } from '@concord/config';
 import { sleep } from '@concord/core';
-import { effectiveConfig, ensureLocalTokens, runServices, type Supervisor } from '@concord/runner';
+import {
+  effectiveConfig,
+  ensureLocalTokens,
+  measureIdle,
+  runServices,
+  startCpuWindow,
+  type CpuWindow,
+  type Supervisor,
+} from '@concord/runner';
 import { StackController, stackStatus, stackUp } from '@concord/stack';
 import { connectProducers, createBaselineTopics, NaivePipeline, rawOpenLoop } from './baselines.js';
-import { measureIdle, startCpuWindow, type CpuWindow } from './cpuMeter.js';
 import {
   evaluateStep,
   cpuMsPerWrite,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topCosts } from './cpuProfile.js';
-import { coresUsed, cpuTicksBetween, parseProcStat, type ProcCpu } from './procStat.js';
+import { coresUsed, cpuTicksBetween, parseProcStat, type ProcCpu } from '@concord/runner';
 import {
   cpuMsPerWrite,
   evaluateStep,

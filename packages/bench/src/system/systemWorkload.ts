@@ -2,7 +2,7 @@ import type { WriterClient } from '@concord/chaos';
 import type { ConcordConfig, RegionId } from '@concord/config';
 import { quantile, sleep } from '@concord/core';
 import { createPool, type pg } from '@concord/postgres';
-import { BENCH_APPLICATION } from './deploymentProcesses.js';
+import { BENCH_APPLICATION } from '@concord/runner';
 
 /** Latency figures in ms. */
 export interface Latency {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConcordConfig } from '@concord/config';
 import { createPool } from '@concord/postgres';
-import type { ServiceStatus } from '@concord/runner';
 import { findListener, stackStatus } from '@concord/stack';
+import type { ServiceStatus } from '../ServiceSpec.js';
 import { cpuTicksBetween, parseProcStat, type ProcCpu } from './procStat.js';
 
 /** The kinds of process whose CPU `concord bench system` reports (docs/performance.md). */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { ConcordConfig } from '@concord/config';
 import { sleep } from '@concord/core';
-import type { ServiceStatus } from '@concord/runner';
+import type { ServiceStatus } from '../ServiceSpec.js';
 import {
   deploymentProcesses,
   readCpu,
@@ -48,13 +48,15 @@ export async function startCpuWindow(
   const t0 = performance.now();
   return {
     stop: async () => {
-      const seconds = (performance.now() - t0) / 1000;
       const last: ProcessSet = { ...(await deploymentProcesses(config, services())), ...extra };
       const union: Record<string, number[]> = {};
       for (const [k, pids] of [...Object.entries(first), ...Object.entries(last)])
         union[k] = [...new Set([...(union[k] ?? []), ...(pids ?? [])])];
       // Ended processes are skipped by readCpu; ones new since the start count whole.
       const after = readCpu(union);
+      // The window ends at this reading, not before the listing: on a busy machine listing
+      // the processes (a Postgres query) takes a while, and its ticks are in `after`.
+      const seconds = (performance.now() - t0) / 1000;
       const ticks = ticksByKind(before, after);
       const tps = ticksPerSecond();
       const cores: Record<string, number> = {};
