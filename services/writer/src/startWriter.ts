@@ -9,7 +9,7 @@ import {
 import { DomainRegistry, HybridLogicalClock, RegionKeyring } from '@concord/core';
 import { defaultDomains } from '@concord/domains';
 import { createHttpApp } from '@concord/http';
-import { FENCE_CHANNEL, listen } from '@concord/postgres';
+import { APPLIED_CHANNEL, FENCE_CHANNEL, listen } from '@concord/postgres';
 import { isRedisReady, StreamLock } from '@concord/redis';
 import { createLogger, createMetrics } from '@concord/telemetry';
 import { Appender } from './append/Appender.js';
@@ -224,15 +224,21 @@ export async function startWriter(
     );
   }
   await fence.start();
-  if (!options.fenceStore) {
-    // A fence write anywhere in the region notifies concord_fence at commit: re-read it then.
+  {
+    // The mirror's commits notify concord_applied: waiting reads check at once. A fence write
+    // anywhere in the region notifies concord_fence at commit (unless a test injects the
+    // fence store): re-read it then.
+    const fenceFromPostgres = !options.fenceStore;
     const listener = listen({
       connectionString: rc.postgres.url,
-      channels: [FENCE_CHANNEL],
+      channels: fenceFromPostgres ? [APPLIED_CHANNEL, FENCE_CHANNEL] : [APPLIED_CHANNEL],
       applicationName: `concord-writer-${region}-listen`,
-      onNotify: () => fence.wake(),
-      onListening: () => fence.wake(),
-      onError: (error) => logger.debug({ err: error }, 'fence listener: reconnecting'),
+      onNotify: (channel) => (channel === APPLIED_CHANNEL ? waiter.wake() : fence.wake()),
+      onListening: () => {
+        if (fenceFromPostgres) fence.wake();
+        waiter.wake();
+      },
+      onError: (error) => logger.debug({ err: error }, 'listener: reconnecting'),
     });
     owned.unshift(() => listener.close());
   }

@@ -19,7 +19,10 @@ export function markKey(mark: AppliedMark): string {
 }
 
 export interface AppliedWaiterOptions {
-  /** Pause between two checks of every awaited id, in ms. */
+  /**
+   * Pause between two checks of every awaited mark, in ms, when no wake-up came (a fallback:
+   * `wake()` on the mirror's NOTIFY checks at once).
+   */
   readonly intervalMs: number;
   /** Most reads waiting at once (BACKPRESSURE beyond). */
   readonly maxWaiters: number;
@@ -34,13 +37,16 @@ interface Waiter {
 
 /**
  * Read-your-writes: waits until an event (or a session's log position) is applied in this
- * region's projection. One loop checks every awaited mark with one query per tick (not one
- * poller per request), and each wait is bounded.
+ * region's projection. One loop checks every awaited mark with one query per round (not one
+ * poller per request) — when the mirror says it applied something (`wake`), else at the
+ * fallback interval — and each wait is bounded.
  */
 export class AppliedWaiter {
   private readonly waiters = new Set<Waiter>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** A wake-up came while a check ran: check again right after it. */
+  private again = false;
   private closed = false;
 
   constructor(
@@ -69,6 +75,21 @@ export class AppliedWaiter {
       this.waiters.add({ mark, key: markKey(mark), deadline: Date.now() + timeoutMs, resolve });
       this.schedule(0);
     });
+  }
+
+  /**
+   * Something was applied here (the mirror's `concord_applied` NOTIFY at commit): check the
+   * awaited marks now instead of at the next fallback tick.
+   */
+  wake(): void {
+    if (this.waiters.size === 0 || this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule(0);
   }
 
   /** Ends every wait (false) and stops the loop. */
@@ -107,6 +128,8 @@ export class AppliedWaiter {
     } finally {
       this.running = false;
     }
-    if (this.waiters.size > 0) this.schedule(this.options.intervalMs);
+    const again = this.again;
+    this.again = false;
+    if (this.waiters.size > 0) this.schedule(again ? 0 : this.options.intervalMs);
   }
 }

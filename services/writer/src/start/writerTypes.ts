@@ -30,7 +30,10 @@ export interface WriterTuning {
   /** `waitMs` of read-your-writes: default 5 000, at most 30 000 ms. */
   readonly readWaitDefaultMs: number;
   readonly readWaitMaxMs: number;
-  /** Pause between two checks for awaited events, ms. Default 25. */
+  /**
+   * Longest pause between two checks for awaited events, ms, when the mirror's
+   * `concord_applied` NOTIFY did not come first (it wakes the check at once). Default 250.
+   */
   readonly readPollMs: number;
   /** Reads waiting at once (429 beyond). Default 10 000. */
   readonly maxWaitingReads: number;
@@ -53,7 +56,7 @@ export const DEFAULT_TUNING: WriterTuning = {
   fencePollMs: 5000,
   readWaitDefaultMs: 5_000,
   readWaitMaxMs: 30_000,
-  readPollMs: 25,
+  readPollMs: 250,
   maxWaitingReads: 10_000,
   pageSizeDefault: 100,
   pageSizeMax: 1_000,
