@@ -64,7 +64,7 @@ describe('concord demo (the main job)', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(pathToFileURL(join(out, 'demo-report.html')).href);
-      await page.waitForSelector('body[data-charts-rendered="4"]', { timeout: 15_000 });
+      await page.waitForSelector('body[data-charts-rendered="5"]', { timeout: 15_000 });
       expect(errors).toEqual([]);
       expect(await page.getAttribute('#verdict', 'class')).toContain('ok');
       for (const id of ['lag', 'conflicts', 'throughput', 'pending']) {
@@ -76,6 +76,11 @@ describe('concord demo (the main job)', () => {
           Number(await page.getAttribute(`[data-chart="${id}"]`, 'data-points')),
         ).toBeGreaterThan(30);
       }
+      // The deployment's CPU: one reading per 5 s window, repeated on every sample after it.
+      expect(await page.locator('[data-chart="cpu"][data-rendered="true"] canvas').count()).toBe(1);
+      expect(Number(await page.getAttribute('[data-chart="cpu"]', 'data-points'))).toBeGreaterThan(
+        20,
+      );
       expect(await page.textContent('[data-chart="lag"] .legend')).toContain('ap cut off');
       const results = await page
         .locator('section:has(h2:text("Invariants")) tbody tr td:nth-child(3)')

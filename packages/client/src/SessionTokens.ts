@@ -1,5 +1,10 @@
 /** Most tokens one request carries; the writer merges up to 8 (docs/writer.md, "Sessions"). */
 export const MAX_SENT_TOKENS = 8;
+/**
+ * Most characters of session tokens one request carries: well inside the 16 KiB a Node
+ * server accepts for all headers (a token covering 32 writes by id is ~3 KB).
+ */
+export const MAX_SENT_CHARS = 8_192;
 
 /**
  * The session a client carries between requests and regions. Tokens are opaque and signed by
@@ -40,14 +45,25 @@ export class SessionTokens {
     this.tokens = [...kept, received];
   }
 
+  /** Whether one request can carry every token held ({@link MAX_SENT_TOKENS}, {@link MAX_SENT_CHARS}). */
+  get fits(): boolean {
+    return this.tokens.length <= MAX_SENT_TOKENS && sentLength(this.tokens) <= MAX_SENT_CHARS;
+  }
+
   /**
-   * Until at most {@link MAX_SENT_TOKENS} are held: `merge` (one server call) the oldest ones
-   * into one. Concurrent callers share one consolidation.
+   * Until one request can carry them all ({@link fits}): `merge` (one server call) the oldest
+   * ones — as many as one request carries, at least two — into one. Concurrent callers share
+   * one consolidation.
    */
   async consolidate(merge: (tokens: readonly string[]) => Promise<string>): Promise<void> {
-    while (this.tokens.length > MAX_SENT_TOKENS) {
+    while (!this.fits && this.tokens.length > 1) {
       this.merging ??= (async () => {
-        const oldest = this.tokens.slice(0, MAX_SENT_TOKENS);
+        const oldest = [this.tokens[0]!, this.tokens[1]!];
+        for (const t of this.tokens.slice(2)) {
+          if (oldest.length >= MAX_SENT_TOKENS || sentLength([...oldest, t]) > MAX_SENT_CHARS)
+            break;
+          oldest.push(t);
+        }
         this.update(oldest, await merge(oldest));
       })().finally(() => {
         this.merging = undefined;
@@ -60,6 +76,11 @@ export class SessionTokens {
   toString(): string {
     return this.tokens.join(',');
   }
+}
+
+/** The length of the `Concord-Session` header carrying `tokens`. */
+function sentLength(tokens: readonly string[]): number {
+  return tokens.reduce((n, t) => n + t.length, 0) + Math.max(0, tokens.length - 1);
 }
 
 function splitTokens(value: string): string[] {

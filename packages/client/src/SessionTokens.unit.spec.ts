@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SENT_TOKENS, SessionTokens } from './SessionTokens.js';
+import { MAX_SENT_CHARS, MAX_SENT_TOKENS, SessionTokens } from './SessionTokens.js';
 
 describe('SessionTokens', () => {
   it('an answer replaces the tokens its request carried and keeps those of concurrent requests', () => {
@@ -41,6 +41,22 @@ describe('SessionTokens', () => {
       expect(held.includes(t) || merges.some((m) => m.includes(t))).toBe(true);
     }
     expect(held).toContain('cs1.m1.x');
+  });
+
+  it('keeps the header within MAX_SENT_CHARS: large tokens (writes covered by id) merge sooner', async () => {
+    const s = new SessionTokens();
+    const big = (i: number) => `cs1.${String(i).padStart(3, '0')}${'x'.repeat(2_996)}.s`;
+    for (let i = 0; i < 5; i++) s.update([], big(i)); // 5 × ~3 KB: fewer than 8, too long
+    expect(s.fits).toBe(false);
+    const merges: number[] = [];
+    await s.consolidate(async (tokens) => {
+      merges.push(tokens.length);
+      expect(tokens.reduce((n, t) => n + t.length + 1, -1)).toBeLessThanOrEqual(MAX_SENT_CHARS);
+      return `cs1.m${merges.length}.x`;
+    });
+    expect(s.fits).toBe(true);
+    expect(s.toString().length).toBeLessThanOrEqual(MAX_SENT_CHARS);
+    expect(merges).toEqual([2, 2]);
   });
 
   it('continues a session handed over as a header value', () => {

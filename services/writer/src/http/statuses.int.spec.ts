@@ -302,6 +302,7 @@ describe('service endpoints', () => {
       '/v1/admin/merges',
       '/v1/events',
       '/v1/reads',
+      '/v1/sessions',
       '/v1/streams/{stream}',
       '/v1/streams/{stream}/events',
     ]);
